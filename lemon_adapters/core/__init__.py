@@ -1,0 +1,4 @@
+"""The sans-I/O streaming core: SSE decoding, wire mapping, accumulation, request bodies.
+
+Only :mod:`lemon_adapters.core.client` does I/O.
+"""

@@ -1,0 +1,208 @@
+"""Normalized events -> the final result, in linear time (pure).
+
+Text pieces are kept in lists and joined when read, and a joined value is cached until the
+next piece arrives, so reading ``result.text`` after every delta stays linear overall in the
+common pattern of reading after a few deltas, and costs nothing on the hot path.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .events import (
+    Finish,
+    FinishReason,
+    ReasoningDelta,
+    RefusalDelta,
+    ResponseStarted,
+    StreamEvent,
+    StreamFailed,
+    TextDelta,
+    ToolCallDelta,
+    Usage,
+    UsageReported,
+)
+
+Api = Literal["responses", "chat"]
+
+
+@dataclass(slots=True, kw_only=True)
+class ToolCall:
+    """One function call the model made.
+
+    Attributes:
+        index: position among this response's calls (0-based, order of appearance).
+        id: the call id to answer with a tool result (``call_id`` on the Responses API).
+        name: the function name.
+        arguments: the raw JSON text of the arguments, exactly as streamed.
+        args: the parsed arguments, or ``None`` if ``arguments`` is not a JSON object.
+        error: why ``arguments`` could not be parsed, or ``None``.
+    """
+
+    index: int
+    id: str | None
+    name: str | None
+    arguments: str
+    args: dict[str, Any] | None
+    error: str | None = None
+
+
+@dataclass(slots=True, kw_only=True)
+class StreamResult:
+    """Everything a response produced, accumulated from its events."""
+
+    text: str = ""
+    reasoning: str = ""
+    refusal: str = ""
+    tool_calls: list[ToolCall] = field(default_factory=list)
+    usage: Usage | None = None
+    finish_reason: FinishReason | None = None
+    raw_finish_reason: str | None = None
+    response_id: str | None = None
+    model: str | None = None
+    api: Api | None = None
+    cache_status: str | None = None
+    request_id: str | None = None
+    error: StreamFailed | None = None
+
+    @property
+    def complete(self) -> bool:
+        """The response reached a normal finish."""
+        return self.finish_reason is not None
+
+
+class _ToolCallParts:
+    __slots__ = ("id", "name", "parts")
+
+    def __init__(self) -> None:
+        self.id: str | None = None
+        self.name: str | None = None
+        self.parts: list[str] = []
+
+
+class Accumulator:
+    """Folds events into a :class:`StreamResult`. ``add`` is called once per event."""
+
+    __slots__ = (
+        "_cache",
+        "_calls",
+        "_meta",
+        "_reasoning",
+        "_refusal",
+        "_text",
+        "output_received",
+    )
+
+    def __init__(self, *, api: Api | None = None) -> None:
+        self._text: list[str] = []
+        self._reasoning: list[str] = []
+        self._refusal: list[str] = []
+        self._calls: list[_ToolCallParts] = []
+        self._meta = StreamResult(api=api)
+        self._cache: StreamResult | None = None
+        #: Any text, reasoning, refusal or tool-call delta has been folded in.
+        self.output_received = False
+
+    def add(self, event: StreamEvent) -> None:
+        """Fold one event in."""
+        self._cache = None
+        if type(event) is TextDelta:
+            self._text.append(event.text)
+            self.output_received = True
+        elif type(event) is ToolCallDelta:
+            self._tool_call(event)
+            self.output_received = True
+        elif type(event) is ReasoningDelta:
+            self._reasoning.append(event.text)
+            self.output_received = True
+        elif type(event) is RefusalDelta:
+            self._refusal.append(event.text)
+            self.output_received = True
+        elif isinstance(event, ResponseStarted):
+            self._meta.response_id = event.id or self._meta.response_id
+            self._meta.model = event.model or self._meta.model
+        elif isinstance(event, UsageReported):
+            self._meta.usage = event.usage
+        elif isinstance(event, Finish):
+            self._meta.finish_reason = event.reason
+            self._meta.raw_finish_reason = event.raw_reason
+        elif isinstance(event, StreamFailed):
+            self._meta.error = event
+
+    def _tool_call(self, event: ToolCallDelta) -> None:
+        calls = self._calls
+        while len(calls) <= event.index:
+            calls.append(_ToolCallParts())
+        call = calls[event.index]
+        if event.id is not None:
+            call.id = event.id
+        if event.name is not None:
+            call.name = event.name
+        if event.arguments:
+            call.parts.append(event.arguments)
+
+    def set_transport(self, *, cache_status: str | None, request_id: str | None) -> None:
+        """Record facts from the HTTP response headers."""
+        self._cache = None
+        self._meta.cache_status = cache_status
+        self._meta.request_id = request_id
+
+    @property
+    def result(self) -> StreamResult:
+        """The result so far (a fresh object; cached until the next event)."""
+        if self._cache is None:
+            meta = self._meta
+            self._cache = StreamResult(
+                text=_join(self._text),
+                reasoning=_join(self._reasoning),
+                refusal=_join(self._refusal),
+                tool_calls=[_finish_call(i, c) for i, c in enumerate(self._calls)],
+                usage=meta.usage,
+                finish_reason=meta.finish_reason,
+                raw_finish_reason=meta.raw_finish_reason,
+                response_id=meta.response_id,
+                model=meta.model,
+                api=meta.api,
+                cache_status=meta.cache_status,
+                request_id=meta.request_id,
+                error=meta.error,
+            )
+        return self._cache
+
+
+def _join(parts: list[str]) -> str:
+    if len(parts) > 1:
+        joined = "".join(parts)
+        parts[:] = [joined]  # later reads and joins start from one piece
+        return joined
+    return parts[0] if parts else ""
+
+
+def _finish_call(index: int, call: _ToolCallParts) -> ToolCall:
+    arguments = _join(call.parts)
+    args, error = parse_arguments(arguments)
+    return ToolCall(index=index, id=call.id, name=call.name, arguments=arguments, args=args,
+                    error=error)
+
+
+def parse_arguments(arguments: str) -> tuple[dict[str, Any] | None, str | None]:
+    """Parse a call's argument JSON: ``(args, None)`` or ``(None, why not)``. Never raises."""
+    if not arguments.strip():
+        return {}, None
+    try:
+        value = json.loads(arguments)
+    except ValueError as exc:
+        return None, f"arguments are not valid JSON: {exc}"
+    if not isinstance(value, dict):
+        return None, f"arguments are JSON but not an object: {type(value).__name__}"
+    return value, None
+
+
+def accumulate(events: list[StreamEvent], *, api: Api | None = None) -> StreamResult:
+    """Fold a whole list of events (convenience for tests and non-streaming calls)."""
+    acc = Accumulator(api=api)
+    for event in events:
+        acc.add(event)
+    return acc.result

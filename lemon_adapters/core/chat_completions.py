@@ -1,0 +1,275 @@
+"""Chat Completions stream chunks -> normalized events (pure).
+
+Reference: https://platform.openai.com/docs/api-reference/chat-streaming
+
+What real OpenAI-compatible servers send beyond the reference, each seen in
+``../shared/recordings/wire``:
+
+* ``delta.content`` as a list of typed parts, thinking included (Mistral magistral);
+* reasoning as ``reasoning_content`` (DeepSeek, xAI, Z.ai, llama.cpp), ``reasoning``
+  (Groq, OpenRouter) or ``reasoning_details`` (OpenRouter, usually alongside ``reasoning``:
+  read only when no plain string is present, so nothing is doubled);
+* tool-call deltas whose ``index`` starts at 1 (Anthropic-compatible gateways), whose ``id``
+  and ``name`` repeat on every delta (Baseten), whose ``index`` is missing, or where every
+  parallel call says ``index: 0`` with a different ``id``; several calls in one chunk;
+* ``finish_reason`` repeated on later chunks, ``usage`` on the finish chunk, in its own
+  ``choices: []`` chunk or cumulatively on every chunk (reported once, the last value);
+* no ``data: [DONE]`` at the end (Cerebras), an ``error`` object inside a data line after
+  a finish (OpenRouter) or an ``event: error`` frame (Groq).
+
+Only choice 0 feeds the normalized stream; with ``n > 1`` the other choices are skipped.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .errors import MalformedStreamError
+from .events import (
+    Finish,
+    FinishReason,
+    ReasoningDelta,
+    RefusalDelta,
+    ResponseStarted,
+    StreamEvent,
+    StreamFailed,
+    TextDelta,
+    ToolCallDelta,
+    Usage,
+    UsageReported,
+)
+from .sse import ServerSentEvent
+
+FINISH_REASONS: dict[str, FinishReason] = {
+    "stop": "stop",
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "eos": "stop",
+    "length": "length",
+    "max_tokens": "length",
+    "model_length": "length",
+    "tool_calls": "tool_calls",
+    "function_call": "tool_calls",
+    "tool_use": "tool_calls",
+    "content_filter": "content_filter",
+    "safety": "content_filter",
+}
+
+
+class _Call:
+    __slots__ = ("args", "id", "index", "name")
+
+    def __init__(self, index: int, call_id: str | None, name: str | None) -> None:
+        self.index = index
+        self.id = call_id
+        self.name = name
+        self.args = False  # any argument text seen
+
+
+class ChatCompletionsMapper:
+    """Maps one Chat Completions stream. Feed SSE events to :meth:`map`, then :meth:`end`.
+
+    Attributes:
+        finished: the ``Finish`` event was emitted (``[DONE]``, or :meth:`end` after a
+            finish reason).
+        saw_done: the stream carried ``data: [DONE]``.
+    """
+
+    def __init__(self) -> None:
+        self.finished = False
+        self.saw_done = False
+        self.started = False
+        self.response_id: str | None = None
+        self.model: str | None = None
+        self.raw_finish: str | None = None
+        self._usage: Any = None
+        self._calls: list[_Call] = []
+        self._by_index: dict[int, _Call] = {}
+        self._by_id: dict[str, _Call] = {}
+
+    def map(self, sse: ServerSentEvent, out: list[StreamEvent]) -> None:
+        """Map one SSE event, appending normalized events to ``out``."""
+        data = sse.data
+        if self.finished:
+            return
+        if data == "[DONE]":
+            self.saw_done = True
+            self._finish(out)
+            return
+        try:
+            chunk = json.loads(data)
+        except ValueError as exc:
+            raise MalformedStreamError(
+                f"invalid JSON in a Chat Completions data line: {data[:200]!r}"
+            ) from exc
+        if type(chunk) is not dict:
+            raise MalformedStreamError(
+                f"a Chat Completions data line is not a JSON object: {data[:200]!r}"
+            )
+        if not self.started:
+            self.started = True
+            self.response_id = chunk.get("id")
+            self.model = chunk.get("model")
+            out.append(ResponseStarted(id=self.response_id, model=self.model))
+        error = chunk.get("error")
+        if error is not None or sse.event == "error":
+            self._error(error if isinstance(error, dict) else chunk, chunk, out)
+            return
+        choices = chunk.get("choices")
+        if choices:
+            choice = choices[0]
+            if choice.get("index", 0) != 0:
+                choice = next((c for c in choices if c.get("index", 0) == 0), None)
+            if choice is not None:
+                delta = choice.get("delta")
+                if delta:
+                    self._delta(delta, out)
+                reason = choice.get("finish_reason")
+                if reason and self.raw_finish is None:
+                    self.raw_finish = reason
+        usage = chunk.get("usage")
+        if usage:
+            self._usage = usage
+        elif usage is None and self._usage is None:
+            x_groq = chunk.get("x_groq")
+            if x_groq and x_groq.get("usage"):
+                self._usage = x_groq["usage"]
+
+    def end(self, out: list[StreamEvent]) -> None:
+        """End of body without ``[DONE]``: finish if a finish reason arrived."""
+        if not self.finished and self.raw_finish is not None:
+            self._finish(out)
+
+    def _delta(self, delta: dict[str, Any], out: list[StreamEvent]) -> None:
+        content = delta.get("content")
+        if content:
+            if type(content) is str:
+                out.append(TextDelta(text=content))
+            elif isinstance(content, list):
+                self._content_parts(content, out)
+        reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+        if reasoning and isinstance(reasoning, str):
+            out.append(ReasoningDelta(text=reasoning))
+        elif delta.get("reasoning_details"):
+            for detail in delta["reasoning_details"]:
+                text = detail.get("text") or detail.get("summary")
+                if text and isinstance(text, str):
+                    out.append(ReasoningDelta(text=text))
+        refusal = delta.get("refusal")
+        if refusal:
+            out.append(RefusalDelta(text=refusal))
+        tool_calls = delta.get("tool_calls")
+        if tool_calls:
+            for tc in tool_calls:
+                self._tool_call(tc, out)
+
+    def _content_parts(self, parts: list[Any], out: list[StreamEvent]) -> None:
+        for part in parts:
+            if isinstance(part, str):
+                out.append(TextDelta(text=part))
+                continue
+            kind = part.get("type")
+            if kind == "text" and part.get("text"):
+                out.append(TextDelta(text=part["text"]))
+            elif kind == "thinking":
+                thinking = part.get("thinking")
+                if isinstance(thinking, str):
+                    thinking = [{"text": thinking}]
+                for sub in thinking or ():
+                    text = sub.get("text") if isinstance(sub, dict) else sub
+                    if text:
+                        out.append(ReasoningDelta(text=text))
+
+    def _tool_call(self, tc: dict[str, Any], out: list[StreamEvent]) -> None:
+        wire_index = tc.get("index")
+        call_id = tc.get("id") or None
+        fn = tc.get("function") or {}
+        name = fn.get("name") or None
+        args = fn.get("arguments")
+        if args is None:
+            args = ""
+        elif type(args) is not str:
+            args = json.dumps(args)  # some servers send an object, not JSON text
+
+        call: _Call | None = None
+        if call_id is not None:
+            call = self._by_id.get(call_id)
+            if call is None and wire_index is not None:
+                known = self._by_index.get(wire_index)
+                if known is not None and known.id is None:
+                    call = known  # the id arrived after the call's first delta
+        elif wire_index is not None:
+            call = self._by_index.get(wire_index)
+        elif self._calls:
+            last = self._calls[-1]
+            # No index and no id: a continuation, unless a named call starts after a
+            # complete one (sequential whole calls from servers that omit both).
+            if not (name and last.name and last.args and name != last.name):
+                call = last
+
+        if call is None:
+            call = _Call(len(self._calls), call_id, name)
+            self._calls.append(call)
+            if call_id is not None:
+                self._by_id[call_id] = call
+            if wire_index is not None:
+                self._by_index[wire_index] = call
+            call.args = bool(args)
+            out.append(ToolCallDelta(index=call.index, id=call_id, name=name, arguments=args))
+            return
+
+        new_id = None
+        if call_id is not None and call.id is None:
+            call.id = new_id = call_id
+            self._by_id[call_id] = call
+        new_name = None
+        if name is not None and call.name is None:
+            call.name = new_name = name
+        if args or new_id or new_name:
+            call.args = call.args or bool(args)
+            out.append(ToolCallDelta(index=call.index, id=new_id, name=new_name, arguments=args))
+
+    def _finish(self, out: list[StreamEvent]) -> None:
+        usage = usage_from_chat(self._usage)
+        if usage is not None:
+            out.append(UsageReported(usage=usage))
+        raw = self.raw_finish
+        reason: FinishReason = FINISH_REASONS.get(raw, "other") if raw else "stop"
+        if self._calls and reason == "stop":
+            reason = "tool_calls"  # some gateways say "stop" after tool calls
+        self.finished = True
+        out.append(Finish(reason=reason, raw_reason=raw))
+
+    def _error(self, error: dict[str, Any], chunk: dict[str, Any], out: list[StreamEvent]) -> None:
+        code = error.get("code")
+        param = error.get("param")
+        self.finished = True
+        out.append(
+            StreamFailed(
+                message=str(error.get("message") or "the server reported an error"),
+                code=None if code is None else str(code),
+                type=error.get("type"),
+                param=None if param is None else str(param),
+                body=chunk,
+            )
+        )
+
+
+def usage_from_chat(usage: Any) -> Usage | None:
+    """Normalize a Chat Completions ``usage`` object (``None`` when absent)."""
+    if not isinstance(usage, dict):
+        return None
+    inp = usage.get("prompt_tokens") or 0
+    outp = usage.get("completion_tokens") or 0
+    cached = (usage.get("prompt_tokens_details") or {}).get("cached_tokens")
+    if cached is None:
+        cached = usage.get("prompt_cache_hit_tokens")  # DeepSeek
+    reasoning = (usage.get("completion_tokens_details") or {}).get("reasoning_tokens")
+    return Usage(
+        input_tokens=inp,
+        output_tokens=outp,
+        total_tokens=usage.get("total_tokens") or inp + outp,
+        cached_tokens=cached,
+        reasoning_tokens=reasoning,
+    )

@@ -1,0 +1,115 @@
+"""Normalized stream events: the one vocabulary both wire formats are mapped to.
+
+Every event is a frozen, slotted, keyword-only dataclass with a literal ``kind`` so
+consumers can ``match`` on it and finish with ``assert_never``. They are cheap to build:
+one is made per streamed delta, so nothing here validates or copies.
+
+Order guarantees (checked on every recording by ``tests/invariants.py``):
+``ResponseStarted`` first, at most one ``UsageReported``, exactly one ``Finish`` and it is
+last. ``ToolCallDelta.index`` is 0-based in order of first appearance and stable for a
+call; its ``id`` and ``name`` are set on the first delta of that call (or on the first
+delta that knows them) and ``None`` afterwards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeAlias
+
+FinishReason: TypeAlias = Literal["stop", "length", "tool_calls", "content_filter", "other"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResponseStarted:
+    """The server accepted the request and named the response."""
+
+    id: str | None
+    model: str | None
+    kind: Literal["response_started"] = "response_started"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TextDelta:
+    """A piece of the answer text (choice 0 only)."""
+
+    text: str
+    kind: Literal["text"] = "text"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReasoningDelta:
+    """A piece of the model's reasoning (raw reasoning text or its summary)."""
+
+    text: str
+    kind: Literal["reasoning"] = "reasoning"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RefusalDelta:
+    """A piece of a refusal message (OpenAI's ``refusal`` channel)."""
+
+    text: str
+    kind: Literal["refusal"] = "refusal"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ToolCallDelta:
+    """A piece of a function call: identity on its first delta, then argument fragments."""
+
+    index: int
+    id: str | None
+    name: str | None
+    arguments: str
+    kind: Literal["tool_call"] = "tool_call"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Usage:
+    """Token counts, normalized across both APIs. Details are ``None`` when not reported."""
+
+    input_tokens: int
+    output_tokens: int
+    total_tokens: int
+    cached_tokens: int | None = None
+    reasoning_tokens: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UsageReported:
+    """Final token usage for the response (reported once, the final value)."""
+
+    usage: Usage
+    kind: Literal["usage"] = "usage"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Finish:
+    """The response ended normally. ``raw_reason`` is what the wire said, if anything."""
+
+    reason: FinishReason
+    raw_reason: str | None
+    kind: Literal["finish"] = "finish"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StreamFailed:
+    """The server reported an error inside the stream (HTTP 200 body)."""
+
+    message: str
+    code: str | None = None
+    type: str | None = None
+    param: str | None = None
+    body: dict[str, Any] = field(default_factory=dict)
+    kind: Literal["error"] = "error"
+
+
+StreamEvent: TypeAlias = (
+    ResponseStarted
+    | TextDelta
+    | ReasoningDelta
+    | RefusalDelta
+    | ToolCallDelta
+    | UsageReported
+    | Finish
+    | StreamFailed
+)

@@ -1,0 +1,294 @@
+"""Neutral chat messages, tools and options -> request bodies for each API (pure).
+
+The neutral input is OpenAI's Chat Completions message format (``system``/``developer``,
+``user`` with text and image parts, ``assistant`` with ``tool_calls``, ``tool`` results)
+and JSON-schema function tools in either the Chat shape (``{"type": "function",
+"function": {...}}``) or the Responses shape (``{"type": "function", "name": ...}``).
+
+Nothing is rewritten by model name: a gateway serves hundreds of models, so a parameter
+means the same for every model and unknown parameters pass through untouched. The only
+translations are between the two APIs' documented shapes, listed in README's
+"Choosing the API".
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+from .errors import ConfigurationError
+
+Api = Literal["responses", "chat"]
+Message = Mapping[str, Any]
+Tool = Mapping[str, Any]
+
+
+def build_body(
+    api: Api,
+    *,
+    model: str,
+    messages: Sequence[Message],
+    tools: Sequence[Tool] | None = None,
+    tool_choice: Any = None,
+    stream: bool = True,
+    params: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The JSON body for ``api``. ``params`` holds options and pass-through fields.
+
+    Recognized options (translated per API): ``max_tokens``, ``reasoning_effort``,
+    ``reasoning``, ``response_format``, ``stop``, ``stream_usage`` (Chat only, default
+    True), ``cache_control``. ``None`` values are dropped. Everything else is copied.
+    """
+    if not model:
+        raise ConfigurationError("model is required (for example model='gpt-4o-mini')")
+    opts = {k: v for k, v in (params or {}).items() if v is not None}
+    if api == "responses":
+        return _responses_body(model, messages, tools, tool_choice, stream, opts)
+    if api == "chat":
+        return _chat_body(model, messages, tools, tool_choice, stream, opts)
+    raise ConfigurationError(f"api must be 'responses' or 'chat', not {api!r}")
+
+
+# -- tools ------------------------------------------------------------------------------
+
+
+def _function_spec(tool: Tool) -> dict[str, Any] | None:
+    """The ``{name, description, parameters, strict}`` of a function tool, else None."""
+    if tool.get("type", "function") != "function":
+        return None
+    fn = tool.get("function")
+    spec = dict(fn) if isinstance(fn, Mapping) else {k: v for k, v in tool.items() if k != "type"}
+    if not spec.get("name"):
+        raise ConfigurationError(f"a function tool needs a name: {tool!r}")
+    return spec
+
+
+def _tool_choice_name(choice: Any) -> str | None:
+    if isinstance(choice, Mapping):
+        fn = choice.get("function")
+        if isinstance(fn, Mapping):
+            return str(fn.get("name"))
+        if choice.get("name"):
+            return str(choice["name"])
+    return None
+
+
+def _normalize_tool_choice(choice: Any, api: Api) -> Any:
+    if choice is None or choice in ("auto", "none", "required"):
+        return choice
+    if choice is True or choice == "any":
+        return "required"
+    if isinstance(choice, str):
+        name: str | None = choice
+    else:
+        name = _tool_choice_name(choice)
+        if name is None:
+            return choice  # another documented shape (allowed_tools, hosted tools): as is
+    if api == "responses":
+        return {"type": "function", "name": name}
+    return {"type": "function", "function": {"name": name}}
+
+
+# -- Chat Completions -------------------------------------------------------------------
+
+
+def _chat_body(
+    model: str,
+    messages: Sequence[Message],
+    tools: Sequence[Tool] | None,
+    tool_choice: Any,
+    stream: bool,
+    opts: dict[str, Any],
+) -> dict[str, Any]:
+    stream_usage = opts.pop("stream_usage", True)
+    reasoning = opts.pop("reasoning", None)
+    if reasoning is not None and "reasoning_effort" not in opts and isinstance(reasoning, Mapping):
+        if reasoning.get("effort"):
+            opts["reasoning_effort"] = reasoning["effort"]
+    body: dict[str, Any] = {"model": model, "messages": [_chat_message(m) for m in messages]}
+    if tools:
+        body["tools"] = [_chat_tool(t) for t in tools]
+    if tool_choice is not None:
+        body["tool_choice"] = _normalize_tool_choice(tool_choice, "chat")
+    body.update(opts)
+    body["stream"] = stream
+    if stream and stream_usage and "stream_options" not in body:
+        body["stream_options"] = {"include_usage": True}
+    return body
+
+
+def _chat_tool(tool: Tool) -> dict[str, Any]:
+    spec = _function_spec(tool)
+    if spec is None:
+        return dict(tool)
+    return {"type": "function", "function": spec}
+
+
+def _chat_message(message: Message) -> dict[str, Any]:
+    msg = dict(message)
+    if msg.get("role") == "assistant" and msg.get("tool_calls"):
+        msg["tool_calls"] = [
+            {
+                "id": tc.get("id"),
+                "type": "function",
+                "function": {
+                    "name": (tc.get("function") or {}).get("name", tc.get("name")),
+                    "arguments": _arguments_text(
+                        (tc.get("function") or {}).get("arguments", tc.get("arguments"))
+                    ),
+                },
+            }
+            for tc in msg["tool_calls"]
+        ]
+    return msg
+
+
+def _arguments_text(arguments: Any) -> str:
+    if arguments is None:
+        return "{}"
+    if isinstance(arguments, str):
+        return arguments
+    return json.dumps(arguments)
+
+
+# -- Responses --------------------------------------------------------------------------
+
+
+def _responses_body(
+    model: str,
+    messages: Sequence[Message],
+    tools: Sequence[Tool] | None,
+    tool_choice: Any,
+    stream: bool,
+    opts: dict[str, Any],
+) -> dict[str, Any]:
+    if "stop" in opts:
+        raise ConfigurationError(
+            "the Responses API has no 'stop' parameter; use api='chat' to stop on sequences"
+        )
+    opts.pop("stream_usage", None)  # the Responses API always reports usage
+    opts.pop("stream_options", None)
+    body: dict[str, Any] = {"model": model}
+    instructions, items = _responses_input(messages)
+    if instructions is not None and "instructions" not in opts:
+        body["instructions"] = instructions
+    body["input"] = items
+    if tools:
+        body["tools"] = [_responses_tool(t) for t in tools]
+    if tool_choice is not None:
+        body["tool_choice"] = _normalize_tool_choice(tool_choice, "responses")
+    if "max_tokens" in opts:
+        opts.setdefault("max_output_tokens", opts.pop("max_tokens"))
+    effort = opts.pop("reasoning_effort", None)
+    if effort is not None:
+        reasoning = dict(opts.get("reasoning") or {})
+        reasoning.setdefault("effort", effort)
+        opts["reasoning"] = reasoning
+    fmt = opts.pop("response_format", None)
+    if fmt is not None:
+        text = dict(opts.get("text") or {})
+        text["format"] = _responses_format(fmt)
+        opts["text"] = text
+    body.update(opts)
+    body["stream"] = stream
+    return body
+
+
+def _responses_tool(tool: Tool) -> dict[str, Any]:
+    spec = _function_spec(tool)
+    if spec is None:
+        return dict(tool)  # hosted tools (web_search, file_search...) as given
+    return {"type": "function", **spec}
+
+
+def _responses_format(fmt: Any) -> Any:
+    if not isinstance(fmt, Mapping):
+        return fmt
+    if fmt.get("type") == "json_schema" and isinstance(fmt.get("json_schema"), Mapping):
+        return {"type": "json_schema", **fmt["json_schema"]}
+    return dict(fmt)
+
+
+def _responses_input(messages: Sequence[Message]) -> tuple[str | None, list[dict[str, Any]]]:
+    """Leading system/developer text becomes ``instructions``; the rest become items."""
+    instructions: list[str] = []
+    items: list[dict[str, Any]] = []
+    leading = True
+    for message in messages:
+        role = message.get("role")
+        if leading and role in ("system", "developer") and isinstance(message.get("content"), str):
+            instructions.append(message["content"])
+            continue
+        leading = False
+        items.extend(_responses_items(message))
+    return ("\n\n".join(instructions) if instructions else None), items
+
+
+def _responses_items(message: Message) -> list[dict[str, Any]]:
+    role = message.get("role")
+    content = message.get("content")
+    if role == "tool":
+        return [
+            {
+                "type": "function_call_output",
+                "call_id": message.get("tool_call_id"),
+                "output": _text_of(content),
+            }
+        ]
+    if role == "assistant":
+        out: list[dict[str, Any]] = []
+        text = _text_of(content)
+        if text:
+            out.append({"role": "assistant", "content": text})
+        for tc in message.get("tool_calls") or ():
+            fn = tc.get("function") or {}
+            out.append(
+                {
+                    "type": "function_call",
+                    "call_id": tc.get("id"),
+                    "name": fn.get("name", tc.get("name")),
+                    "arguments": _arguments_text(fn.get("arguments", tc.get("arguments"))),
+                }
+            )
+        return out
+    if role in ("system", "developer", "user"):
+        if isinstance(content, str) or content is None:
+            return [{"role": role, "content": content or ""}]
+        return [{"role": role, "content": [_responses_part(p) for p in content]}]
+    if message.get("type"):
+        return [dict(message)]  # already a Responses input item
+    raise ConfigurationError(f"unsupported message role {role!r} in {dict(message)!r}")
+
+
+def _responses_part(part: Any) -> dict[str, Any]:
+    if isinstance(part, str):
+        return {"type": "input_text", "text": part}
+    kind = part.get("type")
+    if kind == "text":
+        return {"type": "input_text", "text": part.get("text", "")}
+    if kind == "image_url":
+        image = part.get("image_url")
+        url = image.get("url") if isinstance(image, Mapping) else image
+        out: dict[str, Any] = {"type": "input_image", "image_url": url}
+        detail = image.get("detail") if isinstance(image, Mapping) else None
+        out["detail"] = detail or "auto"
+        return out
+    if kind == "file":
+        file = dict(part.get("file") or {})
+        return {"type": "input_file", **file}
+    return dict(part)  # input_text / input_image / input_file already
+
+
+def _text_of(content: Any) -> str:
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    texts = []
+    for part in content:
+        if isinstance(part, str):
+            texts.append(part)
+        elif part.get("type") in ("text", "input_text", "output_text"):
+            texts.append(part.get("text", ""))
+    return "".join(texts)

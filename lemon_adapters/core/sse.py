@@ -1,0 +1,165 @@
+"""Server-sent events decoding to the WHATWG rules, incremental and pure (bytes in).
+
+Spec: https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
+
+Lines are split at the byte level on CR, LF and CRLF. ``bytes.splitlines`` splits on exactly
+those three (unlike ``str.splitlines``, which also splits on U+2028 inside JSON text), and
+UTF-8 is decoded once per dispatched event, so a multi-byte character split across network
+chunks is never seen half-way.
+
+Deliberate departures from the browser algorithm, because a model stream is not a page:
+
+* an event still buffered at end of stream (no trailing blank line) is dispatched by
+  :meth:`SSEDecoder.flush` instead of being dropped (seen on servers that close right after
+  their last ``data:`` line);
+* invalid UTF-8 raises :class:`~lemon_adapters.core.errors.MalformedStreamError` instead of
+  being replaced with U+FFFD, so corruption is never passed on as text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import MalformedStreamError
+
+_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSentEvent:
+    """One dispatched event. ``event`` is ``"message"`` when the stream named none."""
+
+    event: str
+    data: str
+    id: str
+    retry: int | None
+
+
+class SSEDecoder:
+    """Bytes in, :class:`ServerSentEvent` out. Call :meth:`decode` per chunk, then :meth:`flush`.
+
+    Attributes:
+        last_event_id: the last ``id`` field seen, for reconnection.
+        retry: the last valid ``retry`` field (milliseconds), or ``None``.
+        comments: how many comment lines (keep-alives) were seen.
+    """
+
+    __slots__ = (
+        "_data",
+        "_event",
+        "_pending",
+        "_saw_cr",
+        "_started",
+        "comments",
+        "last_event_id",
+        "retry",
+    )
+
+    def __init__(self) -> None:
+        self._pending: list[bytes] = []  # a line not yet terminated, in pieces
+        self._saw_cr = False  # the previous chunk ended in CR: a leading LF belongs to it
+        self._started = False  # BOM check done
+        self._data: list[bytes] = []
+        self._event = b""
+        self.last_event_id = ""
+        self.retry: int | None = None
+        self.comments = 0
+
+    def decode(self, chunk: bytes) -> list[ServerSentEvent]:
+        """Feed one network chunk; return the events it completed."""
+        if not self._started:
+            if self._pending:
+                chunk = b"".join(self._pending) + chunk
+                self._pending.clear()
+            if len(chunk) < len(_BOM) and _BOM.startswith(chunk):
+                if chunk:
+                    self._pending.append(chunk)  # too short to tell whether it is a BOM
+                return []
+            self._started = True
+            if chunk.startswith(_BOM):
+                chunk = chunk[3:]
+        if self._saw_cr:
+            self._saw_cr = False
+            if chunk[:1] == b"\n":
+                chunk = chunk[1:]
+        if not chunk:
+            return []
+        last = chunk[-1]
+        if b"\n" not in chunk and b"\r" not in chunk:
+            self._pending.append(chunk)
+            return []
+        if self._pending:
+            self._pending.append(chunk)
+            chunk = b"".join(self._pending)
+            self._pending.clear()
+        lines = chunk.splitlines()
+        if last == 13:  # CR: the LF of a CRLF may start the next chunk
+            self._saw_cr = True
+        elif last != 10:
+            self._pending.append(lines.pop())
+        out: list[ServerSentEvent] = []
+        for line in lines:
+            if line:
+                self._field(line)
+            elif self._data:
+                out.append(self._dispatch())
+            else:
+                self._event = b""
+        return out
+
+    def flush(self) -> list[ServerSentEvent]:
+        """End of stream: process any unterminated line and dispatch a buffered event."""
+        if not self._started and self._pending:
+            tail = b"".join(self._pending)
+            self._pending.clear()
+            self._started = True
+            if tail.startswith(_BOM):
+                tail = tail[3:]
+            if tail:
+                self._field(tail)
+        elif self._pending:
+            tail = b"".join(self._pending)
+            self._pending.clear()
+            self._field(tail)
+        if self._data:
+            return [self._dispatch()]
+        return []
+
+    def _field(self, line: bytes) -> None:
+        colon = line.find(b":")
+        if colon == 0:
+            self.comments += 1
+            return
+        if colon < 0:
+            name, value = line, b""
+        else:
+            name = line[:colon]
+            value = line[colon + 1 :]
+            if value[:1] == b" ":
+                value = value[1:]
+        if name == b"data":
+            self._data.append(value)
+        elif name == b"event":
+            self._event = value
+        elif name == b"id":
+            if b"\0" not in value:
+                self.last_event_id = _utf8(value)
+        elif name == b"retry" and value.isdigit():
+            self.retry = int(value)
+
+    def _dispatch(self) -> ServerSentEvent:
+        data = self._data[0] if len(self._data) == 1 else b"\n".join(self._data)
+        self._data = []
+        event = _utf8(self._event) if self._event else "message"
+        self._event = b""
+        return ServerSentEvent(event, _utf8(data), self.last_event_id, self.retry)
+
+
+def _utf8(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        snippet = raw[max(0, exc.start - 20) : exc.end + 20]
+        raise MalformedStreamError(
+            f"stream is not valid UTF-8 at byte {exc.start} of an SSE field: {snippet!r}"
+        ) from exc

@@ -1,0 +1,489 @@
+"""A local, LemonData-shaped server on 127.0.0.1 for demos, tests and benchmarks.
+
+It speaks both wire formats the way the gateway does (typed Responses events ending in
+``response.completed``; Chat Completions chunks with a usage chunk and ``data: [DONE]``),
+streams with real chunked transfer over HTTP/1.1 keep-alive, paces tokens if asked, and
+answers errors in LemonData's JSON shape. It is standard library only and is never
+imported by ``lemon_adapters`` itself.
+
+What it answers is decided by a *responder*: a function from ``(api, request_body)`` to a
+:class:`Reply`. :func:`demo_responder` plays a plausible assistant: it calls a tool when
+tools are offered and no tool result is in the conversation yet, answers from tool
+results, and otherwise explains what it received. Models named ``error-<status>`` answer
+that HTTP error (``error-404`` carries ``did_you_mean``), so error handling can be shown
+offline.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+_ids = itertools.count(1)
+
+
+@dataclass(kw_only=True)
+class Reply:
+    """What the server answers.
+
+    Attributes:
+        text: the answer, streamed in pieces of ``chunk_chars`` characters.
+        reasoning: reasoning text streamed before the answer (empty: none).
+        tool_calls: ``(name, arguments_json)`` pairs; arguments stream in pieces too.
+        status: an HTTP error status to answer instead (with ``error`` as the body).
+        error: LemonData's error object for ``status``.
+        headers: extra response headers.
+        chunk_chars: characters per streamed delta.
+        delay: seconds to wait between streamed deltas (0 for as fast as possible).
+        input_tokens: reported prompt size.
+    """
+
+    text: str = ""
+    reasoning: str = ""
+    tool_calls: list[tuple[str, str]] = field(default_factory=list)
+    status: int = 200
+    error: dict[str, Any] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    chunk_chars: int = 4
+    delay: float = 0.0
+    input_tokens: int = 12
+
+
+Responder = Callable[[str, dict[str, Any]], Reply]
+
+
+def pieces(text: str, size: int) -> list[str]:
+    """Split ``text`` into deltas of about ``size`` characters, on word edges when possible."""
+    if not text:
+        return []
+    out: list[str] = []
+    current = ""
+    for word in text.split(" "):
+        token = (" " if current or out else "") + word
+        if current and len(current) + len(token) > size:
+            out.append(current)
+            current = token
+        else:
+            current += token
+        while len(current) > size * 3:
+            out.append(current[:size])
+            current = current[size:]
+    if current:
+        out.append(current)
+    return out
+
+
+def _tokens(text: str) -> int:
+    return max(1, len(text) // 4) if text else 0
+
+
+def _sse(obj: Any, event: str | None = None) -> bytes:
+    data = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    head = f"event: {event}\n" if event else ""
+    return f"{head}data: {data}\n\n".encode()
+
+
+def render_responses(reply: Reply, model: str) -> Iterator[tuple[bytes, bool]]:
+    """Responses API frames as ``(bytes, is_delta)``; deltas are where pacing applies."""
+    rid = f"resp_{next(_ids):08d}"
+    seq = itertools.count()
+    base = {"id": rid, "object": "response", "model": model, "output": [], "usage": None}
+
+    def ev(kind: str, **fields: Any) -> bytes:
+        return _sse({"type": kind, **fields, "sequence_number": next(seq)}, kind)
+
+    yield ev("response.created", response={**base, "status": "in_progress"}), False
+    yield ev("response.in_progress", response={**base, "status": "in_progress"}), False
+    output: list[dict[str, Any]] = []
+    index = 0
+    if reply.reasoning:
+        item_id = f"rs_{rid}_{index}"
+        item = {"id": item_id, "type": "reasoning", "summary": []}
+        yield ev("response.output_item.added", output_index=index, item=item), False
+        part = {"type": "summary_text", "text": ""}
+        yield ev("response.reasoning_summary_part.added", item_id=item_id, output_index=index,
+                 summary_index=0, part=part), False
+        for piece in pieces(reply.reasoning, reply.chunk_chars):
+            yield ev("response.reasoning_summary_text.delta", item_id=item_id,
+                     output_index=index, summary_index=0, delta=piece), True
+        done = {"id": item_id, "type": "reasoning",
+                "summary": [{"type": "summary_text", "text": reply.reasoning}]}
+        yield ev("response.reasoning_summary_text.done", item_id=item_id, output_index=index,
+                 summary_index=0, text=reply.reasoning), False
+        yield ev("response.output_item.done", output_index=index, item=done), False
+        output.append(done)
+        index += 1
+    if reply.text:
+        item_id = f"msg_{rid}_{index}"
+        item = {"id": item_id, "type": "message", "role": "assistant", "status": "in_progress",
+                "content": []}
+        yield ev("response.output_item.added", output_index=index, item=item), False
+        yield ev("response.content_part.added", item_id=item_id, output_index=index,
+                 content_index=0, part={"type": "output_text", "text": "",
+                                        "annotations": []}), False
+        for piece in pieces(reply.text, reply.chunk_chars):
+            yield ev("response.output_text.delta", item_id=item_id, output_index=index,
+                     content_index=0, delta=piece, logprobs=[]), True
+        part = {"type": "output_text", "text": reply.text, "annotations": []}
+        yield ev("response.output_text.done", item_id=item_id, output_index=index,
+                 content_index=0, text=reply.text, logprobs=[]), False
+        yield ev("response.content_part.done", item_id=item_id, output_index=index,
+                 content_index=0, part=part), False
+        done = {**item, "status": "completed", "content": [part]}
+        yield ev("response.output_item.done", output_index=index, item=done), False
+        output.append(done)
+        index += 1
+    for n, (name, arguments) in enumerate(reply.tool_calls):
+        item_id = f"fc_{rid}_{index}"
+        call_id = f"call_{rid}_{n}"
+        item = {"id": item_id, "type": "function_call", "status": "in_progress",
+                "call_id": call_id, "name": name, "arguments": ""}
+        yield ev("response.output_item.added", output_index=index, item=item), False
+        for piece in pieces(arguments, reply.chunk_chars):
+            yield ev("response.function_call_arguments.delta", item_id=item_id,
+                     output_index=index, delta=piece), True
+        yield ev("response.function_call_arguments.done", item_id=item_id, output_index=index,
+                 arguments=arguments), False
+        done = {**item, "status": "completed", "arguments": arguments}
+        yield ev("response.output_item.done", output_index=index, item=done), False
+        output.append(done)
+        index += 1
+    out_tokens = _tokens(reply.text) + _tokens(reply.reasoning) + sum(
+        _tokens(a) for _, a in reply.tool_calls
+    )
+    usage = {
+        "input_tokens": reply.input_tokens,
+        "input_tokens_details": {"cached_tokens": 0},
+        "output_tokens": out_tokens,
+        "output_tokens_details": {"reasoning_tokens": _tokens(reply.reasoning)},
+        "total_tokens": reply.input_tokens + out_tokens,
+    }
+    final = {**base, "status": "completed", "output": output, "usage": usage}
+    yield ev("response.completed", response=final), False
+
+
+def render_chat(reply: Reply, model: str) -> Iterator[tuple[bytes, bool]]:
+    """Chat Completions frames as ``(bytes, is_delta)``."""
+    cid = f"chatcmpl-{next(_ids):08d}"
+    created = int(time.time())
+
+    def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> bytes:
+        return _sse({"id": cid, "object": "chat.completion.chunk", "created": created,
+                     "model": model,
+                     "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+                     **extra})
+
+    yield chunk({"role": "assistant", "content": ""}), False
+    for piece in pieces(reply.reasoning, reply.chunk_chars):
+        yield chunk({"reasoning_content": piece}), True
+    for piece in pieces(reply.text, reply.chunk_chars):
+        yield chunk({"content": piece}), True
+    for n, (name, arguments) in enumerate(reply.tool_calls):
+        first = {"index": n, "id": f"call_{cid}_{n}", "type": "function",
+                 "function": {"name": name, "arguments": ""}}
+        yield chunk({"tool_calls": [first]}), False
+        for piece in pieces(arguments, reply.chunk_chars):
+            yield chunk({"tool_calls": [{"index": n, "function": {"arguments": piece}}]}), True
+    finish = "tool_calls" if reply.tool_calls else "stop"
+    yield chunk({}, finish), False
+    out_tokens = _tokens(reply.text) + _tokens(reply.reasoning) + sum(
+        _tokens(a) for _, a in reply.tool_calls
+    )
+    usage = {
+        "prompt_tokens": reply.input_tokens,
+        "completion_tokens": out_tokens,
+        "total_tokens": reply.input_tokens + out_tokens,
+        "prompt_tokens_details": {"cached_tokens": 0},
+        "completion_tokens_details": {"reasoning_tokens": _tokens(reply.reasoning)},
+    }
+    yield _sse({"id": cid, "object": "chat.completion.chunk", "created": created,
+                "model": model, "choices": [], "usage": usage}), False
+    yield b"data: [DONE]\n\n", False
+
+
+def complete_object(api: str, reply: Reply, model: str) -> dict[str, Any]:
+    """The non-streaming response object for ``reply``: the streams' final state."""
+    render = render_responses if api == "responses" else render_chat
+    frames = [f for f, _ in render(reply, model)]
+    if api == "responses":
+        last = json.loads(frames[-1].split(b"data: ", 1)[1])
+        return dict(last["response"])
+    message: dict[str, Any] = {"role": "assistant", "content": reply.text or None}
+    if reply.reasoning:
+        message["reasoning_content"] = reply.reasoning
+    if reply.tool_calls:
+        message["tool_calls"] = [
+            {"id": f"call_{n}", "type": "function", "function": {"name": nm, "arguments": a}}
+            for n, (nm, a) in enumerate(reply.tool_calls)
+        ]
+    usage = json.loads(frames[-2].split(b"data: ", 1)[1])["usage"]
+    return {"id": f"chatcmpl-{next(_ids):08d}", "object": "chat.completion", "model": model,
+            "choices": [{"index": 0, "message": message,
+                         "finish_reason": "tool_calls" if reply.tool_calls else "stop"}],
+            "usage": usage}
+
+
+# -- the demo assistant -----------------------------------------------------------------
+
+
+def _last_user_text(messages: list[dict[str, Any]]) -> str:
+    for message in reversed(messages):
+        if message.get("role") == "user":
+            content = message.get("content")
+            if isinstance(content, str):
+                return content
+            if isinstance(content, list):
+                return " ".join(
+                    str(p.get("text", "")) for p in content
+                    if isinstance(p, dict) and p.get("type") in ("text", "input_text")
+                )
+    return ""
+
+
+def _neutral_view(api: str, body: dict[str, Any]) -> tuple[list[dict[str, Any]], list[Any]]:
+    """(messages-ish list, tool names) from either API's body."""
+    if api == "chat":
+        tools = [t.get("function", {}).get("name") for t in body.get("tools") or ()]
+        return list(body.get("messages") or ()), tools
+    tools = [t.get("name") for t in body.get("tools") or () if t.get("type") == "function"]
+    items = body.get("input")
+    if isinstance(items, str):
+        return [{"role": "user", "content": items}], tools
+    messages = []
+    for item in items or ():
+        if item.get("type") == "function_call_output":
+            messages.append({"role": "tool", "content": item.get("output")})
+        elif item.get("type") == "function_call":
+            messages.append({"role": "assistant", "tool_calls": [item]})
+        elif item.get("role"):
+            messages.append(item)
+    return messages, tools
+
+
+def example_arguments(schema: dict[str, Any] | None, prompt: str) -> dict[str, Any]:
+    """Plausible arguments for a JSON schema: numbers from the prompt, else placeholders."""
+    numbers = [int(t) for t in prompt.replace(",", " ").replace("?", " ").split() if t.isdigit()]
+    out: dict[str, Any] = {}
+    props = (schema or {}).get("properties") or {}
+    for name, spec in props.items():
+        kind = spec.get("type") if isinstance(spec, dict) else None
+        if kind in ("integer", "number"):
+            out[name] = numbers.pop(0) if numbers else 3
+        elif kind == "boolean":
+            out[name] = True
+        elif kind == "array":
+            out[name] = []
+        elif kind == "object":
+            out[name] = {}
+        else:
+            out[name] = spec.get("enum", [None])[0] if isinstance(spec, dict) and spec.get(
+                "enum") else (prompt[:40] or "example")
+    return out
+
+
+def demo_responder(api: str, body: dict[str, Any]) -> Reply:
+    """A plausible assistant for offline demos (see the module docstring)."""
+    model = str(body.get("model", ""))
+    if model.startswith("error-") and model[6:].isdigit():
+        return error_reply(int(model[6:]), model)
+    messages, tool_names = _neutral_view(api, body)
+    prompt = _last_user_text(messages)
+    tool_results = [m for m in messages if m.get("role") == "tool"]
+    reasoning = ""
+    effort = (body.get("reasoning") or {}).get("effort") or body.get("reasoning_effort")
+    if effort:
+        reasoning = f"The user asks: {prompt[:80]!r}. I should answer briefly and concretely."
+    if tool_names and not tool_results:
+        tools = body.get("tools") or []
+        calls = []
+        for tool in tools[:1]:
+            fn = tool.get("function", tool)
+            args = example_arguments(fn.get("parameters"), prompt)
+            calls.append((str(fn.get("name")), json.dumps(args)))
+        return Reply(reasoning=reasoning, tool_calls=calls)
+    if tool_results:
+        result = str(tool_results[-1].get("content"))
+        text = f"The tool returned {result}. So the answer is {result}."
+    else:
+        text = (
+            f"You asked: {prompt!r}. This answer comes from the lemon-adapters local "
+            "LemonData-shaped server, streamed token by token over real HTTP so you can see "
+            "deltas arrive as they would from the gateway."
+        )
+    return Reply(text=text, reasoning=reasoning)
+
+
+def error_reply(status: int, model: str) -> Reply:
+    """A LemonData-shaped error for ``status``."""
+    errors: dict[int, dict[str, Any]] = {
+        400: {"message": "Invalid request", "type": "invalid_request_error",
+              "code": "invalid_request", "retryable": False},
+        401: {"message": "Invalid API key", "type": "authentication_error",
+              "code": "invalid_api_key", "retryable": False,
+              "hint": "Check LEMONDATA_API_KEY; keys start with sk-"},
+        402: {"message": "Insufficient balance", "type": "billing_error",
+              "code": "insufficient_balance", "retryable": False,
+              "hint": "Top up your LemonData balance"},
+        404: {"message": f"Model '{model}' not found", "type": "invalid_request_error",
+              "code": "model_not_found", "param": "model", "retryable": False,
+              "did_you_mean": "gpt-4o-mini", "suggestions": ["gpt-4o-mini", "gpt-4o"],
+              "hint": "Use GET /v1/models to list available models"},
+        429: {"message": "Rate limit exceeded", "type": "rate_limit_error",
+              "code": "rate_limit_exceeded", "retryable": True, "retry_after": 1},
+        503: {"message": "Upstream unavailable", "type": "upstream_error",
+              "code": "upstream_unavailable", "retryable": True, "retry_after": 1},
+    }
+    error = errors.get(status, {"message": f"HTTP {status}", "type": "api_error",
+                                "code": str(status), "retryable": status >= 500})
+    headers = {"Retry-After": "1"} if status in (429, 503) else {}
+    return Reply(status=status, error=error, headers=headers)
+
+
+# -- the HTTP server --------------------------------------------------------------------
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def setup(self) -> None:
+        super().setup()
+        # Small SSE frames must leave at once: Nagle plus delayed ACKs would add ~40 ms.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+    def do_GET(self) -> None:
+        if self.path.rstrip("/").endswith("/models"):
+            models = [{"id": m, "object": "model", "owned_by": "lemondata"}
+                      for m in ("gpt-4o-mini", "gpt-4o", "claude-sonnet-4-5", "deepseek-chat")]
+            self._json(200, {"object": "list", "data": models})
+        else:
+            self._json(404, {"error": {"message": f"no route {self.path}",
+                                       "type": "invalid_request_error", "code": "not_found"}})
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            body = json.loads(raw or b"{}")
+        except ValueError:
+            self._json(400, {"error": {"message": "request body is not JSON",
+                                       "type": "invalid_request_error"}})
+            return
+        path = self.path.split("?")[0].rstrip("/")
+        if path.endswith("/responses"):
+            api = "responses"
+        elif path.endswith("/chat/completions"):
+            api = "chat"
+        else:
+            self._json(404, {"error": {"message": f"no route {self.path}",
+                                       "type": "invalid_request_error", "code": "not_found"}})
+            return
+        self.server.requests.append({"api": api, "path": self.path, "body": body,
+                                     "headers": dict(self.headers)})
+        reply = self.server.responder(api, body)
+        if self.server.delay is not None and reply.delay == 0.0:
+            reply.delay = self.server.delay
+        if reply.status >= 400:
+            self._json(reply.status, {"error": reply.error or {"message": "error"}},
+                       reply.headers)
+            return
+        model = str(body.get("model", "unknown"))
+        if not body.get("stream"):
+            self._json(200, complete_object(api, reply, model), reply.headers)
+            return
+        render = render_responses if api == "responses" else render_chat
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("X-Cache-Status", "MISS")
+        self.send_header("X-Request-Id", f"req_{next(_ids):08d}")
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        try:
+            for frame, is_delta in render(reply, model):
+                if is_delta and reply.delay:
+                    time.sleep(reply.delay)
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(frame), frame))
+                self.wfile.flush()
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+    def _json(self, status: int, obj: Any, headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(obj).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("X-Request-Id", f"req_{next(_ids):08d}")
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    responder: Responder
+    delay: float | None
+    requests: list[dict[str, Any]]
+
+
+class DevServer:
+    """A LemonData-shaped server on 127.0.0.1 in a background thread.
+
+    Use as a context manager; ``base_url`` is ready to pass as ``base_url=``.
+
+    Args:
+        responder: decides each answer (default :func:`demo_responder`).
+        delay: seconds between streamed deltas for every reply (``None``: the reply's own).
+        port: 0 picks a free port.
+    """
+
+    def __init__(self, responder: Responder = demo_responder, *, delay: float | None = None,
+                 port: int = 0) -> None:
+        self._server = _Server(("127.0.0.1", port), _Handler)
+        self._server.responder = responder
+        self._server.delay = delay
+        self._server.requests = []
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:<port>/v1``."""
+        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        """Every POST received: ``{"api", "path", "body", "headers"}``."""
+        return self._server.requests
+
+    def start(self) -> DevServer:
+        """Start serving in a daemon thread."""
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
+                                        name="lemon-devserver")
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> DevServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
