@@ -29,8 +29,9 @@ def ensure_env(extras: str = "dev") -> None:
     if not PY.exists():
         print(f"creating {VENV} ...", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
-    print(f"installing lemon-adapters[{extras}] into .venv (first run takes a minute) ...",
-          flush=True)
+    print(
+        f"installing lemon-adapters[{extras}] into .venv (first run takes a minute) ...", flush=True
+    )
     run([str(PY), "-m", "pip", "install", "-q", "--upgrade", "pip"])
     run([str(PY), "-m", "pip", "install", "-q", "-e", f".[{extras}]"])
     STAMP.write_text(digest)

@@ -94,7 +94,13 @@ def render_responses(reply: Reply, model: str) -> Iterator[tuple[bytes, bool]]:
     """Responses API frames as ``(bytes, is_delta)``; deltas are where pacing applies."""
     rid = f"resp_{next(_ids):08d}"
     seq = itertools.count()
-    base = {"id": rid, "object": "response", "model": model, "output": [], "usage": None}
+    base: dict[str, Any] = {
+        "id": rid,
+        "object": "response",
+        "model": model,
+        "output": [],
+        "usage": None,
+    }
 
     def ev(kind: str, **fields: Any) -> bytes:
         return _sse({"type": kind, **fields, "sequence_number": next(seq)}, kind)
@@ -105,37 +111,102 @@ def render_responses(reply: Reply, model: str) -> Iterator[tuple[bytes, bool]]:
     index = 0
     if reply.reasoning:
         item_id = f"rs_{rid}_{index}"
-        item = {"id": item_id, "type": "reasoning", "summary": []}
-        yield ev("response.output_item.added", output_index=index, item=item), False
+        added = {"id": item_id, "type": "reasoning", "summary": []}
+        yield ev("response.output_item.added", output_index=index, item=added), False
         part = {"type": "summary_text", "text": ""}
-        yield ev("response.reasoning_summary_part.added", item_id=item_id, output_index=index,
-                 summary_index=0, part=part), False
+        yield (
+            ev(
+                "response.reasoning_summary_part.added",
+                item_id=item_id,
+                output_index=index,
+                summary_index=0,
+                part=part,
+            ),
+            False,
+        )
         for piece in pieces(reply.reasoning, reply.chunk_chars):
-            yield ev("response.reasoning_summary_text.delta", item_id=item_id,
-                     output_index=index, summary_index=0, delta=piece), True
-        done = {"id": item_id, "type": "reasoning",
-                "summary": [{"type": "summary_text", "text": reply.reasoning}]}
-        yield ev("response.reasoning_summary_text.done", item_id=item_id, output_index=index,
-                 summary_index=0, text=reply.reasoning), False
+            yield (
+                ev(
+                    "response.reasoning_summary_text.delta",
+                    item_id=item_id,
+                    output_index=index,
+                    summary_index=0,
+                    delta=piece,
+                ),
+                True,
+            )
+        done: dict[str, Any] = {
+            "id": item_id,
+            "type": "reasoning",
+            "summary": [{"type": "summary_text", "text": reply.reasoning}],
+        }
+        yield (
+            ev(
+                "response.reasoning_summary_text.done",
+                item_id=item_id,
+                output_index=index,
+                summary_index=0,
+                text=reply.reasoning,
+            ),
+            False,
+        )
         yield ev("response.output_item.done", output_index=index, item=done), False
         output.append(done)
         index += 1
     if reply.text:
         item_id = f"msg_{rid}_{index}"
-        item = {"id": item_id, "type": "message", "role": "assistant", "status": "in_progress",
-                "content": []}
+        item: dict[str, Any] = {
+            "id": item_id,
+            "type": "message",
+            "role": "assistant",
+            "status": "in_progress",
+            "content": [],
+        }
         yield ev("response.output_item.added", output_index=index, item=item), False
-        yield ev("response.content_part.added", item_id=item_id, output_index=index,
-                 content_index=0, part={"type": "output_text", "text": "",
-                                        "annotations": []}), False
+        yield (
+            ev(
+                "response.content_part.added",
+                item_id=item_id,
+                output_index=index,
+                content_index=0,
+                part={"type": "output_text", "text": "", "annotations": []},
+            ),
+            False,
+        )
         for piece in pieces(reply.text, reply.chunk_chars):
-            yield ev("response.output_text.delta", item_id=item_id, output_index=index,
-                     content_index=0, delta=piece, logprobs=[]), True
+            yield (
+                ev(
+                    "response.output_text.delta",
+                    item_id=item_id,
+                    output_index=index,
+                    content_index=0,
+                    delta=piece,
+                    logprobs=[],
+                ),
+                True,
+            )
         part = {"type": "output_text", "text": reply.text, "annotations": []}
-        yield ev("response.output_text.done", item_id=item_id, output_index=index,
-                 content_index=0, text=reply.text, logprobs=[]), False
-        yield ev("response.content_part.done", item_id=item_id, output_index=index,
-                 content_index=0, part=part), False
+        yield (
+            ev(
+                "response.output_text.done",
+                item_id=item_id,
+                output_index=index,
+                content_index=0,
+                text=reply.text,
+                logprobs=[],
+            ),
+            False,
+        )
+        yield (
+            ev(
+                "response.content_part.done",
+                item_id=item_id,
+                output_index=index,
+                content_index=0,
+                part=part,
+            ),
+            False,
+        )
         done = {**item, "status": "completed", "content": [part]}
         yield ev("response.output_item.done", output_index=index, item=done), False
         output.append(done)
@@ -143,20 +214,42 @@ def render_responses(reply: Reply, model: str) -> Iterator[tuple[bytes, bool]]:
     for n, (name, arguments) in enumerate(reply.tool_calls):
         item_id = f"fc_{rid}_{index}"
         call_id = f"call_{rid}_{n}"
-        item = {"id": item_id, "type": "function_call", "status": "in_progress",
-                "call_id": call_id, "name": name, "arguments": ""}
-        yield ev("response.output_item.added", output_index=index, item=item), False
+        call: dict[str, Any] = {
+            "id": item_id,
+            "type": "function_call",
+            "status": "in_progress",
+            "call_id": call_id,
+            "name": name,
+            "arguments": "",
+        }
+        yield ev("response.output_item.added", output_index=index, item=call), False
         for piece in pieces(arguments, reply.chunk_chars):
-            yield ev("response.function_call_arguments.delta", item_id=item_id,
-                     output_index=index, delta=piece), True
-        yield ev("response.function_call_arguments.done", item_id=item_id, output_index=index,
-                 arguments=arguments), False
-        done = {**item, "status": "completed", "arguments": arguments}
+            yield (
+                ev(
+                    "response.function_call_arguments.delta",
+                    item_id=item_id,
+                    output_index=index,
+                    delta=piece,
+                ),
+                True,
+            )
+        yield (
+            ev(
+                "response.function_call_arguments.done",
+                item_id=item_id,
+                output_index=index,
+                arguments=arguments,
+            ),
+            False,
+        )
+        done = {**call, "status": "completed", "arguments": arguments}
         yield ev("response.output_item.done", output_index=index, item=done), False
         output.append(done)
         index += 1
-    out_tokens = _tokens(reply.text) + _tokens(reply.reasoning) + sum(
-        _tokens(a) for _, a in reply.tool_calls
+    out_tokens = (
+        _tokens(reply.text)
+        + _tokens(reply.reasoning)
+        + sum(_tokens(a) for _, a in reply.tool_calls)
     )
     usage = {
         "input_tokens": reply.input_tokens,
@@ -175,10 +268,16 @@ def render_chat(reply: Reply, model: str) -> Iterator[tuple[bytes, bool]]:
     created = int(time.time())
 
     def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> bytes:
-        return _sse({"id": cid, "object": "chat.completion.chunk", "created": created,
-                     "model": model,
-                     "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
-                     **extra})
+        return _sse(
+            {
+                "id": cid,
+                "object": "chat.completion.chunk",
+                "created": created,
+                "model": model,
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+                **extra,
+            }
+        )
 
     yield chunk({"role": "assistant", "content": ""}), False
     for piece in pieces(reply.reasoning, reply.chunk_chars):
@@ -186,15 +285,21 @@ def render_chat(reply: Reply, model: str) -> Iterator[tuple[bytes, bool]]:
     for piece in pieces(reply.text, reply.chunk_chars):
         yield chunk({"content": piece}), True
     for n, (name, arguments) in enumerate(reply.tool_calls):
-        first = {"index": n, "id": f"call_{cid}_{n}", "type": "function",
-                 "function": {"name": name, "arguments": ""}}
+        first = {
+            "index": n,
+            "id": f"call_{cid}_{n}",
+            "type": "function",
+            "function": {"name": name, "arguments": ""},
+        }
         yield chunk({"tool_calls": [first]}), False
         for piece in pieces(arguments, reply.chunk_chars):
             yield chunk({"tool_calls": [{"index": n, "function": {"arguments": piece}}]}), True
     finish = "tool_calls" if reply.tool_calls else "stop"
     yield chunk({}, finish), False
-    out_tokens = _tokens(reply.text) + _tokens(reply.reasoning) + sum(
-        _tokens(a) for _, a in reply.tool_calls
+    out_tokens = (
+        _tokens(reply.text)
+        + _tokens(reply.reasoning)
+        + sum(_tokens(a) for _, a in reply.tool_calls)
     )
     usage = {
         "prompt_tokens": reply.input_tokens,
@@ -203,8 +308,19 @@ def render_chat(reply: Reply, model: str) -> Iterator[tuple[bytes, bool]]:
         "prompt_tokens_details": {"cached_tokens": 0},
         "completion_tokens_details": {"reasoning_tokens": _tokens(reply.reasoning)},
     }
-    yield _sse({"id": cid, "object": "chat.completion.chunk", "created": created,
-                "model": model, "choices": [], "usage": usage}), False
+    yield (
+        _sse(
+            {
+                "id": cid,
+                "object": "chat.completion.chunk",
+                "created": created,
+                "model": model,
+                "choices": [],
+                "usage": usage,
+            }
+        ),
+        False,
+    )
     yield b"data: [DONE]\n\n", False
 
 
@@ -224,10 +340,19 @@ def complete_object(api: str, reply: Reply, model: str) -> dict[str, Any]:
             for n, (nm, a) in enumerate(reply.tool_calls)
         ]
     usage = json.loads(frames[-2].split(b"data: ", 1)[1])["usage"]
-    return {"id": f"chatcmpl-{next(_ids):08d}", "object": "chat.completion", "model": model,
-            "choices": [{"index": 0, "message": message,
-                         "finish_reason": "tool_calls" if reply.tool_calls else "stop"}],
-            "usage": usage}
+    return {
+        "id": f"chatcmpl-{next(_ids):08d}",
+        "object": "chat.completion",
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "message": message,
+                "finish_reason": "tool_calls" if reply.tool_calls else "stop",
+            }
+        ],
+        "usage": usage,
+    }
 
 
 # -- the demo assistant -----------------------------------------------------------------
@@ -241,7 +366,8 @@ def _last_user_text(messages: list[dict[str, Any]]) -> str:
                 return content
             if isinstance(content, list):
                 return " ".join(
-                    str(p.get("text", "")) for p in content
+                    str(p.get("text", ""))
+                    for p in content
                     if isinstance(p, dict) and p.get("type") in ("text", "input_text")
                 )
     return ""
@@ -283,8 +409,11 @@ def example_arguments(schema: dict[str, Any] | None, prompt: str) -> dict[str, A
         elif kind == "object":
             out[name] = {}
         else:
-            out[name] = spec.get("enum", [None])[0] if isinstance(spec, dict) and spec.get(
-                "enum") else (prompt[:40] or "example")
+            out[name] = (
+                spec.get("enum", [None])[0]
+                if isinstance(spec, dict) and spec.get("enum")
+                else (prompt[:40] or "example")
+            )
     return out
 
 
@@ -323,25 +452,60 @@ def demo_responder(api: str, body: dict[str, Any]) -> Reply:
 def error_reply(status: int, model: str) -> Reply:
     """A LemonData-shaped error for ``status``."""
     errors: dict[int, dict[str, Any]] = {
-        400: {"message": "Invalid request", "type": "invalid_request_error",
-              "code": "invalid_request", "retryable": False},
-        401: {"message": "Invalid API key", "type": "authentication_error",
-              "code": "invalid_api_key", "retryable": False,
-              "hint": "Check LEMONDATA_API_KEY; keys start with sk-"},
-        402: {"message": "Insufficient balance", "type": "billing_error",
-              "code": "insufficient_balance", "retryable": False,
-              "hint": "Top up your LemonData balance"},
-        404: {"message": f"Model '{model}' not found", "type": "invalid_request_error",
-              "code": "model_not_found", "param": "model", "retryable": False,
-              "did_you_mean": "gpt-4o-mini", "suggestions": ["gpt-4o-mini", "gpt-4o"],
-              "hint": "Use GET /v1/models to list available models"},
-        429: {"message": "Rate limit exceeded", "type": "rate_limit_error",
-              "code": "rate_limit_exceeded", "retryable": True, "retry_after": 1},
-        503: {"message": "Upstream unavailable", "type": "upstream_error",
-              "code": "upstream_unavailable", "retryable": True, "retry_after": 1},
+        400: {
+            "message": "Invalid request",
+            "type": "invalid_request_error",
+            "code": "invalid_request",
+            "retryable": False,
+        },
+        401: {
+            "message": "Invalid API key",
+            "type": "authentication_error",
+            "code": "invalid_api_key",
+            "retryable": False,
+            "hint": "Check LEMONDATA_API_KEY; keys start with sk-",
+        },
+        402: {
+            "message": "Insufficient balance",
+            "type": "billing_error",
+            "code": "insufficient_balance",
+            "retryable": False,
+            "hint": "Top up your LemonData balance",
+        },
+        404: {
+            "message": f"Model '{model}' not found",
+            "type": "invalid_request_error",
+            "code": "model_not_found",
+            "param": "model",
+            "retryable": False,
+            "did_you_mean": "gpt-4o-mini",
+            "suggestions": ["gpt-4o-mini", "gpt-4o"],
+            "hint": "Use GET /v1/models to list available models",
+        },
+        429: {
+            "message": "Rate limit exceeded",
+            "type": "rate_limit_error",
+            "code": "rate_limit_exceeded",
+            "retryable": True,
+            "retry_after": 1,
+        },
+        503: {
+            "message": "Upstream unavailable",
+            "type": "upstream_error",
+            "code": "upstream_unavailable",
+            "retryable": True,
+            "retry_after": 1,
+        },
     }
-    error = errors.get(status, {"message": f"HTTP {status}", "type": "api_error",
-                                "code": str(status), "retryable": status >= 500})
+    error = errors.get(
+        status,
+        {
+            "message": f"HTTP {status}",
+            "type": "api_error",
+            "code": str(status),
+            "retryable": status >= 500,
+        },
+    )
     headers = {"Retry-After": "1"} if status in (429, 503) else {}
     return Reply(status=status, error=error, headers=headers)
 
@@ -363,12 +527,22 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         if self.path.rstrip("/").endswith("/models"):
-            models = [{"id": m, "object": "model", "owned_by": "lemondata"}
-                      for m in ("gpt-4o-mini", "gpt-4o", "claude-sonnet-4-5", "deepseek-chat")]
+            models = [
+                {"id": m, "object": "model", "owned_by": "lemondata"}
+                for m in ("gpt-4o-mini", "gpt-4o", "claude-sonnet-4-5", "deepseek-chat")
+            ]
             self._json(200, {"object": "list", "data": models})
         else:
-            self._json(404, {"error": {"message": f"no route {self.path}",
-                                       "type": "invalid_request_error", "code": "not_found"}})
+            self._json(
+                404,
+                {
+                    "error": {
+                        "message": f"no route {self.path}",
+                        "type": "invalid_request_error",
+                        "code": "not_found",
+                    }
+                },
+            )
 
     def do_POST(self) -> None:
         length = int(self.headers.get("content-length") or 0)
@@ -376,8 +550,10 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             body = json.loads(raw or b"{}")
         except ValueError:
-            self._json(400, {"error": {"message": "request body is not JSON",
-                                       "type": "invalid_request_error"}})
+            self._json(
+                400,
+                {"error": {"message": "request body is not JSON", "type": "invalid_request_error"}},
+            )
             return
         path = self.path.split("?")[0].rstrip("/")
         if path.endswith("/responses"):
@@ -385,17 +561,25 @@ class _Handler(BaseHTTPRequestHandler):
         elif path.endswith("/chat/completions"):
             api = "chat"
         else:
-            self._json(404, {"error": {"message": f"no route {self.path}",
-                                       "type": "invalid_request_error", "code": "not_found"}})
+            self._json(
+                404,
+                {
+                    "error": {
+                        "message": f"no route {self.path}",
+                        "type": "invalid_request_error",
+                        "code": "not_found",
+                    }
+                },
+            )
             return
-        self.server.requests.append({"api": api, "path": self.path, "body": body,
-                                     "headers": dict(self.headers)})
+        self.server.requests.append(
+            {"api": api, "path": self.path, "body": body, "headers": dict(self.headers)}
+        )
         reply = self.server.responder(api, body)
         if self.server.delay is not None and reply.delay == 0.0:
             reply.delay = self.server.delay
         if reply.status >= 400:
-            self._json(reply.status, {"error": reply.error or {"message": "error"}},
-                       reply.headers)
+            self._json(reply.status, {"error": reply.error or {"message": "error"}}, reply.headers)
             return
         model = str(body.get("model", "unknown"))
         if not body.get("stream"):
@@ -452,8 +636,9 @@ class DevServer:
         port: 0 picks a free port.
     """
 
-    def __init__(self, responder: Responder = demo_responder, *, delay: float | None = None,
-                 port: int = 0) -> None:
+    def __init__(
+        self, responder: Responder = demo_responder, *, delay: float | None = None, port: int = 0
+    ) -> None:
         self._server = _Server(("127.0.0.1", port), _Handler)
         self._server.responder = responder
         self._server.delay = delay
@@ -472,8 +657,9 @@ class DevServer:
 
     def start(self) -> DevServer:
         """Start serving in a daemon thread."""
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
-                                        name="lemon-devserver")
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, daemon=True, name="lemon-devserver"
+        )
         self._thread.start()
         return self
 

@@ -16,7 +16,6 @@ CASSETTES = ROOT / "cassettes"
 @pytest.fixture(autouse=True)
 def _no_ambient_credentials(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Tests never use a developer's real key or base URL from the environment."""
-    for name in ("LEMONDATA_API_KEY", "LEMONDATA_BASE_URL", "OPENAI_API_KEY",
-                 "OPENAI_BASE_URL"):
+    for name in ("LEMONDATA_API_KEY", "LEMONDATA_BASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
     yield
