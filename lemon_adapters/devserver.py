@@ -185,7 +185,7 @@ def render_responses(reply: Reply, model: str) -> Iterator[tuple[bytes, bool]]:
                 ),
                 True,
             )
-        part = {"type": "output_text", "text": reply.text, "annotations": []}
+        part: dict[str, Any] = {"type": "output_text", "text": reply.text, "annotations": []}
         yield (
             ev(
                 "response.output_text.done",
