@@ -113,7 +113,7 @@ def render_responses(reply: Reply, model: str) -> Iterator[tuple[bytes, bool]]:
         item_id = f"rs_{rid}_{index}"
         added = {"id": item_id, "type": "reasoning", "summary": []}
         yield ev("response.output_item.added", output_index=index, item=added), False
-        part = {"type": "summary_text", "text": ""}
+        part: dict[str, Any] = {"type": "summary_text", "text": ""}
         yield (
             ev(
                 "response.reasoning_summary_part.added",
@@ -185,7 +185,7 @@ def render_responses(reply: Reply, model: str) -> Iterator[tuple[bytes, bool]]:
                 ),
                 True,
             )
-        part: dict[str, Any] = {"type": "output_text", "text": reply.text, "annotations": []}
+        part = {"type": "output_text", "text": reply.text, "annotations": []}
         yield (
             ev(
                 "response.output_text.done",
