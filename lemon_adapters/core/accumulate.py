@@ -183,8 +183,9 @@ def _join(parts: list[str]) -> str:
 def _finish_call(index: int, call: _ToolCallParts) -> ToolCall:
     arguments = _join(call.parts)
     args, error = parse_arguments(arguments)
-    return ToolCall(index=index, id=call.id, name=call.name, arguments=arguments, args=args,
-                    error=error)
+    return ToolCall(
+        index=index, id=call.id, name=call.name, arguments=arguments, args=args, error=error
+    )
 
 
 def parse_arguments(arguments: str) -> tuple[dict[str, Any] | None, str | None]:

@@ -107,12 +107,22 @@ class ChatCompletionsMapper:
             raise MalformedStreamError(
                 f"a Chat Completions data line is not a JSON object: {data[:200]!r}"
             )
-        if not self.started:
-            self.started = True
-            self.response_id = chunk.get("id")
-            self.model = chunk.get("model")
-            out.append(ResponseStarted(id=self.response_id, model=self.model))
         error = chunk.get("error")
+        if not self.started:
+            if not (
+                chunk.get("id")
+                or chunk.get("choices")
+                or chunk.get("usage")
+                or error is not None
+                or sse.event == "error"
+            ):
+                # Azure opens with a preamble chunk (prompt_filter_results, id "", model "",
+                # choices []): nothing to map, and the real id and model come next.
+                return
+            self.started = True
+            self.response_id = chunk.get("id") or None
+            self.model = chunk.get("model") or None
+            out.append(ResponseStarted(id=self.response_id, model=self.model))
         if error is not None or sse.event == "error":
             self._error(error if isinstance(error, dict) else chunk, chunk, out)
             return
@@ -244,6 +254,11 @@ class ChatCompletionsMapper:
     def _error(self, error: dict[str, Any], chunk: dict[str, Any], out: list[StreamEvent]) -> None:
         code = error.get("code")
         param = error.get("param")
+        # OpenRouter bills the failed attempt and says so on the error chunk itself
+        # (chat__openrouter_minimax-m2__midstream-error): keep it on the partial result.
+        usage = usage_from_chat(chunk.get("usage") or self._usage)
+        if usage is not None:
+            out.append(UsageReported(usage=usage))
         self.finished = True
         out.append(
             StreamFailed(
@@ -265,6 +280,8 @@ def usage_from_chat(usage: Any) -> Usage | None:
     cached = (usage.get("prompt_tokens_details") or {}).get("cached_tokens")
     if cached is None:
         cached = usage.get("prompt_cache_hit_tokens")  # DeepSeek
+    if cached is None:
+        cached = usage.get("cached_tokens")  # Together: at the top level of usage
     reasoning = (usage.get("completion_tokens_details") or {}).get("reasoning_tokens")
     return Usage(
         input_tokens=inp,

@@ -32,8 +32,9 @@ class StreamParser:
 
     __slots__ = ("_acc", "_decoder", "api", "failure", "mapper", "request_id")
 
-    def __init__(self, api: Api, *, request_id: str | None = None,
-                 cache_status: str | None = None) -> None:
+    def __init__(
+        self, api: Api, *, request_id: str | None = None, cache_status: str | None = None
+    ) -> None:
         self.api = api
         self._decoder = SSEDecoder()
         self.mapper: ResponsesMapper | ChatCompletionsMapper = (
@@ -150,7 +151,8 @@ class StreamParser:
 
 
 def _hints(body: dict[str, Any]) -> dict[str, Any]:
-    error = body.get("error") if isinstance(body.get("error"), dict) else body
+    raw = body.get("error")
+    error: dict[str, Any] = raw if isinstance(raw, dict) else body
     hints: dict[str, Any] = {}
     for key in ("did_you_mean", "suggestions", "hint", "retryable", "retry_after"):
         if error.get(key) is not None:

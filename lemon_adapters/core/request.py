@@ -103,9 +103,12 @@ def _chat_body(
 ) -> dict[str, Any]:
     stream_usage = opts.pop("stream_usage", True)
     reasoning = opts.pop("reasoning", None)
-    if reasoning is not None and "reasoning_effort" not in opts and isinstance(reasoning, Mapping):
-        if reasoning.get("effort"):
-            opts["reasoning_effort"] = reasoning["effort"]
+    if (
+        isinstance(reasoning, Mapping)
+        and "reasoning_effort" not in opts
+        and reasoning.get("effort")
+    ):
+        opts["reasoning_effort"] = reasoning["effort"]
     body: dict[str, Any] = {"model": model, "messages": [_chat_message(m) for m in messages]}
     if tools:
         body["tools"] = [_chat_tool(t) for t in tools]

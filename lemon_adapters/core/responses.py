@@ -239,8 +239,9 @@ class ResponsesMapper:
 
     # -- function calls -----------------------------------------------------------------
 
-    def _new_call(self, item_id: str, output_index: int | None, call_id: str | None,
-                  name: str | None) -> _Call:
+    def _new_call(
+        self, item_id: str, output_index: int | None, call_id: str | None, name: str | None
+    ) -> _Call:
         call = _Call(self._ncalls, call_id, name)
         self._ncalls += 1
         self._calls[item_id] = call
@@ -272,13 +273,18 @@ class ResponsesMapper:
         call = self._find_call(obj)
         if call is None:
             call = self._new_call(obj.get("item_id") or "", obj.get("output_index"), None, None)
-            out.append(ToolCallDelta(index=call.index, id=None, name=obj.get("name"),
-                                     arguments=""))
+            out.append(ToolCallDelta(index=call.index, id=None, name=obj.get("name"), arguments=""))
             call.name = obj.get("name")
         self._complete_call(call, None, obj.get("name"), obj.get("arguments"), out)
 
-    def _complete_call(self, call: _Call, call_id: str | None, name: str | None,
-                       arguments: Any, out: list[StreamEvent]) -> None:
+    def _complete_call(
+        self,
+        call: _Call,
+        call_id: str | None,
+        name: str | None,
+        arguments: Any,
+        out: list[StreamEvent],
+    ) -> None:
         """Emit whatever a ``done`` event knows that the deltas did not deliver."""
         new_id = call_id if call_id and not call.call_id else None
         new_name = name if name and not call.name else None
@@ -300,24 +306,34 @@ class ResponsesMapper:
         item_id = item.get("id") or ""
         if item_id in self._calls:
             return
-        call = self._new_call(item_id, obj.get("output_index"), item.get("call_id"),
-                              item.get("name"))
+        call = self._new_call(
+            item_id, obj.get("output_index"), item.get("call_id"), item.get("name")
+        )
         args = item.get("arguments") or ""
         call.arguments_len = len(args) if isinstance(args, str) else 0
-        out.append(ToolCallDelta(index=call.index, id=call.call_id, name=call.name,
-                                 arguments=args if isinstance(args, str) else ""))
+        out.append(
+            ToolCallDelta(
+                index=call.index,
+                id=call.call_id,
+                name=call.name,
+                arguments=args if isinstance(args, str) else "",
+            )
+        )
 
     def _item_done(self, obj: dict[str, Any], out: list[StreamEvent]) -> None:
         item = obj.get("item") or {}
         kind = item.get("type")
         item_id = item.get("id") or ""
         if kind == "function_call":
-            call = self._calls.get(item_id) or self._calls_by_output.get(obj.get("output_index", -1))
+            call = self._calls.get(item_id) or self._calls_by_output.get(
+                obj.get("output_index", -1)
+            )
             if call is None:
                 self._item_added(obj, out)
             else:
-                self._complete_call(call, item.get("call_id"), item.get("name"),
-                                    item.get("arguments"), out)
+                self._complete_call(
+                    call, item.get("call_id"), item.get("name"), item.get("arguments"), out
+                )
         elif kind == "reasoning":
             if item_id not in self._reasoning_items:
                 self._reasoning_items.add(item_id)
@@ -366,8 +382,9 @@ class ResponsesMapper:
             elif kind == "message" and not had_text:
                 for i, part in enumerate(item.get("content") or ()):
                     if part.get("type") == "output_text":
-                        self._emit_missing_text((item.get("id") or "", i), part.get("text") or "",
-                                                out)
+                        self._emit_missing_text(
+                            (item.get("id") or "", i), part.get("text") or "", out
+                        )
 
     def _completed(self, obj: dict[str, Any], out: list[StreamEvent]) -> None:
         self._terminal(obj, out)
@@ -377,7 +394,10 @@ class ResponsesMapper:
     def _incomplete(self, obj: dict[str, Any], out: list[StreamEvent]) -> None:
         response = self._terminal(obj, out)
         raw = (response.get("incomplete_details") or {}).get("reason")
-        out.append(Finish(reason=_INCOMPLETE_REASONS.get(raw, "length"), raw_reason=raw))
+        if not isinstance(raw, str):
+            raw = None
+        reason = _INCOMPLETE_REASONS.get(raw, "length") if raw else "length"
+        out.append(Finish(reason=reason, raw_reason=raw))
 
     def _failed(self, obj: dict[str, Any], out: list[StreamEvent]) -> None:
         response = obj.get("response") or {}
@@ -388,7 +408,8 @@ class ResponsesMapper:
         out.append(_failure(error, "the response failed", obj))
 
     def _error(self, obj: dict[str, Any], out: list[StreamEvent]) -> None:
-        error = obj.get("error") if isinstance(obj.get("error"), dict) else obj
+        raw = obj.get("error")
+        error: dict[str, Any] = raw if isinstance(raw, dict) else obj
         self.finished = True
         out.append(_failure(error, "the server reported an error", obj))
 
