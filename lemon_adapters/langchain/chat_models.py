@@ -1,0 +1,404 @@
+"""``ChatLemonData``: a LangChain chat model streaming natively over the lemon_adapters core."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from operator import itemgetter
+from typing import Any, Literal, cast
+
+import httpx
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel, LanguageModelInput
+from langchain_core.language_models.base import LangSmithParams
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
+from langchain_core.output_parsers.openai_tools import (
+    JsonOutputKeyToolsParser,
+    PydanticToolsParser,
+)
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
+from langchain_core.tools import BaseTool
+from langchain_core.utils import from_env, secret_from_env
+from langchain_core.utils.function_calling import convert_to_openai_function, convert_to_openai_tool
+from langchain_core.utils.pydantic import is_basemodel_subclass
+from pydantic import ConfigDict, Field, PrivateAttr, SecretStr
+
+from lemon_adapters.core.client import AsyncLemonDataClient, LemonDataClient
+from lemon_adapters.core.errors import LemonDataError
+from lemon_adapters.core.events import Finish, StreamEvent, TextDelta
+
+from ._convert import (
+    StopFilter,
+    apply_stop,
+    chunk_for,
+    last_chunk,
+    result_to_message,
+    to_neutral_messages,
+)
+from .errors import to_langchain_error
+
+Api = Literal["responses", "chat", "auto"]
+
+
+class ChatLemonData(BaseChatModel):
+    """Chat model for the LemonData gateway, on both the Responses and Chat Completions APIs.
+
+    Streams natively (sync and async) over :class:`~lemon_adapters.LemonDataClient`: text
+    deltas become ``AIMessageChunk`` content, tool-call fragments ``tool_call_chunks``,
+    reasoning ``additional_kwargs["reasoning_content"]`` (a standard ``reasoning`` block
+    with ``output_version="v1"``); one final chunk carries usage and response metadata.
+    """
+
+    model: str = Field(alias="model_name")
+    """The model name, as LemonData lists it (``GET /v1/models``)."""
+    api: Api = "responses"
+    """Which API to call: ``"responses"`` (default, as LemonData recommends), ``"chat"``
+    (Chat Completions), or ``"auto"`` (the core client chooses)."""
+    api_key: SecretStr | None = Field(
+        default_factory=secret_from_env("LEMONDATA_API_KEY", default=None)
+    )
+    """Defaults to ``LEMONDATA_API_KEY``; a missing key fails at call time."""
+    base_url: str | None = Field(default_factory=from_env("LEMONDATA_BASE_URL", default=None))
+    """Defaults to ``LEMONDATA_BASE_URL``, else ``https://api.lemondata.cc/v1``."""
+    temperature: float | None = None
+    top_p: float | None = None
+    max_tokens: int | None = None
+    """Output token cap (``max_output_tokens`` on the Responses API)."""
+    stop: list[str] | None = Field(default=None, alias="stop_sequences")
+    """Stop sequences. Sent on Chat Completions; the Responses API has no such parameter,
+    so there the text is cut client-side at the first stop sequence."""
+    timeout: float | None = None
+    max_retries: int = 2
+    streaming: bool = False
+    stream_usage: bool = True
+    """Ask for usage on Chat Completions streams (the Responses API always reports it)."""
+    reasoning_effort: str | None = None
+    reasoning: dict[str, Any] | None = None
+    """Responses-style reasoning options, e.g. ``{"effort": "low", "summary": "auto"}``."""
+    cache_control: Any = None
+    """LemonData's prompt-cache control, sent as given."""
+    model_kwargs: dict[str, Any] = Field(default_factory=dict)
+    """Other body parameters, sent as given."""
+    extra_body: dict[str, Any] | None = None
+    """Merged into the request body last."""
+    default_headers: dict[str, str] | None = None
+    http_client: httpx.Client | None = Field(default=None, exclude=True)
+    """An ``httpx.Client`` to send sync requests with (not closed by the model)."""
+    http_async_client: httpx.AsyncClient | None = Field(default=None, exclude=True)
+    """An ``httpx.AsyncClient`` to send async requests with (not closed by the model)."""
+
+    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
+
+    _client: LemonDataClient | None = PrivateAttr(default=None)
+    _async_client: AsyncLemonDataClient | None = PrivateAttr(default=None)
+
+    # -- LangChain metadata -----------------------------------------------------------
+
+    @property
+    def _llm_type(self) -> str:
+        return "lemondata-chat"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"model": self.model, "api": self.api, **self._options()}
+
+    @classmethod
+    def is_lc_serializable(cls) -> bool:
+        """The model serializes with ``dumpd``; the key is stored as a secret reference."""
+        return True
+
+    @classmethod
+    def get_lc_namespace(cls) -> list[str]:
+        """``["lemon_adapters", "langchain"]``, where the class is importable from."""
+        return ["lemon_adapters", "langchain"]
+
+    @property
+    def lc_secrets(self) -> dict[str, str]:
+        return {"api_key": "LEMONDATA_API_KEY"}
+
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
+        params = LangSmithParams(
+            ls_provider="lemondata",
+            ls_model_name=str(kwargs.get("model") or self.model),
+            ls_model_type="chat",
+        )
+        temperature = kwargs.get("temperature", self.temperature)
+        if temperature is not None:
+            params["ls_temperature"] = temperature
+        max_tokens = kwargs.get("max_tokens", self.max_tokens)
+        if max_tokens is not None:
+            params["ls_max_tokens"] = max_tokens
+        stops = stop or self.stop
+        if stops:
+            params["ls_stop"] = stops
+        return params
+
+    # -- clients, cached per instance so connections are reused across calls -----------
+
+    def _client_kwargs(self) -> dict[str, Any]:
+        return {
+            "api_key": self.api_key.get_secret_value() if self.api_key else None,
+            "base_url": self.base_url,
+            "timeout": self.timeout,
+            "max_retries": self.max_retries,
+            "default_headers": self.default_headers,
+        }
+
+    @property
+    def client(self) -> LemonDataClient:
+        """The core sync client (created on first use)."""
+        if self._client is None:
+            self._client = LemonDataClient(http_client=self.http_client, **self._client_kwargs())
+        return self._client
+
+    @property
+    def async_client(self) -> AsyncLemonDataClient:
+        """The core async client (created on first use)."""
+        if self._async_client is None:
+            self._async_client = AsyncLemonDataClient(
+                http_client=self.http_async_client, **self._client_kwargs()
+            )
+        return self._async_client
+
+    # -- requests ----------------------------------------------------------------------
+
+    def _options(self) -> dict[str, Any]:
+        opts: dict[str, Any] = {
+            "temperature": self.temperature,
+            "top_p": self.top_p,
+            "max_tokens": self.max_tokens,
+            "reasoning_effort": self.reasoning_effort,
+            "reasoning": self.reasoning,
+            "cache_control": self.cache_control,
+        }
+        if self.api != "responses":
+            opts["stream_usage"] = self.stream_usage
+        opts.update(self.model_kwargs)
+        return {k: v for k, v in opts.items() if v is not None}
+
+    def _turn(
+        self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
+    ) -> _Turn:
+        params = {**self._options(), **kwargs}
+        for key in ("stream", "ls_structured_output_format", "structured_output_format"):
+            params.pop(key, None)
+        model = str(params.pop("model", None) or self.model)
+        stops = list(stop or params.pop("stop", None) or self.stop or [])
+        client_stop: list[str] = []
+        if stops and self.api == "responses":
+            client_stop = stops  # no `stop` on the Responses API: honoured client-side
+        elif stops:
+            params["stop"] = stops
+        extra_body = {**(self.extra_body or {}), **(params.pop("extra_body", None) or {})}
+        if extra_body:
+            params["extra_body"] = extra_body
+        call = {
+            "model": model,
+            "messages": to_neutral_messages(messages),
+            "api": cast(Any, self.api),
+            "tools": params.pop("tools", None),
+            "tool_choice": params.pop("tool_choice", None),
+            **params,
+        }
+        return _Turn(model, call, client_stop)
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        turn = self._turn(messages, stop, kwargs)
+        try:
+            with self.client.stream(**turn.call) as stream:
+                for event in stream:
+                    for chunk in turn.chunks(event, stream):
+                        if run_manager:
+                            run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                        yield chunk
+        except LemonDataError as exc:
+            raise to_langchain_error(exc, turn.model) from exc
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        turn = self._turn(messages, stop, kwargs)
+        try:
+            async with self.async_client.stream(**turn.call) as stream:
+                async for event in stream:
+                    for chunk in turn.chunks(event, stream):
+                        if run_manager:
+                            await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                        yield chunk
+        except LemonDataError as exc:
+            raise to_langchain_error(exc, turn.model) from exc
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        turn = self._turn(messages, stop, kwargs)
+        try:
+            result = self.client.create(**turn.call)
+        except LemonDataError as exc:
+            raise to_langchain_error(exc, turn.model) from exc
+        return turn.chat_result(result)
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        turn = self._turn(messages, stop, kwargs)
+        try:
+            result = await self.async_client.create(**turn.call)
+        except LemonDataError as exc:
+            raise to_langchain_error(exc, turn.model) from exc
+        return turn.chat_result(result)
+
+    # -- tools and structured output ---------------------------------------------------
+
+    def bind_tools(
+        self,
+        tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool],
+        *,
+        tool_choice: dict[str, Any] | str | bool | None = None,
+        parallel_tool_calls: bool | None = None,
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """Offer ``tools`` to the model.
+
+        Args:
+            tools: dicts (OpenAI or Responses shape), pydantic models, functions or tools.
+            tool_choice: ``"auto"``, ``"any"``/``"required"``/``True`` (must call one),
+                ``"none"``, a tool name, or a dict in either API's shape.
+            parallel_tool_calls: allow several calls in one turn (``None``: server default).
+            strict: ask for schema-exact arguments (OpenAI structured outputs).
+            **kwargs: bound to every call.
+        """
+        formatted = [convert_to_openai_tool(t, strict=strict) for t in tools]
+        if tool_choice is not None and tool_choice is not False:
+            kwargs["tool_choice"] = tool_choice
+        if parallel_tool_calls is not None:
+            kwargs["parallel_tool_calls"] = parallel_tool_calls
+        return super().bind(tools=formatted, **kwargs)
+
+    def with_structured_output(
+        self,
+        schema: dict[str, Any] | type | None = None,
+        *,
+        method: Literal["function_calling", "json_schema", "json_mode"] = "function_calling",
+        include_raw: bool = False,
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, dict[str, Any] | Any]:
+        """Answers parsed into ``schema`` (pydantic class, TypedDict or JSON schema).
+
+        ``function_calling`` (default: the most widely supported across LemonData's
+        models) forces a tool call; ``json_schema`` sends a structured-output format
+        (``response_format`` on Chat, ``text.format`` on Responses); ``json_mode`` asks
+        for any JSON object.
+        """
+        is_pydantic = isinstance(schema, type) and is_basemodel_subclass(schema)
+        ls_format = {"kwargs": {"method": method, "strict": strict}, "schema": schema}
+        llm: Runnable[LanguageModelInput, Any]
+        parser: Runnable[Any, Any]
+        if method == "function_calling":
+            if schema is None:
+                raise ValueError("schema is required for method='function_calling'")
+            tool_name = convert_to_openai_tool(schema)["function"]["name"]
+            llm = self.bind_tools(
+                [schema],
+                tool_choice=tool_name,
+                strict=strict,
+                ls_structured_output_format=ls_format,
+                **kwargs,
+            )
+            parser = (
+                PydanticToolsParser(tools=[schema], first_tool_only=True)
+                if is_pydantic
+                else JsonOutputKeyToolsParser(key_name=tool_name, first_tool_only=True)
+            )
+        elif method in ("json_schema", "json_mode"):
+            if method == "json_schema":
+                if schema is None:
+                    raise ValueError("schema is required for method='json_schema'")
+                fn = convert_to_openai_function(schema, strict=strict)
+                spec: dict[str, Any] = {"name": fn["name"], "schema": fn["parameters"]}
+                if fn.get("description"):
+                    spec["description"] = fn["description"]
+                if strict is not None:
+                    spec["strict"] = strict
+                response_format: dict[str, Any] = {"type": "json_schema", "json_schema": spec}
+            else:
+                response_format = {"type": "json_object"}
+            llm = self.bind(
+                response_format=response_format, ls_structured_output_format=ls_format, **kwargs
+            )
+            parser = (
+                PydanticOutputParser(pydantic_object=cast(Any, schema))
+                if is_pydantic
+                else JsonOutputParser()
+            )
+        else:
+            raise ValueError(
+                f"method must be 'function_calling', 'json_schema' or 'json_mode', not {method!r}"
+            )
+        if not include_raw:
+            return llm | parser
+        with_parsed = RunnablePassthrough.assign(
+            parsed=itemgetter("raw") | parser, parsing_error=lambda _: None
+        )
+        without = RunnablePassthrough.assign(parsed=lambda _: None)
+        return RunnableMap(raw=llm) | with_parsed.with_fallbacks(
+            [without], exception_key="parsing_error"
+        )
+
+
+class _Turn:
+    """One call: the core request, and the event -> chunk mapping shared by sync and async."""
+
+    __slots__ = ("call", "model", "stop")
+
+    def __init__(self, model: str, call: dict[str, Any], stop: list[str]) -> None:
+        self.model = model
+        self.call = call
+        self.stop = StopFilter(stop) if stop else None
+
+    def chunks(self, event: StreamEvent, stream: Any) -> list[ChatGenerationChunk]:
+        """The chunks for one event (``stream.result`` is read only at the finish)."""
+        if self.stop is not None and type(event) is TextDelta:
+            text = self.stop.feed(event.text)
+            return [ChatGenerationChunk(message=AIMessageChunk(content=text))] if text else []
+        if type(event) is Finish:
+            out = []
+            if self.stop is not None and (rest := self.stop.flush()):
+                out.append(ChatGenerationChunk(message=AIMessageChunk(content=rest)))
+            last = last_chunk(stream.result, self.model)
+            if self.stop is not None and self.stop.hit:
+                last.response_metadata["finish_reason"] = "stop"
+            out.append(ChatGenerationChunk(message=last))
+            return out
+        chunk = chunk_for(event)
+        return [ChatGenerationChunk(message=chunk)] if chunk is not None else []
+
+    def chat_result(self, result: Any) -> ChatResult:
+        message = result_to_message(result, self.model)
+        if self.stop is not None:
+            cut = apply_stop(result.text, self.stop._stops)
+            if cut != result.text:
+                message.content = cut
+                message.response_metadata["finish_reason"] = "stop"
+        return ChatResult(generations=[ChatGeneration(message=message)])

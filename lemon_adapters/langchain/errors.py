@@ -1,0 +1,152 @@
+"""Core errors as exceptions that LangChain code can catch.
+
+langchain-core asks integrations to raise subclasses of its model error classes that also
+inherit the provider's own exception type. Each class here inherits the core class (so
+``except lemon_adapters.RateLimitError`` works) and the matching
+``langchain_core.exceptions`` class (so ``except ModelRateLimitError`` works too), and keeps
+every attribute of the original: LemonData's hints, ``retryable``, ``request_id``, and
+``partial``. Errors raised after the stream started also carry ``partial_message``, the
+``AIMessage`` accumulated up to the failure.
+"""
+
+from __future__ import annotations
+
+from langchain_core.exceptions import (
+    ContextOverflowError,
+    ModelAPIError,
+    ModelAuthenticationError,
+    ModelConnectionError,
+    ModelError,
+    ModelInvalidRequestError,
+    ModelNotFoundError,
+    ModelPermissionDeniedError,
+    ModelRateLimitError,
+    ModelTimeoutError,
+)
+from langchain_core.messages import AIMessage
+
+from lemon_adapters.core import errors as core
+
+from ._convert import result_to_message
+
+
+class LemonDataAuthenticationError(core.AuthenticationError, ModelAuthenticationError):
+    """HTTP 401, catchable as ``ModelAuthenticationError``."""
+
+
+class LemonDataPermissionDeniedError(core.PermissionDeniedError, ModelPermissionDeniedError):
+    """HTTP 403, catchable as ``ModelPermissionDeniedError``."""
+
+
+class LemonDataBadRequestError(core.BadRequestError, ModelInvalidRequestError):
+    """HTTP 400, catchable as ``ModelInvalidRequestError``."""
+
+
+class LemonDataContextOverflowError(core.BadRequestError, ContextOverflowError):
+    """HTTP 400 because the prompt exceeds the model's context, as ``ContextOverflowError``."""
+
+
+class LemonDataUnprocessableEntityError(core.UnprocessableEntityError, ModelInvalidRequestError):
+    """HTTP 422, catchable as ``ModelInvalidRequestError``."""
+
+
+class LemonDataNotFoundError(core.NotFoundError, ModelNotFoundError):
+    """HTTP 404 (unknown model: see ``did_you_mean``), as ``ModelNotFoundError``."""
+
+
+class LemonDataRateLimitError(core.RateLimitError, ModelRateLimitError):
+    """HTTP 429, catchable as ``ModelRateLimitError``."""
+
+
+class LemonDataInternalServerError(core.InternalServerError, ModelAPIError):
+    """HTTP 5xx, catchable as ``ModelAPIError``."""
+
+
+class LemonDataInsufficientCreditsError(core.InsufficientCreditsError, ModelError):
+    """HTTP 402, catchable as ``ModelError``."""
+
+
+class LemonDataConflictError(core.ConflictError, ModelError):
+    """HTTP 409, catchable as ``ModelError``."""
+
+
+class LemonDataAPIStatusError(core.APIStatusError, ModelError):
+    """Another HTTP error status, catchable as ``ModelError``."""
+
+
+class LemonDataConnectionError(core.APIConnectionError, ModelConnectionError):
+    """The request could not be sent, as ``ModelConnectionError``."""
+
+
+class LemonDataStreamDisconnectedError(core.StreamDisconnectedError, ModelConnectionError):
+    """The connection dropped mid-stream, as ``ModelConnectionError``."""
+
+
+class LemonDataTimeoutError(core.APITimeoutError, ModelTimeoutError):
+    """A timeout, catchable as ``ModelTimeoutError``."""
+
+
+class LemonDataStreamError(core.StreamError, ModelAPIError):
+    """The server reported an error inside a 200 stream, as ``ModelAPIError``."""
+
+
+class LemonDataIncompleteStreamError(core.IncompleteStreamError, ModelAPIError):
+    """The stream ended without a terminal event, as ``ModelAPIError``."""
+
+
+class LemonDataMalformedStreamError(core.MalformedStreamError, ModelAPIError):
+    """The body was not a valid event stream, as ``ModelAPIError``."""
+
+
+# Most specific core class first: the first isinstance match wins.
+_MAP: tuple[tuple[type[core.LemonDataError], type[core.LemonDataError]], ...] = (
+    (core.AuthenticationError, LemonDataAuthenticationError),
+    (core.PermissionDeniedError, LemonDataPermissionDeniedError),
+    (core.BadRequestError, LemonDataBadRequestError),
+    (core.UnprocessableEntityError, LemonDataUnprocessableEntityError),
+    (core.NotFoundError, LemonDataNotFoundError),
+    (core.RateLimitError, LemonDataRateLimitError),
+    (core.InternalServerError, LemonDataInternalServerError),
+    (core.InsufficientCreditsError, LemonDataInsufficientCreditsError),
+    (core.ConflictError, LemonDataConflictError),
+    (core.APIStatusError, LemonDataAPIStatusError),
+    (core.StreamDisconnectedError, LemonDataStreamDisconnectedError),
+    (core.APIConnectionError, LemonDataConnectionError),
+    (core.APITimeoutError, LemonDataTimeoutError),
+    (core.StreamError, LemonDataStreamError),
+    (core.IncompleteStreamError, LemonDataIncompleteStreamError),
+    (core.MalformedStreamError, LemonDataMalformedStreamError),
+)
+
+# OpenAI-compatible codes for a prompt that does not fit the model's context window.
+_OVERFLOW_CODES = frozenset({"context_length_exceeded", "context_window_exceeded"})
+
+
+def to_langchain_error(exc: core.LemonDataError, model: str) -> core.LemonDataError:
+    """The LangChain-catchable twin of ``exc``, with every attribute kept.
+
+    ``ConfigurationError`` (raised before any request) and already-translated errors are
+    returned unchanged.
+    """
+    if isinstance(exc, ModelError | core.ConfigurationError):
+        return exc
+    target: type[core.LemonDataError] | None = None
+    if isinstance(exc, core.BadRequestError) and exc.code in _OVERFLOW_CODES:
+        target = LemonDataContextOverflowError
+    else:
+        target = next((lc for c, lc in _MAP if isinstance(exc, c)), None)
+    if target is None:
+        return exc
+    new = target.__new__(target)
+    new.__dict__.update(exc.__dict__)
+    new.args = exc.args
+    new.is_retryable = exc.retryable  # type: ignore[attr-defined]
+    new.partial_message = partial_message(exc, model)  # type: ignore[attr-defined]
+    return new
+
+
+def partial_message(exc: core.LemonDataError, model: str) -> AIMessage | None:
+    """The ``AIMessage`` accumulated before ``exc`` ended the stream, if any."""
+    if exc.partial is None:
+        return None
+    return result_to_message(exc.partial, model)
