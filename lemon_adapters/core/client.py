@@ -1,22 +1,37 @@
-"""The only I/O in the package: httpx clients, retries and timeouts around the pure parser.
+"""The only I/O in the package: httpx clients around the pure parser and the retry plan.
 
-Everything that decides (which URL, which body, whether to retry and how long to wait, how
-an HTTP error maps to an exception) is shared in :class:`_ClientBase` and plain functions;
-the sync and async classes differ only in the few lines that send requests and move bytes.
+Everything that decides -- which URL and body, how a response or transport failure maps to
+an exception, whether to retry, resume or fall back and how long to wait (see
+:mod:`lemon_adapters.core.retry` for the rules) -- lives in :class:`_Call`, shared by both
+clients. The sync and async drivers (``_attempt`` in each stream class) only send the
+request, move bytes into :meth:`_Call.feed` and sleep; they differ in the ``await``s and in
+how the overall ``deadline`` is enforced:
+
+* async: every network wait runs under an ``anyio.fail_after`` scope sized to the time left;
+* sync: connect/read/write timeouts are capped by the time left when each request is sent,
+  the deadline is checked between chunks, and a timer shuts the socket down at the
+  deadline so a stall in the middle of a stream cannot outlive it.
+
+Connections: the stream is read to the end of the body even after the terminal event, so
+keep-alive connections go back to the pool; closing a stream early (``break`` then
+``close()``, leaving a ``with`` block, garbage collection, task cancellation) closes the
+response, and httpx discards a connection whose body was not fully read.
 """
 
 from __future__ import annotations
 
-import email.utils
+import contextlib
 import json
+import logging
 import os
-import random
+import socket
+import threading
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Literal
 
+import anyio
 import httpx
 
 from .. import __version__
@@ -34,65 +49,43 @@ from .errors import (
 from .events import StreamEvent
 from .parser import StreamParser, events_from_object, malformed_body
 from .request import Message, Tool, build_body
+from .retry import (
+    RETRY_STATUSES,
+    ROUTES,
+    ApiChoice,
+    RetryPolicy,
+    RouteMemory,
+    StreamPlan,
+    parse_retry_after,
+)
+from .sse import SSEDecoder
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_TIMEOUT",
+    "ROUTES",
+    "AsyncLemonDataClient",
+    "AsyncResponseStream",
+    "LemonDataClient",
+    "ResponseStream",
+    "RetryPolicy",
+    "RouteMemory",
+    "request_id_of",
+    "status_error",
+]
 
 Api = Literal["responses", "chat"]
 DEFAULT_BASE_URL = "https://api.lemondata.cc/v1"
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=120.0, write=30.0, pool=30.0)
-RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
 _PATHS = {"responses": "/responses", "chat": "/chat/completions"}
-
-
-class RetryPolicy:
-    """Exponential backoff with full jitter, honouring the server's ``Retry-After``.
-
-    Attributes:
-        max_retries: how many times a request may be re-sent.
-        initial_delay: the first backoff ceiling in seconds (doubled per attempt).
-        max_delay: the longest single wait, also capping ``Retry-After``.
-    """
-
-    __slots__ = ("initial_delay", "max_delay", "max_retries")
-
-    def __init__(self, max_retries: int = 2, *, initial_delay: float = 0.5,
-                 max_delay: float = 30.0) -> None:
-        if max_retries < 0:
-            raise ConfigurationError(f"max_retries must be >= 0, not {max_retries}")
-        self.max_retries = max_retries
-        self.initial_delay = initial_delay
-        self.max_delay = max_delay
-
-    def delay(self, attempt: int, error: LemonDataError) -> float | None:
-        """Seconds to wait before re-sending after ``error``, or ``None`` to give up."""
-        if attempt >= self.max_retries or not error.retryable:
-            return None
-        if error.retry_after is not None and error.retry_after >= 0:
-            return min(float(error.retry_after), self.max_delay)
-        ceiling = min(self.initial_delay * (2**attempt), self.max_delay)
-        return random.uniform(ceiling / 2, ceiling)
-
-
-def _retry_after(headers: httpx.Headers) -> float | None:
-    ms = headers.get("retry-after-ms")
-    if ms:
-        try:
-            return float(ms) / 1000
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value) if value else None
-        if parsed is None:
-            return None
-        return max(0.0, parsed.timestamp() - time.time())
+_SNIPPET = 4096  # bytes of a non-SSE body read to name it in the error
+logger = logging.getLogger("lemon_adapters")
 
 
 def request_id_of(headers: httpx.Headers) -> str | None:
     """The gateway's request id, for support tickets."""
-    return headers.get("x-request-id") or headers.get("request-id") or headers.get("x-trace-id")
+    value = headers.get("x-request-id") or headers.get("request-id") or headers.get("x-trace-id")
+    return None if value is None else str(value)
 
 
 def status_error(status: int, headers: httpx.Headers, content: bytes) -> APIStatusError:
@@ -113,16 +106,15 @@ def status_error(status: int, headers: httpx.Headers, content: bytes) -> APIStat
             error["message"] = str(body["detail"])
     message = error.get("message")
     if not message:
-        text = content[:300].decode("utf-8", "replace").strip()
-        message = f"HTTP {status}" + (f": {text}" if text else "")
+        message = f"HTTP {status}" + _describe_body(headers.get("content-type", ""), content)
     code = error.get("code")
     param = error.get("param")
     retry_after = error.get("retry_after")
-    header_retry = _retry_after(headers)
+    header_retry = parse_retry_after(headers)
     if header_retry is not None:
         retry_after = header_retry
     retryable = error.get("retryable")
-    if retryable is None:
+    if not isinstance(retryable, bool):
         retryable = status in RETRY_STATUSES
     suggestions = error.get("suggestions")
     cls = status_error_class(status)
@@ -135,34 +127,44 @@ def status_error(status: int, headers: httpx.Headers, content: bytes) -> APIStat
         did_you_mean=error.get("did_you_mean"),
         suggestions=suggestions if isinstance(suggestions, list) else None,
         hint=error.get("hint"),
-        retryable=bool(retryable),
+        retryable=retryable,
         retry_after=float(retry_after) if isinstance(retry_after, int | float) else None,
         request_id=request_id_of(headers),
         body=body if body is not None else content[:2000].decode("utf-8", "replace"),
     )
 
 
-@contextmanager
-def translate_transport_errors(parser: StreamParser | None = None) -> Iterator[None]:
-    """The one place httpx exceptions become lemon_adapters exceptions."""
-    try:
-        yield
-    except httpx.TimeoutException as exc:
-        err: LemonDataError = APITimeoutError(f"{type(exc).__name__}: the server went quiet "
-                                              "for longer than the timeout allows")
-        raise (parser.fail_with(err) if parser else err) from exc
-    except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
-        if parser is None:
-            raise APIConnectionError(f"connection failed: {redact(str(exc))}") from exc
-        err = StreamDisconnectedError(f"the connection dropped mid-stream: {redact(str(exc))}")
-        raise parser.fail_with(err) from exc
-    except httpx.TransportError as exc:
-        err = APIConnectionError(f"{type(exc).__name__}: {redact(str(exc))}")
-        raise (parser.fail_with(err) if parser else err) from exc
+def _describe_body(content_type: str, content: bytes) -> str:
+    text = content[:300].decode("utf-8", "replace").strip()
+    if not text:
+        return " with an empty body"
+    if "html" in content_type or text[:1] == "<":
+        return (
+            f" with an HTML page instead of a JSON error (from a proxy or load balancer?):"
+            f" {text[:200]!r}"
+        )
+    return f" ({content_type or 'no content type'}): {text[:200]!r}"
+
+
+def _capped(timeout: httpx.Timeout, remaining: float | None) -> httpx.Timeout:
+    if remaining is None:
+        return timeout
+    # A zero timeout would mean "no wait at all" to some backends; keep a sliver.
+    left = max(remaining, 0.001)
+
+    def cap(value: float | None) -> float:
+        return left if value is None else min(value, left)
+
+    return httpx.Timeout(
+        connect=cap(timeout.connect),
+        read=cap(timeout.read),
+        write=cap(timeout.write),
+        pool=cap(timeout.pool),
+    )
 
 
 class _ClientBase:
-    """Configuration and request preparation shared by both clients."""
+    """Configuration shared by both clients."""
 
     def __init__(
         self,
@@ -172,22 +174,23 @@ class _ClientBase:
         timeout: float | httpx.Timeout | None = None,
         max_retries: int = 2,
         max_retry_delay: float = 30.0,
+        deadline: float | None = None,
         default_headers: Mapping[str, str] | None = None,
         http2: bool = False,
+        routes: RouteMemory | None = None,
     ) -> None:
         self._api_key = api_key if api_key is not None else os.environ.get("LEMONDATA_API_KEY")
         self.base_url = (
             base_url or os.environ.get("LEMONDATA_BASE_URL") or DEFAULT_BASE_URL
         ).rstrip("/")
-        if timeout is None:
-            self.timeout = DEFAULT_TIMEOUT
-        elif isinstance(timeout, httpx.Timeout):
-            self.timeout = timeout
-        else:
-            self.timeout = httpx.Timeout(timeout, connect=min(float(timeout), 10.0))
-        self.retry = RetryPolicy(max_retries, max_delay=max_retry_delay)
+        self.timeout = _timeout(timeout) if timeout is not None else DEFAULT_TIMEOUT
+        self.retry = RetryPolicy(
+            max_retries, max_delay=max_retry_delay, initial_delay=min(0.5, max_retry_delay)
+        )
+        self.deadline = deadline
         self.default_headers = dict(default_headers or {})
         self.http2 = http2
+        self.routes = ROUTES if routes is None else routes
 
     @property
     def max_retries(self) -> int:
@@ -205,52 +208,316 @@ class _ClientBase:
             )
         headers = {
             "Authorization": f"Bearer {self._api_key}",
-            "Content-Type": "application/json",
             "Accept": "text/event-stream" if stream else "application/json",
             "User-Agent": f"lemon-adapters/{__version__}",
         }
         headers.update(self.default_headers)
         return headers
 
-    def _prepare(
+    def _call(
         self,
-        api: Api,
+        *,
+        api: ApiChoice,
         model: str,
         messages: Sequence[Message],
         tools: Sequence[Tool] | None,
         tool_choice: Any,
         stream: bool,
         params: dict[str, Any],
-    ) -> tuple[str, dict[str, Any], dict[str, str], httpx.Timeout]:
-        if api not in _PATHS:
-            raise ConfigurationError(f"api must be 'responses' or 'chat', not {api!r}")
-        extra_headers = params.pop("extra_headers", None) or {}
-        extra_body = params.pop("extra_body", None) or {}
-        timeout = params.pop("timeout", None)
-        body = build_body(api, model=model, messages=messages, tools=tools,
-                          tool_choice=tool_choice, stream=stream, params=params)
-        body.update(extra_body)
-        headers = self._headers(stream)
-        headers.update(extra_headers)
-        if timeout is None:
-            to = self.timeout
-        elif isinstance(timeout, httpx.Timeout):
-            to = timeout
-        else:
-            to = httpx.Timeout(timeout)
-        return self.base_url + _PATHS[api], body, headers, to
+    ) -> _Call:
+        return _Call(self, api, model, messages, tools, tool_choice, stream, params)
 
-    def _new_parser(self, api: Api, response: httpx.Response) -> StreamParser:
+    def _scrub(self, exc: LemonDataError) -> LemonDataError:
+        """Remove the exact API key from an error, whatever its shape (servers echo keys)."""
+        key = self._api_key
+        if key and len(key) >= 4:
+            exc.message = exc.message.replace(key, "***")
+            exc.args = (exc.message,)
+            exc.body = _scrub_value(exc.body, key)
+        return exc
+
+
+def _scrub_value(value: Any, key: str) -> Any:
+    if isinstance(value, str):
+        return value.replace(key, "***")
+    if isinstance(value, dict):
+        return {k: _scrub_value(v, key) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub_value(v, key) for v in value]
+    return value
+
+
+def _timeout(value: float | httpx.Timeout) -> httpx.Timeout:
+    if isinstance(value, httpx.Timeout):
+        return value
+    return httpx.Timeout(value, connect=min(float(value), 10.0))
+
+
+class _Request:
+    __slots__ = ("headers", "json", "method", "params", "timeout", "url")
+
+    def __init__(
+        self,
+        method: str,
+        url: str,
+        json: dict[str, Any] | None,
+        params: dict[str, str] | None,
+        headers: dict[str, str],
+        timeout: httpx.Timeout,
+    ) -> None:
+        self.method = method
+        self.url = url
+        self.json = json
+        self.params = params
+        self.headers = headers
+        self.timeout = timeout
+
+
+class _Call:
+    """One logical request across its attempts: what to send, how to read, what next.
+
+    Everything here is shared by the sync and async drivers; none of it does I/O.
+    """
+
+    def __init__(
+        self,
+        client: _ClientBase,
+        mode: ApiChoice,
+        model: str,
+        messages: Sequence[Message],
+        tools: Sequence[Tool] | None,
+        tool_choice: Any,
+        stream: bool,
+        params: dict[str, Any],
+    ) -> None:
+        if mode not in ("responses", "chat", "auto"):
+            raise ConfigurationError(f"api must be 'responses', 'chat' or 'auto', not {mode!r}")
+        self.client = client
+        self.stream = stream
+        self._extra_headers = dict(params.pop("extra_headers", None) or {})
+        self._extra_body = dict(params.pop("extra_body", None) or {})
+        timeout = params.pop("timeout", None)
+        self.timeout = client.timeout if timeout is None else _timeout(timeout)
+        deadline = params.pop("deadline", client.deadline)
+        resume = bool(params.pop("resume", False))
+        self._mode = mode
+        self._inputs = (model, messages, tools, tool_choice, params)
+        self._bodies: dict[Api, dict[str, Any]] = {}
+        self._headers = client._headers(stream)
+        self._headers.update(self._extra_headers)
+        api: Api = "chat" if mode == "chat" else "responses"
+        if mode == "auto":
+            api = client.routes.get(client.base_url, model) or "responses"
+            if api == "responses":
+                try:
+                    self.body_for("responses")
+                except ConfigurationError:
+                    api = "chat"  # a chat-only option (e.g. ``stop``): no request needed to know
+        if resume:
+            if mode == "chat" or not stream:
+                raise ConfigurationError("resume=True needs a streamed Responses API request")
+            if not (params.get("background") or self._extra_body.get("background")):
+                raise ConfigurationError(
+                    "resume=True needs background=True: only background responses can be resumed"
+                )
+        if deadline is not None and deadline <= 0:
+            raise ConfigurationError(f"deadline must be > 0 seconds, not {deadline}")
+        self.plan = StreamPlan(
+            mode=mode,
+            api=api,
+            model=model,
+            base_url=client.base_url,
+            policy=client.retry,
+            deadline=deadline,
+            resume=resume,
+            routes=client.routes,
+        )
+        self.body_for(api)  # configuration errors surface at call time, before any I/O
+        self.parser: StreamParser | None = None
+        self._resuming = False
+
+    # -- what to send ---------------------------------------------------------------------
+
+    @property
+    def api(self) -> Api:
+        """The API the current attempt uses."""
+        return self.plan.api
+
+    def body_for(self, api: Api) -> dict[str, Any]:
+        """The request body for ``api``, built once from the neutral inputs."""
+        body = self._bodies.get(api)
+        if body is None:
+            model, messages, tools, tool_choice, params = self._inputs
+            params = dict(params)
+            if api == "chat" and self._mode == "auto":
+                params.pop("background", None)  # Responses-only; chat would reject it
+            body = build_body(
+                api,
+                model=model,
+                messages=messages,
+                tools=tools,
+                tool_choice=tool_choice,
+                stream=self.stream,
+                params=params,
+            )
+            body.update(self._extra_body)
+            self._bodies[api] = body
+        return body
+
+    def request(self) -> _Request:
+        """The next HTTP request: the POST, or the GET that resumes a background response."""
+        timeout = _capped(self.timeout, self.plan.remaining())
+        if self._resuming and self.parser is not None:
+            mapper = self.parser.mapper
+            url = f"{self.client.base_url}/responses/{getattr(mapper, 'response_id', '')}"
+            params = {
+                "stream": "true",
+                "starting_after": str(getattr(mapper, "last_sequence_number", -1)),
+            }
+            headers = {k: v for k, v in self._headers.items() if k != "Content-Type"}
+            return _Request("GET", url, None, params, headers, timeout)
+        url = self.client.base_url + _PATHS[self.api]
+        return _Request("POST", url, self.body_for(self.api), None, self._headers, timeout)
+
+    # -- what came back ---------------------------------------------------------------------
+
+    def open(self, response: httpx.Response) -> bool:
+        """Whether ``response`` is an event stream to feed; else read it and call :meth:`body`."""
+        if response.status_code >= 400:
+            return False
+        content_type = response.headers.get("content-type", "")
+        if content_type and "event-stream" not in content_type:
+            return False
+        if self._resuming and self.parser is not None:
+            # Same mapper and accumulator (state and sequence numbers continue) but a fresh
+            # SSE decoder: the dropped connection may have left half a line buffered.
+            # StreamParser has no public way to do this yet (reported to its owner).
+            self.parser._decoder = SSEDecoder()
+            self.parser.failure = None
+            self._resuming = False
+        else:
+            self.parser = self._new_parser(response)
+        self.plan.succeeded()
+        return True
+
+    def _new_parser(self, response: httpx.Response) -> StreamParser:
         return StreamParser(
-            api,
+            self.api,
             request_id=request_id_of(response.headers),
             cache_status=response.headers.get("x-cache-status"),
         )
 
+    @staticmethod
+    def wants_whole_body(response: httpx.Response) -> bool:
+        """Error statuses and JSON answers are read whole; anything else only in part."""
+        return response.status_code >= 400 or "json" in response.headers.get("content-type", "")
 
-def _is_event_stream(response: httpx.Response) -> bool:
-    content_type = response.headers.get("content-type", "")
-    return not content_type or "event-stream" in content_type
+    def body(self, response: httpx.Response, content: bytes) -> list[StreamEvent]:
+        """Events for a non-SSE answer (a JSON object), or the typed error it means."""
+        if response.status_code >= 400:
+            raise self._attach(status_error(response.status_code, response.headers, content))
+        content_type = response.headers.get("content-type", "")
+        if "json" not in content_type:
+            what = "an HTML page" if "html" in content_type else "an unexpected content type"
+            err = malformed_body(content_type, content)
+            err.message = f"{what} instead of an event stream: {err.message}"
+            err.args = (err.message,)
+            raise self._attach(err)
+        result = _json_result(self.api, response, content)
+        self.plan.succeeded()
+        self.parser = self._new_parser(response)
+        if not self.stream:
+            self._result = result
+            return []
+        events = _replay(self.parser, result)
+        self.plan.progressed()
+        return events
+
+    def object_result(self, response: httpx.Response) -> StreamResult:
+        """The result of a non-streaming call (``create``)."""
+        self.body(response, response.content)
+        return self._result
+
+    def feed(self, chunk: bytes) -> list[StreamEvent]:
+        """Parse one chunk; the events returned are about to reach the caller."""
+        plan = self.plan
+        if plan.deadline_at is not None and time.monotonic() >= plan.deadline_at:
+            raise self._attach(plan.deadline_error())
+        assert self.parser is not None
+        events = self.parser.feed(chunk)
+        if events:
+            plan.delivered = True
+            plan.resumes = 0
+        return events
+
+    def check(self) -> None:
+        """Raise the error the body reported (in-stream error, malformed data), if any."""
+        assert self.parser is not None
+        if self.parser.failure is not None:
+            raise self.parser.failure
+
+    def eof(self) -> list[StreamEvent]:
+        """The body ended; events still buffered. Call :meth:`check` after using them."""
+        assert self.parser is not None
+        events = self.parser.close()
+        if events:
+            self.plan.progressed()
+        return events
+
+    def transport_error(
+        self, exc: BaseException, *, reading: bool, deadline_hit: bool = False
+    ) -> LemonDataError:
+        """The one place transport exceptions become lemon_adapters exceptions."""
+        err: LemonDataError
+        if (
+            deadline_hit
+            or isinstance(exc, TimeoutError)
+            or (isinstance(exc, httpx.TimeoutException) and self.plan.expired())
+        ):
+            err = self.plan.deadline_error()
+        elif isinstance(exc, httpx.TimeoutException):
+            what = {
+                httpx.ConnectTimeout: ("connecting", self.timeout.connect),
+                httpx.ReadTimeout: ("waiting for data", self.timeout.read),
+                httpx.WriteTimeout: ("sending the request", self.timeout.write),
+                httpx.PoolTimeout: ("waiting for a free connection", self.timeout.pool),
+            }.get(type(exc), ("waiting", None))
+            mid = " mid-stream" if reading and self.plan.delivered else ""
+            err = APITimeoutError(
+                f"{type(exc).__name__}: no progress for {what[1]}s while {what[0]}{mid}"
+            )
+        elif reading and isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError)):
+            err = StreamDisconnectedError(
+                f"the connection dropped mid-stream: {redact(str(exc)) or type(exc).__name__}"
+            )
+        else:
+            err = APIConnectionError(f"{type(exc).__name__}: {redact(str(exc))}")
+        return self._attach(err)
+
+    def _attach(self, err: LemonDataError) -> LemonDataError:
+        if self.parser is not None:
+            return self.parser.fail_with(err)
+        err.partial = StreamResult(api=self.api)
+        return err
+
+    def next_step(self, exc: LemonDataError) -> float:
+        """Decide after a failed attempt: seconds to sleep before the next one, or raise."""
+        self.client._scrub(exc)
+        parser = self.parser
+        response_id = None
+        if parser is not None:
+            mapper = parser.mapper
+            if getattr(mapper, "last_sequence_number", -1) >= 0:
+                response_id = getattr(mapper, "response_id", None)
+        action, delay = self.plan.decide(exc, response_id=response_id)
+        logger.info(
+            "lemon_adapters: %s in %.3fs after %s: %s", action, delay, type(exc).__name__, exc
+        )
+        if action == "resume":
+            self._resuming = True
+        else:
+            self.parser = None
+        return delay
 
 
 def _json_result(api: Api, response: httpx.Response, content: bytes) -> StreamResult:
@@ -263,11 +530,85 @@ def _json_result(api: Api, response: httpx.Response, content: bytes) -> StreamRe
     if "error" in obj and obj.get("error"):
         raise status_error(response.status_code, response.headers, content)
     parser = events_from_object(api, obj)
-    parser._acc.set_transport(cache_status=response.headers.get("x-cache-status"),
-                              request_id=request_id_of(response.headers))
+    parser._acc.set_transport(
+        cache_status=response.headers.get("x-cache-status"),
+        request_id=request_id_of(response.headers),
+    )
     if parser.failure is not None:
         raise parser.failure
     return parser.result
+
+
+def _replay(parser: StreamParser, result: StreamResult) -> list[StreamEvent]:
+    """Events for a JSON (non-stream) answer to a streaming request."""
+    from .events import (
+        Finish,
+        ReasoningDelta,
+        RefusalDelta,
+        ResponseStarted,
+        TextDelta,
+        ToolCallDelta,
+        UsageReported,
+    )
+
+    events: list[StreamEvent] = [ResponseStarted(id=result.response_id, model=result.model)]
+    if result.reasoning:
+        events.append(ReasoningDelta(text=result.reasoning))
+    if result.text:
+        events.append(TextDelta(text=result.text))
+    if result.refusal:
+        events.append(RefusalDelta(text=result.refusal))
+    for call in result.tool_calls:
+        events.append(
+            ToolCallDelta(index=call.index, id=call.id, name=call.name, arguments=call.arguments)
+        )
+    if result.usage is not None:
+        events.append(UsageReported(usage=result.usage))
+    events.append(
+        Finish(reason=result.finish_reason or "stop", raw_reason=result.raw_finish_reason)
+    )
+    for event in events:
+        parser._acc.add(event)
+    return events
+
+
+class _StreamBase:
+    """What both stream classes expose besides iteration."""
+
+    def __init__(self, call: _Call) -> None:
+        self._call = call
+        self._response: httpx.Response | None = None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(api={self.api!r}, model={self._call.plan.model!r})"
+
+    @property
+    def api(self) -> Api:
+        """The API actually used (``"chat"`` after an ``api="auto"`` fallback)."""
+        return self._call.api
+
+    @property
+    def request_body(self) -> dict[str, Any]:
+        """The JSON body sent (for the API in use)."""
+        return self._call.body_for(self._call.api)
+
+    @property
+    def result(self) -> StreamResult:
+        """The result accumulated so far (empty before the first event)."""
+        parser = self._call.parser
+        if parser is None:
+            return StreamResult(api=self.api)
+        return parser.result
+
+    @property
+    def response(self) -> httpx.Response | None:
+        """The current HTTP response, once open."""
+        return self._response
+
+    @property
+    def attempts(self) -> int:
+        """Re-sends made before the first event (retries and a route fallback)."""
+        return self._call.plan.attempts + int(self._call.plan.fell_back)
 
 
 # -- sync -------------------------------------------------------------------------------
@@ -279,14 +620,17 @@ class LemonDataClient(_ClientBase):
     Args:
         api_key: the API key; defaults to ``LEMONDATA_API_KEY``. Checked at call time.
         base_url: defaults to ``LEMONDATA_BASE_URL``, else ``https://api.lemondata.cc/v1``.
-        timeout: seconds, or an ``httpx.Timeout``; ``read`` is the idle timeout between
-            chunks of a stream.
-        max_retries: re-sends before the first event for connection errors, 408, 409, 429,
-            5xx and errors the server marks ``retryable``.
+        timeout: seconds, or an ``httpx.Timeout``; ``connect`` bounds connecting and
+            ``read`` is the idle timeout between chunks of a stream (stalls included).
+        max_retries: re-sends before the first event for connection errors, timeouts,
+            408, 409, 429, 5xx and errors the server marks ``retryable`` (see
+            :mod:`lemon_adapters.core.retry`); also the budget of background resumes.
         max_retry_delay: cap on any single backoff or ``Retry-After`` wait, in seconds.
+        deadline: default overall time limit of each call in seconds (``None``: none).
         default_headers: extra headers on every request.
         http_client: an ``httpx.Client`` to use (not closed by this client).
         http2: use HTTP/2 (needs ``lemon-adapters[http2]``).
+        routes: the ``api="auto"`` route cache (default: the process-wide ``ROUTES``).
     """
 
     def __init__(self, *, http_client: httpx.Client | None = None, **kwargs: Any) -> None:
@@ -315,109 +659,115 @@ class LemonDataClient(_ClientBase):
         *,
         model: str,
         messages: Sequence[Message],
-        api: Api = "responses",
+        api: ApiChoice = "responses",
         tools: Sequence[Tool] | None = None,
         tool_choice: Any = None,
         **params: Any,
     ) -> ResponseStream:
-        """Start a streamed response. Iterate it for events; ``.result`` accumulates."""
-        url, body, headers, timeout = self._prepare(api, model, messages, tools, tool_choice,
-                                                    True, params)
-        return ResponseStream(self, api, url, body, headers, timeout)
+        """Start a streamed response. Iterate it for events; ``.result`` accumulates.
+
+        Per-call options besides the model parameters: ``extra_body``, ``extra_headers``,
+        ``timeout``, ``deadline`` (seconds for the whole stream, retries included) and
+        ``resume`` (with ``background=True``: re-attach to a dropped background response).
+        """
+        return ResponseStream(
+            self,
+            self._call(
+                api=api,
+                model=model,
+                messages=messages,
+                tools=tools,
+                tool_choice=tool_choice,
+                stream=True,
+                params=params,
+            ),
+        )
 
     def create(
         self,
         *,
         model: str,
         messages: Sequence[Message],
-        api: Api = "responses",
+        api: ApiChoice = "responses",
         tools: Sequence[Tool] | None = None,
         tool_choice: Any = None,
         **params: Any,
     ) -> StreamResult:
         """A non-streaming call, returning the same result type as a stream."""
-        url, body, headers, timeout = self._prepare(api, model, messages, tools, tool_choice,
-                                                    False, params)
-        attempt = 0
+        call = self._call(
+            api=api,
+            model=model,
+            messages=messages,
+            tools=tools,
+            tool_choice=tool_choice,
+            stream=False,
+            params=params,
+        )
+        http = self._client
         while True:
             try:
-                with translate_transport_errors():
-                    response = self._client.post(url, json=body, headers=headers, timeout=timeout)
-                if response.status_code >= 400:
-                    raise status_error(response.status_code, response.headers, response.content)
-                return _json_result(api, response, response.content)
+                req = call.request()
+                try:
+                    response = http.request(
+                        req.method, req.url, json=req.json, headers=req.headers, timeout=req.timeout
+                    )
+                except httpx.TransportError as exc:
+                    raise call.transport_error(exc, reading=False) from exc
+                return call.object_result(response)
             except LemonDataError as exc:
-                delay = self.retry.delay(attempt, exc)
-                if delay is None:
-                    raise
-            attempt += 1
-            time.sleep(delay)
-
-    def _open(self, url: str, body: dict[str, Any], headers: dict[str, str],
-              timeout: httpx.Timeout) -> httpx.Response:
-        """Send the request, retrying until a streaming 2xx response is open."""
-        attempt = 0
-        while True:
-            try:
-                request = self._client.build_request("POST", url, json=body, headers=headers,
-                                                     timeout=timeout)
-                with translate_transport_errors():
-                    response = self._client.send(request, stream=True)
-                if response.status_code < 400:
-                    return response
-                with translate_transport_errors():
-                    content = response.read()
-                response.close()
-                raise status_error(response.status_code, response.headers, content)
-            except LemonDataError as exc:
-                delay = self.retry.delay(attempt, exc)
-                if delay is None:
-                    raise
-            attempt += 1
+                delay = call.next_step(exc)
             time.sleep(delay)
 
 
-class ResponseStream:
+class _Watchdog:
+    """Shuts a sync stream's socket down at the deadline, waking a blocked read."""
+
+    __slots__ = ("_sock", "_timer", "fired")
+
+    def __init__(self, response: httpx.Response, remaining: float) -> None:
+        self.fired = False
+        stream = response.extensions.get("network_stream")
+        self._sock: socket.socket | None = (
+            stream.get_extra_info("socket") if stream is not None else None
+        )
+        self._timer = threading.Timer(remaining, self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _fire(self) -> None:
+        self.fired = True
+        if self._sock is not None:
+            with contextlib.suppress(OSError):
+                self._sock.shutdown(socket.SHUT_RDWR)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+
+class ResponseStream(_StreamBase):
     """A streamed response: a context manager and an iterator of normalized events.
 
     The request is sent when iteration starts (or on ``with``). ``result`` is the
     accumulated :class:`StreamResult` at any point. Leaving the loop early and closing
-    (or leaving the ``with`` block) closes the HTTP response.
+    (or leaving the ``with`` block, or dropping the last reference) closes the HTTP
+    response and its connection.
     """
 
-    def __init__(self, client: LemonDataClient, api: Api, url: str, body: dict[str, Any],
-                 headers: dict[str, str], timeout: httpx.Timeout) -> None:
+    def __init__(self, client: LemonDataClient, call: _Call) -> None:
+        super().__init__(call)
         self._client = client
-        self.api: Api = api
-        self.request_body = body
-        self._url = url
-        self._headers = headers
-        self._timeout = timeout
-        self._response: httpx.Response | None = None
-        self._parser: StreamParser | None = None
         self._iter: Iterator[StreamEvent] | None = None
-
-    def __repr__(self) -> str:
-        return f"ResponseStream(api={self.api!r}, model={self.request_body.get('model')!r})"
-
-    @property
-    def result(self) -> StreamResult:
-        """The result accumulated so far (empty before the first event)."""
-        if self._parser is None:
-            return StreamResult(api=self.api)
-        return self._parser.result
-
-    @property
-    def response(self) -> httpx.Response | None:
-        """The HTTP response, once open."""
-        return self._response
 
     def __enter__(self) -> ResponseStream:
         self._ensure_iter()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
 
     def __iter__(self) -> Iterator[StreamEvent]:
@@ -445,64 +795,72 @@ class ResponseStream:
         return self._iter
 
     def _events(self) -> Iterator[StreamEvent]:
-        response = self._client._open(self._url, self.request_body, self._headers,
-                                      self._timeout)
-        self._response = response
+        call = self._call
+        while True:
+            try:
+                yield from self._attempt(call)
+                return
+            except LemonDataError as exc:
+                delay = call.next_step(exc)
+            if delay > 0:
+                time.sleep(delay)
+
+    def _attempt(self, call: _Call) -> Iterator[StreamEvent]:
+        http = self._client._client
+        req = call.request()
+        response: httpx.Response | None = None
+        watchdog: _Watchdog | None = None
+        reading = False
         try:
-            if not _is_event_stream(response):
-                with translate_transport_errors():
-                    content = response.read()
-                self._parser = self._client._new_parser(self.api, response)
-                if "json" in response.headers.get("content-type", ""):
-                    result = _json_result(self.api, response, content)
-                    yield from _replay(self._parser, result)
-                    return
-                raise malformed_body(response.headers.get("content-type", ""), content)
-            parser = self._parser = self._client._new_parser(self.api, response)
-            with translate_transport_errors(parser):
-                for chunk in response.iter_bytes():
-                    events = parser.feed(chunk)
-                    if events:
-                        yield from events
-                    if parser.failure is not None:
-                        raise parser.failure
-                events = parser.close()
+            try:
+                request = http.build_request(
+                    req.method,
+                    req.url,
+                    json=req.json,
+                    params=req.params,
+                    headers=req.headers,
+                    timeout=req.timeout,
+                )
+                response = self._response = http.send(request, stream=True)
+                if not call.open(response):
+                    content = _read_some_sync(response, call.wants_whole_body(response))
+                    events = call.body(response, content)
+                else:
+                    remaining = call.plan.remaining()
+                    if remaining is not None:
+                        watchdog = _Watchdog(response, remaining)
+                    reading = True
+                    for chunk in response.iter_bytes():
+                        events = call.feed(chunk)
+                        if events:
+                            yield from events
+                            call.check()
+                    events = call.eof()
+            except httpx.TransportError as exc:
+                raise call.transport_error(
+                    exc, reading=reading, deadline_hit=watchdog is not None and watchdog.fired
+                ) from exc
             yield from events
-            if parser.failure is not None:
-                raise parser.failure
+            if reading:
+                call.check()
         finally:
-            response.close()
+            if watchdog is not None:
+                watchdog.cancel()
+            if response is not None:
+                response.close()
 
 
-def _replay(parser: StreamParser, result: StreamResult) -> Iterator[StreamEvent]:
-    """Events for a JSON (non-stream) answer to a streaming request."""
-    from .events import (
-        Finish,
-        ReasoningDelta,
-        RefusalDelta,
-        ResponseStarted,
-        TextDelta,
-        ToolCallDelta,
-        UsageReported,
-    )
-
-    events: list[StreamEvent] = [ResponseStarted(id=result.response_id, model=result.model)]
-    if result.reasoning:
-        events.append(ReasoningDelta(text=result.reasoning))
-    if result.text:
-        events.append(TextDelta(text=result.text))
-    if result.refusal:
-        events.append(RefusalDelta(text=result.refusal))
-    for call in result.tool_calls:
-        events.append(ToolCallDelta(index=call.index, id=call.id, name=call.name,
-                                    arguments=call.arguments))
-    if result.usage is not None:
-        events.append(UsageReported(usage=result.usage))
-    events.append(Finish(reason=result.finish_reason or "stop",
-                         raw_reason=result.raw_finish_reason))
-    for event in events:
-        parser._acc.add(event)
-    yield from events
+def _read_some_sync(response: httpx.Response, whole: bool) -> bytes:
+    if whole:
+        return response.read()
+    parts: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        parts.append(chunk)
+        size += len(chunk)
+        if size >= _SNIPPET:
+            break
+    return b"".join(parts)
 
 
 # -- async ------------------------------------------------------------------------------
@@ -537,108 +895,93 @@ class AsyncLemonDataClient(_ClientBase):
         *,
         model: str,
         messages: Sequence[Message],
-        api: Api = "responses",
+        api: ApiChoice = "responses",
         tools: Sequence[Tool] | None = None,
         tool_choice: Any = None,
         **params: Any,
     ) -> AsyncResponseStream:
-        """Start a streamed response: ``async with`` / ``async for`` it."""
-        url, body, headers, timeout = self._prepare(api, model, messages, tools, tool_choice,
-                                                    True, params)
-        return AsyncResponseStream(self, api, url, body, headers, timeout)
+        """Start a streamed response: ``async with`` / ``async for`` it.
+
+        Takes the same per-call options as :meth:`LemonDataClient.stream`.
+        """
+        return AsyncResponseStream(
+            self,
+            self._call(
+                api=api,
+                model=model,
+                messages=messages,
+                tools=tools,
+                tool_choice=tool_choice,
+                stream=True,
+                params=params,
+            ),
+        )
 
     async def create(
         self,
         *,
         model: str,
         messages: Sequence[Message],
-        api: Api = "responses",
+        api: ApiChoice = "responses",
         tools: Sequence[Tool] | None = None,
         tool_choice: Any = None,
         **params: Any,
     ) -> StreamResult:
         """A non-streaming call, returning the same result type as a stream."""
-        import asyncio
-
-        url, body, headers, timeout = self._prepare(api, model, messages, tools, tool_choice,
-                                                    False, params)
-        attempt = 0
+        call = self._call(
+            api=api,
+            model=model,
+            messages=messages,
+            tools=tools,
+            tool_choice=tool_choice,
+            stream=False,
+            params=params,
+        )
+        http = self._client
         while True:
             try:
-                with translate_transport_errors():
-                    response = await self._client.post(url, json=body, headers=headers,
-                                                       timeout=timeout)
-                if response.status_code >= 400:
-                    raise status_error(response.status_code, response.headers, response.content)
-                return _json_result(api, response, response.content)
+                req = call.request()
+                try:
+                    with _limit(call):
+                        response = await http.request(
+                            req.method,
+                            req.url,
+                            json=req.json,
+                            headers=req.headers,
+                            timeout=req.timeout,
+                        )
+                except (httpx.TransportError, TimeoutError) as exc:
+                    raise call.transport_error(exc, reading=False) from exc
+                return call.object_result(response)
             except LemonDataError as exc:
-                delay = self.retry.delay(attempt, exc)
-                if delay is None:
-                    raise
-            attempt += 1
-            await asyncio.sleep(delay)
-
-    async def _open(self, url: str, body: dict[str, Any], headers: dict[str, str],
-                    timeout: httpx.Timeout) -> httpx.Response:
-        import asyncio
-
-        attempt = 0
-        while True:
-            try:
-                request = self._client.build_request("POST", url, json=body, headers=headers,
-                                                     timeout=timeout)
-                with translate_transport_errors():
-                    response = await self._client.send(request, stream=True)
-                if response.status_code < 400:
-                    return response
-                with translate_transport_errors():
-                    content = await response.aread()
-                await response.aclose()
-                raise status_error(response.status_code, response.headers, content)
-            except LemonDataError as exc:
-                delay = self.retry.delay(attempt, exc)
-                if delay is None:
-                    raise
-            attempt += 1
-            await asyncio.sleep(delay)
+                delay = call.next_step(exc)
+            await anyio.sleep(delay)
 
 
-class AsyncResponseStream:
-    """The async twin of :class:`ResponseStream`."""
+def _limit(call: _Call) -> contextlib.AbstractContextManager[object]:
+    """A scope that raises ``TimeoutError`` when the call's deadline passes."""
+    remaining = call.plan.remaining()
+    return contextlib.nullcontext() if remaining is None else anyio.fail_after(remaining)
 
-    def __init__(self, client: AsyncLemonDataClient, api: Api, url: str,
-                 body: dict[str, Any], headers: dict[str, str], timeout: httpx.Timeout) -> None:
+
+class AsyncResponseStream(_StreamBase):
+    """The async twin of :class:`ResponseStream`; use ``async with`` to close it promptly."""
+
+    def __init__(self, client: AsyncLemonDataClient, call: _Call) -> None:
+        super().__init__(call)
         self._client = client
-        self.api: Api = api
-        self.request_body = body
-        self._url = url
-        self._headers = headers
-        self._timeout = timeout
-        self._response: httpx.Response | None = None
-        self._parser: StreamParser | None = None
         self._iter: AsyncIterator[StreamEvent] | None = None
-
-    def __repr__(self) -> str:
-        return f"AsyncResponseStream(api={self.api!r}, model={self.request_body.get('model')!r})"
-
-    @property
-    def result(self) -> StreamResult:
-        """The result accumulated so far (empty before the first event)."""
-        if self._parser is None:
-            return StreamResult(api=self.api)
-        return self._parser.result
-
-    @property
-    def response(self) -> httpx.Response | None:
-        """The HTTP response, once open."""
-        return self._response
 
     async def __aenter__(self) -> AsyncResponseStream:
         self._ensure_iter()
         return self
 
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         await self.aclose()
 
     def __aiter__(self) -> AsyncIterator[StreamEvent]:
@@ -666,31 +1009,88 @@ class AsyncResponseStream:
         return self._iter
 
     async def _events(self) -> AsyncIterator[StreamEvent]:
-        response = await self._client._open(self._url, self.request_body, self._headers,
-                                            self._timeout)
-        self._response = response
+        call = self._call
+        while True:
+            # aclosing: an early aclose() of this stream must finalize the attempt now.
+            try:
+                async with contextlib.aclosing(self._attempt(call)) as attempt:
+                    async for event in attempt:
+                        yield event
+                return
+            except LemonDataError as exc:
+                delay = call.next_step(exc)
+            if delay > 0:
+                await anyio.sleep(delay)
+
+    async def _attempt(self, call: _Call) -> AsyncGenerator[StreamEvent, None]:
+        http = self._client._client
+        req = call.request()
+        response: httpx.Response | None = None
+        reading = False
         try:
-            if not _is_event_stream(response):
-                with translate_transport_errors():
-                    content = await response.aread()
-                self._parser = self._client._new_parser(self.api, response)
-                if "json" in response.headers.get("content-type", ""):
-                    result = _json_result(self.api, response, content)
-                    for event in _replay(self._parser, result):
-                        yield event
-                    return
-                raise malformed_body(response.headers.get("content-type", ""), content)
-            parser = self._parser = self._client._new_parser(self.api, response)
-            with translate_transport_errors(parser):
-                async for chunk in response.aiter_bytes():
-                    for event in parser.feed(chunk):
-                        yield event
-                    if parser.failure is not None:
-                        raise parser.failure
-                events = parser.close()
+            try:
+                request = http.build_request(
+                    req.method,
+                    req.url,
+                    json=req.json,
+                    params=req.params,
+                    headers=req.headers,
+                    timeout=req.timeout,
+                )
+                with _limit(call):
+                    response = self._response = await http.send(request, stream=True)
+                if not call.open(response):
+                    with _limit(call):
+                        content = await _read_some_async(response, call.wants_whole_body(response))
+                    events = call.body(response, content)
+                else:
+                    reading = True
+                    async with contextlib.aclosing(_chunks(response, call)) as chunks:
+                        async for chunk in chunks:
+                            events = call.feed(chunk)
+                            if events:
+                                for event in events:
+                                    yield event
+                                call.check()
+                    events = call.eof()
+            except (httpx.TransportError, TimeoutError) as exc:
+                raise call.transport_error(exc, reading=reading) from exc
             for event in events:
                 yield event
-            if parser.failure is not None:
-                raise parser.failure
+            if reading:
+                call.check()
         finally:
-            await response.aclose()
+            if response is not None:
+                await response.aclose()
+
+
+async def _chunks(response: httpx.Response, call: _Call) -> AsyncGenerator[bytes, None]:
+    """The body's chunks; each wait bounded by the time left before the deadline."""
+    if call.plan.deadline_at is None:
+        async for chunk in response.aiter_bytes():
+            yield chunk
+        return
+    it = response.aiter_bytes().__aiter__()
+    try:
+        while True:
+            with anyio.fail_after(call.plan.remaining() or 0.0):
+                try:
+                    chunk = await it.__anext__()
+                except StopAsyncIteration:
+                    return
+            yield chunk
+    finally:
+        await it.aclose()  # type: ignore[attr-defined]
+
+
+async def _read_some_async(response: httpx.Response, whole: bool) -> bytes:
+    if whole:
+        return await response.aread()
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        parts.append(chunk)
+        size += len(chunk)
+        if size >= _SNIPPET:
+            break
+    return b"".join(parts)

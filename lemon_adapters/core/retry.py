@@ -1,0 +1,338 @@
+"""Retry, resume and route-fallback rules: every decision the clients make about a failure.
+
+Pure (no I/O): the sync and async clients ask :class:`StreamPlan` what to do next and only
+differ in how they sleep and move bytes. The rules:
+
+**Retries happen before the first event only.** A request is re-sent, up to
+``max_retries`` times, when it fails with a connection error, a timeout, HTTP 408, 409,
+429, 500, 502, 503 or 504, or any LemonData error body that says ``"retryable": true``
+(``"retryable": false`` in the body wins over the status). A failure after the response
+headers but before any event reached the caller (a drop, a stall, an empty body, a
+retryable in-stream error as the very first frame) is retried the same way, because the
+caller has seen nothing. Once one event has been handed to the caller nothing is retried
+automatically, so no token is ever delivered twice; the error carries ``partial`` and
+``output_received`` instead. 400, 401, 402, 403, 404, 422 and malformed bodies are raised
+at once.
+
+**Backoff** is exponential with jitter: attempt *n* waits a uniform random time in
+``[c/2, c]`` with ``c = min(initial_delay * 2**n, max_delay)``. A server's ``Retry-After``
+(seconds or an HTTP date; ``retry-after-ms`` too) or the body's ``retry_after`` replaces the
+computed wait, capped by ``max_delay`` (the client's ``max_retry_delay``). When an overall
+``deadline`` is set and the wait would outlast it, the error is raised instead of sleeping.
+
+**Resume** (opt-in, Responses API with ``background: true``): when a stream that already
+delivered events drops, stalls or ends without its terminal event, and the response id is
+known, the client re-attaches with ``GET {base}/responses/{id}?stream=true&starting_after=N``
+where ``N`` is the last ``sequence_number`` seen. The same parser continues, and events at
+or below ``N`` are skipped, so each event reaches the caller exactly once. Up to
+``max_retries`` consecutive resumes that bring no new event are attempted.
+
+**Route fallback** (``api="auto"``): the request goes to the Responses API. When the gateway
+rejects that route for the model before any output -- HTTP 404, 405 or 501 that is not about
+the model itself (``code: model_not_found`` or ``param: model``), or a 400/503 whose message
+or code says the Responses route or a Responses-only field is unsupported -- the same neutral
+request is sent once via Chat Completions. When that succeeds, the choice is remembered for
+``(base_url, model)`` in :data:`ROUTES`, a process-wide cache shared by all clients, so later
+``"auto"`` calls for that model go straight to Chat Completions. ``api="responses"`` and
+``api="chat"`` never fall back.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import threading
+import time
+from collections.abc import Mapping
+from typing import Literal
+
+from .errors import (
+    APITimeoutError,
+    ConfigurationError,
+    IncompleteStreamError,
+    LemonDataError,
+    StreamDisconnectedError,
+)
+
+Api = Literal["responses", "chat"]
+ApiChoice = Literal["responses", "chat", "auto"]
+RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
+#: Statuses that mean "this route does not exist here" (not "this request is wrong").
+ROUTE_STATUSES = frozenset({404, 405, 501})
+#: Fields only the Responses API has; a 400 naming one as unsupported means the route is.
+RESPONSES_ONLY_FIELDS = frozenset(
+    {
+        "input",
+        "instructions",
+        "max_output_tokens",
+        "text",
+        "previous_response_id",
+        "background",
+        "include",
+        "store",
+        "truncation",
+    }
+)
+_UNSUPPORTED_WORDS = (
+    "not supported",
+    "unsupported",
+    "not available",
+    "does not support",
+    "not implemented",
+    "unknown parameter",
+    "unrecognized",
+    "not allowed",
+    "no route",
+    "not found",
+)
+DEADLINE_CODE = "deadline_exceeded"
+
+
+class RetryPolicy:
+    """Exponential backoff with jitter, honouring the server's ``Retry-After``.
+
+    Attributes:
+        max_retries: how many times a request may be re-sent.
+        initial_delay: the first backoff ceiling in seconds (doubled per attempt).
+        max_delay: the longest single wait, also capping ``Retry-After``.
+    """
+
+    __slots__ = ("initial_delay", "max_delay", "max_retries")
+
+    def __init__(
+        self, max_retries: int = 2, *, initial_delay: float = 0.5, max_delay: float = 30.0
+    ) -> None:
+        if max_retries < 0:
+            raise ConfigurationError(f"max_retries must be >= 0, not {max_retries}")
+        if max_delay < 0 or initial_delay < 0:
+            raise ConfigurationError("retry delays must be >= 0")
+        self.max_retries = max_retries
+        self.initial_delay = initial_delay
+        self.max_delay = max_delay
+
+    def delay(self, attempt: int, error: LemonDataError) -> float | None:
+        """Seconds to wait before re-sending after ``error``, or ``None`` to give up.
+
+        Args:
+            attempt: how many re-sends already happened (0 for the first failure).
+            error: the failure.
+        """
+        if attempt >= self.max_retries or not error.retryable:
+            return None
+        return self.backoff(attempt, error.retry_after)
+
+    def backoff(self, attempt: int, retry_after: float | None = None) -> float:
+        """The wait before re-send number ``attempt + 1``, ignoring whether to retry."""
+        if retry_after is not None and retry_after >= 0:
+            return min(float(retry_after), self.max_delay)
+        ceiling = min(self.initial_delay * (2**attempt), self.max_delay)
+        return random.uniform(ceiling / 2, ceiling)
+
+
+def parse_retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds to wait from ``retry-after-ms`` or ``Retry-After`` (seconds or HTTP date)."""
+    ms = headers.get("retry-after-ms")
+    if ms:
+        try:
+            return max(0.0, float(ms) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if parsed.tzinfo is None:  # RFC 9110 dates are GMT; a naive parse means GMT too
+        import datetime as _dt
+
+        parsed = parsed.replace(tzinfo=_dt.timezone.utc)
+    return max(0.0, parsed.timestamp() - time.time())
+
+
+def is_route_rejection(error: LemonDataError) -> bool:
+    """Whether ``error`` says the Responses route is unavailable for the model.
+
+    True for 404/405/501 unless the error is about the model itself, and for 400/503 whose
+    code or message says the Responses API (or a Responses-only field) is unsupported.
+    """
+    status = error.status_code
+    if status is None or error.output_received:
+        return False
+    code = (error.code or "").lower()
+    if status in ROUTE_STATUSES:
+        return code != "model_not_found" and error.param != "model"
+    if status not in (400, 503):
+        return False
+    text = f"{error.message} {code}".lower()
+    if not any(word in text for word in _UNSUPPORTED_WORDS) and "unsupported" not in code:
+        return False
+    if "responses" in text or "/responses" in text:
+        return True
+    return error.param in RESPONSES_ONLY_FIELDS
+
+
+class RouteMemory:
+    """Which API answered ``"auto"`` requests, per ``(base_url, model)``, process-wide."""
+
+    def __init__(self) -> None:
+        self._routes: dict[tuple[str, str], Api] = {}
+        self._lock = threading.Lock()
+
+    def get(self, base_url: str, model: str) -> Api | None:
+        """The remembered API for ``model`` at ``base_url``, if any."""
+        return self._routes.get((base_url, model))
+
+    def remember(self, base_url: str, model: str, api: Api) -> None:
+        """Record that ``model`` is served through ``api``."""
+        with self._lock:
+            self._routes[(base_url, model)] = api
+
+    def forget(self, base_url: str | None = None, model: str | None = None) -> None:
+        """Drop remembered routes (all, or those matching the given base URL / model)."""
+        with self._lock:
+            for key in list(self._routes):
+                if (base_url is None or key[0] == base_url) and (model is None or key[1] == model):
+                    del self._routes[key]
+
+    def __len__(self) -> int:
+        return len(self._routes)
+
+
+#: The process-wide route cache used by ``api="auto"``.
+ROUTES = RouteMemory()
+
+Action = Literal["retry", "fallback", "resume"]
+
+
+class StreamPlan:
+    """The decision state of one logical request across its attempts.
+
+    Attributes:
+        mode: what the caller asked for (``"responses"``, ``"chat"`` or ``"auto"``).
+        api: the API the next (or current) attempt uses.
+        delivered: an event has been handed to the caller.
+        attempts: re-sends made so far (before the first event).
+        resumes: consecutive resumes without a new event.
+        fell_back: the request was re-sent via Chat Completions after a route rejection.
+        deadline_at: ``time.monotonic()`` value at which the whole stream must end, or None.
+    """
+
+    __slots__ = (
+        "api",
+        "attempts",
+        "base_url",
+        "deadline_at",
+        "delivered",
+        "fell_back",
+        "mode",
+        "model",
+        "policy",
+        "resume",
+        "resumes",
+        "routes",
+    )
+
+    def __init__(
+        self,
+        *,
+        mode: ApiChoice,
+        api: Api,
+        model: str,
+        base_url: str,
+        policy: RetryPolicy,
+        deadline: float | None = None,
+        resume: bool = False,
+        routes: RouteMemory = ROUTES,
+    ) -> None:
+        self.mode = mode
+        self.api: Api = api
+        self.model = model
+        self.base_url = base_url
+        self.policy = policy
+        self.resume = resume
+        self.routes = routes
+        self.delivered = False
+        self.attempts = 0
+        self.resumes = 0
+        self.fell_back = False
+        self.deadline_at = None if deadline is None else time.monotonic() + deadline
+
+    def remaining(self) -> float | None:
+        """Seconds left before the deadline (never negative), or ``None`` without one."""
+        if self.deadline_at is None:
+            return None
+        return max(0.0, self.deadline_at - time.monotonic())
+
+    def expired(self) -> bool:
+        """The deadline has passed."""
+        return self.deadline_at is not None and time.monotonic() >= self.deadline_at
+
+    def deadline_error(self) -> APITimeoutError:
+        """The error for an exceeded overall deadline (never retried or resumed)."""
+        return APITimeoutError(
+            "the stream's overall deadline was exceeded", code=DEADLINE_CODE, retryable=False
+        )
+
+    def succeeded(self) -> None:
+        """The current attempt got a usable response: remember an ``auto`` choice."""
+        if self.mode == "auto" and self.fell_back:
+            self.routes.remember(self.base_url, self.model, self.api)
+
+    def progressed(self) -> None:
+        """A (resumed) connection delivered a new event."""
+        self.delivered = True
+        self.resumes = 0
+
+    def decide(
+        self, error: LemonDataError, *, response_id: str | None = None
+    ) -> tuple[Action, float]:
+        """What to do after ``error``: ``(action, seconds to wait first)``; re-raises to stop.
+
+        Args:
+            error: the failure of the current attempt.
+            response_id: the Responses id seen so far (enables resume).
+
+        Raises:
+            LemonDataError: ``error`` itself when it must reach the caller.
+        """
+        if isinstance(error, ConfigurationError) or error.code == DEADLINE_CODE:
+            raise error
+        if (
+            self.resume
+            and self.api == "responses"
+            and response_id
+            and isinstance(error, (StreamDisconnectedError, APITimeoutError, IncompleteStreamError))
+        ):
+            if self.resumes >= self.policy.max_retries:
+                raise error
+            delay = self._fit(self.policy.backoff(self.resumes), error)
+            self.resumes += 1
+            return "resume", delay
+        if self.delivered:
+            raise error
+        if (
+            self.mode == "auto"
+            and self.api == "responses"
+            and not self.fell_back
+            and is_route_rejection(error)
+        ):
+            self.api = "chat"
+            self.fell_back = True
+            return "fallback", 0.0
+        wait = self.policy.delay(self.attempts, error)
+        if wait is None:
+            raise error
+        self.attempts += 1
+        return "retry", self._fit(wait, error)
+
+    def _fit(self, delay: float, error: LemonDataError) -> float:
+        remaining = self.remaining()
+        if remaining is not None and delay >= remaining:
+            raise error
+        return delay
