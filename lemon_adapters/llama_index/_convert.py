@@ -1,0 +1,399 @@
+"""LlamaIndex messages and tools <-> the core's neutral request and normalized events.
+
+Outgoing: :func:`to_neutral_messages` turns ``ChatMessage`` blocks into the OpenAI-style
+chat messages the core's request builder takes (it then writes either API's body).
+Incoming: :class:`ChatStream` folds normalized events into the *cumulative* ``ChatResponse``
+objects LlamaIndex consumers expect from a stream (agents read the message so far, query
+engines read ``delta``). No wire format is seen here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+from llama_index.core.base.llms.types import (
+    AudioBlock,
+    CachePoint,
+    ChatMessage,
+    ChatResponse,
+    CitableBlock,
+    CitationBlock,
+    DocumentBlock,
+    ImageBlock,
+    MessageRole,
+    TextBlock,
+    ThinkingBlock,
+    ToolCallBlock,
+)
+from llama_index.core.llms.llm import ToolSelection
+from llama_index.core.llms.utils import parse_partial_json
+
+from ..core.accumulate import StreamResult
+from ..core.errors import ConfigurationError
+from ..core.events import (
+    Finish,
+    ReasoningDelta,
+    RefusalDelta,
+    ResponseStarted,
+    StreamEvent,
+    StreamFailed,
+    TextDelta,
+    ToolCallDelta,
+    Usage,
+    UsageReported,
+)
+
+if TYPE_CHECKING:
+    from llama_index.core.tools.types import BaseTool
+
+_ROLES = {
+    MessageRole.SYSTEM: "system",
+    MessageRole.DEVELOPER: "developer",
+    MessageRole.USER: "user",
+    MessageRole.ASSISTANT: "assistant",
+    MessageRole.TOOL: "tool",
+    MessageRole.FUNCTION: "tool",
+    MessageRole.CHATBOT: "assistant",
+    MessageRole.MODEL: "assistant",
+}
+
+# -- outgoing ---------------------------------------------------------------------------
+
+
+def to_neutral_messages(messages: Sequence[ChatMessage]) -> list[dict[str, Any]]:
+    """LlamaIndex messages -> the core's neutral (OpenAI chat-style) messages.
+
+    Never mutates the input. Tool results need ``additional_kwargs["tool_call_id"]`` (as
+    LlamaIndex's agents write it); assistant turns keep their tool calls and reasoning.
+    """
+    return [_neutral_message(m) for m in messages]
+
+
+def _neutral_message(message: ChatMessage) -> dict[str, Any]:
+    role = _ROLES.get(message.role, str(message.role.value))
+    parts: list[dict[str, Any]] = []
+    reasoning: list[str] = []
+    calls: list[dict[str, Any]] = []
+    for block in message.blocks:
+        if isinstance(block, TextBlock):
+            parts.append({"type": "text", "text": block.text})
+        elif isinstance(block, ImageBlock):
+            parts.append(_image_part(block))
+        elif isinstance(block, ToolCallBlock):
+            calls.append(_call_dict(block.tool_call_id, block.tool_name, block.tool_kwargs))
+        elif isinstance(block, ThinkingBlock):
+            if block.content:
+                reasoning.append(block.content)
+        elif isinstance(block, DocumentBlock):
+            parts.append(_document_part(block))
+        elif isinstance(block, AudioBlock):
+            data = block.resolve_audio(as_base64=True).read().decode("ascii")
+            parts.append(
+                {"type": "input_audio", "input_audio": {"data": data, "format": block.format}}
+            )
+        elif isinstance(block, CitableBlock | CitationBlock):
+            parts.extend(
+                {"type": "text", "text": b.text}
+                for b in block.nested_blocks
+                if isinstance(b, TextBlock)
+            )
+        elif isinstance(block, CachePoint):
+            continue  # LemonData caching is the request-level ``cache_control`` option
+        else:
+            raise ConfigurationError(
+                f"LemonData cannot send a {type(block).__name__} in a {role} message"
+            )
+    out: dict[str, Any] = {"role": role}
+    if role == "assistant":
+        calls = calls or [
+            _legacy_call(c) for c in message.additional_kwargs.get("tool_calls") or ()
+        ]
+        text = "".join(p["text"] for p in parts if p["type"] == "text")
+        out["content"] = text if text or not calls else None
+        if calls:
+            out["tool_calls"] = calls
+        if reasoning:
+            out["reasoning_content"] = "".join(reasoning)
+        return out
+    if role == "tool":
+        out["tool_call_id"] = message.additional_kwargs.get("tool_call_id")
+        out["content"] = "".join(p.get("text", "") for p in parts)
+        return out
+    if all(p["type"] == "text" for p in parts):
+        out["content"] = "".join(p["text"] for p in parts)
+    else:
+        out["content"] = parts
+    return out
+
+
+def _image_part(block: ImageBlock) -> dict[str, Any]:
+    if block.url is not None and not block.image and not block.path:
+        url = str(block.url)
+    else:
+        data = block.resolve_image(as_base64=True).read().decode("ascii")
+        url = f"data:{block.image_mimetype or 'image/png'};base64,{data}"
+    image: dict[str, Any] = {"url": url}
+    if block.detail:
+        image["detail"] = block.detail
+    return {"type": "image_url", "image_url": image}
+
+
+def _document_part(block: DocumentBlock) -> dict[str, Any]:
+    data = block._get_b64_string(block.resolve_document())
+    mime = block.document_mimetype or block._guess_mimetype() or "application/pdf"
+    return {
+        "type": "file",
+        "file": {"filename": block.title or "document", "file_data": f"data:{mime};base64,{data}"},
+    }
+
+
+def _call_dict(call_id: str | None, name: str, arguments: Any) -> dict[str, Any]:
+    if not isinstance(arguments, str):
+        # A dict (LlamaIndex allows either): the core serializes it as JSON.
+        arguments = dict(arguments or {})
+    return {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}}
+
+
+def _legacy_call(call: Any) -> dict[str, Any]:
+    """A tool call kept only in ``additional_kwargs`` (older memories, OpenAI objects)."""
+    if isinstance(call, dict):
+        fn = call.get("function") or call
+        return _call_dict(call.get("id"), fn.get("name", ""), fn.get("arguments"))
+    fn = getattr(call, "function", None)
+    return _call_dict(
+        getattr(call, "id", None), getattr(fn, "name", ""), getattr(fn, "arguments", None)
+    )
+
+
+def to_tool_specs(tools: Sequence[BaseTool], *, strict: bool) -> list[dict[str, Any]]:
+    """LlamaIndex tools -> chat-shaped JSON-schema function tools (the core maps them)."""
+    specs = []
+    for tool in tools:
+        spec = tool.metadata.to_openai_tool(skip_length_check=True)
+        if strict and spec.get("type") == "function":
+            fn = dict(spec["function"])
+            fn["strict"] = True
+            fn["parameters"] = {**fn.get("parameters", {}), "additionalProperties": False}
+            spec = {**spec, "function": fn}
+        specs.append(spec)
+    return specs
+
+
+# -- incoming ---------------------------------------------------------------------------
+
+
+def usage_dict(usage: Usage | None) -> dict[str, int | None] | None:
+    """Usage in the keys ``TokenCountingHandler`` and OpenAI-minded code read."""
+    if usage is None:
+        return None
+    return {
+        "prompt_tokens": usage.input_tokens,
+        "completion_tokens": usage.output_tokens,
+        "total_tokens": usage.total_tokens,
+        "cached_tokens": usage.cached_tokens,
+        "reasoning_tokens": usage.reasoning_tokens,
+    }
+
+
+def _token_counts(usage: Usage | None) -> dict[str, Any]:
+    if usage is None:
+        return {}
+    return {
+        "prompt_tokens": usage.input_tokens,
+        "completion_tokens": usage.output_tokens,
+        "total_tokens": usage.total_tokens,
+    }
+
+
+def _message(
+    text: str, reasoning: str, calls: list[list[Any]], reasoning_tokens: int | None = None
+) -> ChatMessage:
+    # Built with model_construct: one message per streamed delta, from values whose types
+    # are already right, so pydantic validation would only cost time.
+    blocks: list[Any] = []
+    if reasoning:
+        blocks.append(
+            ThinkingBlock.model_construct(
+                content=reasoning, num_tokens=reasoning_tokens, additional_information={}
+            )
+        )
+    blocks.append(TextBlock.model_construct(text=text))
+    kwargs: dict[str, Any] = {}
+    if calls:
+        blocks.extend(
+            ToolCallBlock.model_construct(tool_call_id=c[0], tool_name=c[1] or "", tool_kwargs=c[2])
+            for c in calls
+        )
+        kwargs["tool_calls"] = [
+            {"id": c[0], "type": "function", "function": {"name": c[1] or "", "arguments": c[2]}}
+            for c in calls
+        ]
+    return ChatMessage.model_construct(
+        role=MessageRole.ASSISTANT, blocks=blocks, additional_kwargs=kwargs
+    )
+
+
+def _raw(
+    result_id: str | None,
+    model: str | None,
+    usage: Usage | None,
+    finish: str | None,
+    raw_finish: str | None,
+    **extra: Any,
+) -> dict[str, Any]:
+    return {
+        "id": result_id,
+        "model": model,
+        "usage": usage_dict(usage),
+        "finish_reason": finish,
+        "raw_finish_reason": raw_finish,
+        **extra,
+    }
+
+
+def response_from_result(result: StreamResult) -> ChatResponse:
+    """A whole (non-streamed) result -> one ``ChatResponse``."""
+    calls = [[c.id, c.name, c.arguments] for c in result.tool_calls]
+    text = result.text + result.refusal
+    reasoning_tokens = result.usage.reasoning_tokens if result.usage else None
+    message = _message(text, result.reasoning, calls, reasoning_tokens)
+    raw = _raw(
+        result.response_id,
+        result.model,
+        result.usage,
+        result.finish_reason,
+        result.raw_finish_reason,
+        cache_status=result.cache_status,
+        request_id=result.request_id,
+    )
+    return ChatResponse(
+        message=message, raw=raw, delta=None, additional_kwargs=_token_counts(result.usage)
+    )
+
+
+class ChatStream:
+    """Folds normalized events into cumulative ``ChatResponse`` chunks (pure state).
+
+    :meth:`feed` returns the chunk to yield for an event, or ``None`` when the event adds
+    nothing a consumer can see (start, usage). Text, reasoning and each call's argument
+    string are kept as growing strings because every chunk must carry the whole message
+    so far; that copy per chunk is the framework's contract, not a choice here.
+    """
+
+    __slots__ = ("_calls", "_id", "_model", "_reasoning", "_text", "_usage")
+
+    def __init__(self) -> None:
+        self._text = ""
+        self._reasoning = ""
+        self._calls: list[list[Any]] = []  # [id, name, arguments so far]
+        self._usage: Usage | None = None
+        self._id: str | None = None
+        self._model: str | None = None
+
+    def feed(self, event: StreamEvent) -> ChatResponse | None:
+        """The chunk for ``event``, if it changes what a consumer sees."""
+        kind = type(event)
+        if kind is TextDelta or kind is RefusalDelta:
+            assert isinstance(event, TextDelta | RefusalDelta)
+            self._text += event.text
+            return self._chunk(event.text)
+        if kind is ToolCallDelta:
+            assert isinstance(event, ToolCallDelta)
+            calls = self._calls
+            while len(calls) <= event.index:
+                calls.append([None, None, ""])
+            call = calls[event.index]
+            if event.id is not None:
+                call[0] = event.id
+            if event.name is not None:
+                call[1] = event.name
+            call[2] += event.arguments
+            return self._chunk("")
+        if kind is ReasoningDelta:
+            assert isinstance(event, ReasoningDelta)
+            self._reasoning += event.text
+            return self._chunk("", thinking_delta=event.text)
+        if isinstance(event, ResponseStarted):
+            self._id = event.id or self._id
+            self._model = event.model or self._model
+        elif isinstance(event, UsageReported):
+            self._usage = event.usage
+        elif isinstance(event, Finish):
+            return self.final(event.reason, event.raw_reason)
+        elif isinstance(event, StreamFailed):  # the core raises instead; kept for safety
+            return None
+        return None
+
+    def final(self, reason: str | None, raw_reason: str | None) -> ChatResponse:
+        """The last chunk: the whole message plus usage and finish reason in ``raw``."""
+        usage = self._usage
+        message = _message(
+            self._text, self._reasoning, self._calls, usage.reasoning_tokens if usage else None
+        )
+        return ChatResponse.model_construct(
+            message=message,
+            delta="",
+            raw=_raw(self._id, self._model, usage, reason, raw_reason),
+            additional_kwargs=_token_counts(usage),
+            logprobs=None,
+        )
+
+    def _chunk(self, delta: str, thinking_delta: str | None = None) -> ChatResponse:
+        extra = {"thinking_delta": thinking_delta} if thinking_delta is not None else {}
+        return ChatResponse.model_construct(
+            message=_message(self._text, self._reasoning, self._calls),
+            delta=delta,
+            raw=None,
+            additional_kwargs=extra,
+            logprobs=None,
+        )
+
+
+# -- tool calls back out ----------------------------------------------------------------
+
+
+def tool_selections(response: ChatResponse) -> list[ToolSelection]:
+    """The calls in ``response``, arguments parsed leniently (partial JSON mid-stream)."""
+    blocks = [b for b in response.message.blocks if isinstance(b, ToolCallBlock)]
+    if blocks:
+        raw = [(b.tool_call_id, b.tool_name, b.tool_kwargs) for b in blocks]
+    else:
+        legacy = [
+            _legacy_call(c) for c in response.message.additional_kwargs.get("tool_calls") or ()
+        ]
+        raw = [(c["id"], c["function"]["name"], c["function"]["arguments"]) for c in legacy]
+    return [
+        ToolSelection(tool_id=cid or "", tool_name=name or "", tool_kwargs=lenient_args(args))
+        for cid, name, args in raw
+    ]
+
+
+def lenient_args(arguments: Any) -> dict[str, Any]:
+    """Arguments as a dict: parsed JSON, the most of a partial object, or ``{}``."""
+    if isinstance(arguments, dict):
+        return arguments
+    if not isinstance(arguments, str) or not arguments.strip():
+        return {}
+    try:
+        value = parse_partial_json(arguments)
+    except (ValueError, TypeError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def keep_first_call(response: ChatResponse) -> ChatResponse:
+    """``response`` with only its first tool call (a new object; the input is untouched)."""
+    blocks = response.message.blocks
+    calls = [b for b in blocks if isinstance(b, ToolCallBlock)]
+    if len(calls) <= 1:
+        return response
+    kept = [b for b in blocks if not isinstance(b, ToolCallBlock)] + calls[:1]
+    kwargs = dict(response.message.additional_kwargs)
+    if isinstance(kwargs.get("tool_calls"), list):
+        kwargs["tool_calls"] = kwargs["tool_calls"][:1]
+    message = response.message.model_copy(update={"blocks": kept, "additional_kwargs": kwargs})
+    return response.model_copy(update={"message": message})
+
+
+Mode = Literal["json_schema", "tool_call"]

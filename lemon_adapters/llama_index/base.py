@@ -1,0 +1,506 @@
+"""``LemonData``: a LlamaIndex ``FunctionCallingLLM`` on the lemon-adapters core.
+
+Requests go through :class:`~lemon_adapters.LemonDataClient` (sync) and
+:class:`~lemon_adapters.AsyncLemonDataClient` (async); this module only converts
+LlamaIndex messages and tools in and normalized events out (see ``_convert``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import weakref
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Literal, cast
+
+from llama_index.core.base.llms.types import (
+    ChatMessage,
+    ChatResponse,
+    ChatResponseAsyncGen,
+    ChatResponseGen,
+    CompletionResponse,
+    CompletionResponseAsyncGen,
+    CompletionResponseGen,
+    LLMMetadata,
+    MessageRole,
+)
+from llama_index.core.bridge.pydantic import Field, PrivateAttr
+from llama_index.core.constants import DEFAULT_NUM_OUTPUTS
+from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
+from llama_index.core.llms.function_calling import FunctionCallingLLM
+from llama_index.core.llms.llm import ToolSelection
+from llama_index.core.types import Model, PydanticProgramMode
+
+from ..core.client import DEFAULT_BASE_URL, AsyncLemonDataClient, LemonDataClient
+from ..core.events import StreamEvent
+from ._convert import (
+    ChatStream,
+    keep_first_call,
+    response_from_result,
+    to_neutral_messages,
+    to_tool_specs,
+    tool_selections,
+)
+from ._models import context_window_for, supports_json_schema
+
+if TYPE_CHECKING:
+    import httpx
+    from llama_index.core.program.utils import FlexibleModel
+    from llama_index.core.prompts import PromptTemplate
+    from llama_index.core.tools.types import BaseTool
+
+    from ..core.client import AsyncResponseStream, ResponseStream
+
+
+class LemonData(FunctionCallingLLM):
+    """Any LemonData model as a LlamaIndex function-calling chat LLM.
+
+    Args:
+        model: any model name the gateway serves (no name is refused locally).
+        api: ``"responses"`` (default), ``"chat"`` (Chat Completions) or ``"auto"``.
+        api_key: defaults to ``LEMONDATA_API_KEY``; checked when a request is made, and
+            never included in ``to_dict``, ``to_payload``, ``metadata`` or ``repr``.
+        base_url: alias ``api_base``; defaults to ``LEMONDATA_BASE_URL``, else the gateway.
+        http_client: an ``httpx.Client`` to send sync requests with (not closed by us).
+        async_http_client: an ``httpx.AsyncClient`` for async requests (not closed by us).
+        **kwargs: the fields below, and LlamaIndex's ``LLM`` fields.
+    """
+
+    model: str = Field(description="The LemonData model name.")
+    api: Literal["responses", "chat", "auto"] = Field(
+        default="responses", description="Which wire API to use."
+    )
+    base_url: str = Field(default=DEFAULT_BASE_URL, description="The gateway's /v1 URL.")
+    temperature: float | None = Field(default=None, description="Sampling temperature.")
+    max_tokens: int | None = Field(default=None, gt=0, description="Output token limit.")
+    context_window: int | None = Field(
+        default=None,
+        gt=0,
+        description="Input tokens the model accepts; default from the family table.",
+    )
+    reasoning_effort: str | None = Field(default=None, description="e.g. low/medium/high.")
+    cache_control: Any = Field(default=None, description="LemonData's cache_control option.")
+    timeout: float | None = Field(default=None, gt=0, description="Seconds (idle read).")
+    max_retries: int = Field(default=2, ge=0, description="Re-sends before the first event.")
+    additional_kwargs: dict[str, Any] = Field(
+        default_factory=dict, description="Extra request body fields for every call."
+    )
+    default_headers: dict[str, str] | None = Field(default=None, description="Extra headers.")
+    strict: bool = Field(default=False, description="Send tools with strict schemas.")
+    structured_output: Literal["auto", "json_schema", "tool_call"] = Field(
+        default="auto",
+        description="How structured_predict asks for JSON: response_format json_schema or "
+        "a forced tool call; 'auto' uses json_schema for families known to honour it.",
+    )
+
+    _api_key: str | None = PrivateAttr(default=None)
+    _http_client: Any = PrivateAttr(default=None)
+    _async_http_client: Any = PrivateAttr(default=None)
+    _client: LemonDataClient | None = PrivateAttr(default=None)
+    _aclients: Any = PrivateAttr(default=None)
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        http_client: httpx.Client | None = None,
+        async_http_client: httpx.AsyncClient | None = None,
+        **kwargs: Any,
+    ) -> None:
+        base_url = (
+            kwargs.pop("base_url", None)
+            or kwargs.pop("api_base", None)
+            or os.environ.get("LEMONDATA_BASE_URL")
+            or DEFAULT_BASE_URL
+        )
+        super().__init__(base_url=base_url, **kwargs)
+        self._api_key = api_key if api_key is not None else os.environ.get("LEMONDATA_API_KEY")
+        self._http_client = http_client
+        self._async_http_client = async_http_client
+        # One async client per event loop: an httpx.AsyncClient's pool belongs to a loop.
+        self._aclients = weakref.WeakKeyDictionary()
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "LemonData"
+
+    @property
+    def metadata(self) -> LLMMetadata:
+        """Facts for LlamaIndex's planners; computed locally, never raises."""
+        return LLMMetadata(
+            context_window=self.context_window or context_window_for(self.model),
+            num_output=self.max_tokens or DEFAULT_NUM_OUTPUTS,
+            is_chat_model=True,
+            is_function_calling_model=True,
+            model_name=self.model,
+            system_role=MessageRole.SYSTEM,
+        )
+
+    def to_payload(self) -> dict[str, Any]:
+        """What instrumentation events record about this LLM (no credentials)."""
+        return {**super().to_payload(), "api": self.api, "base_url": self.base_url}
+
+    # -- clients ----------------------------------------------------------------------
+
+    def _client_kwargs(self) -> dict[str, Any]:
+        return {
+            "api_key": self._api_key,
+            "base_url": self.base_url,
+            "timeout": self.timeout,
+            "max_retries": self.max_retries,
+            "default_headers": self.default_headers,
+        }
+
+    def _sync_client(self) -> LemonDataClient:
+        if self._client is None:
+            self._client = LemonDataClient(http_client=self._http_client, **self._client_kwargs())
+        return self._client
+
+    def _async_client(self) -> AsyncLemonDataClient:
+        loop = asyncio.get_running_loop()
+        client: AsyncLemonDataClient | None = self._aclients.get(loop)
+        if client is None:
+            client = AsyncLemonDataClient(
+                http_client=self._async_http_client, **self._client_kwargs()
+            )
+            self._aclients[loop] = client
+        return client
+
+    def close(self) -> None:
+        """Close the sync connection pool this LLM created (injected clients stay open)."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    async def aclose(self) -> None:
+        """Close the async connection pool this LLM created for the running loop."""
+        client = self._aclients.pop(asyncio.get_running_loop(), None)
+        if client is not None:
+            await client.aclose()
+
+    # -- requests ---------------------------------------------------------------------
+
+    def _request(self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+            "reasoning_effort": self.reasoning_effort,
+            "cache_control": self.cache_control,
+            **self.additional_kwargs,
+            **kwargs,
+        }
+        tools = params.pop("tools", None)
+        tool_choice = params.pop("tool_choice", None)
+        if not tools:
+            params.pop("parallel_tool_calls", None)
+            tool_choice = None
+        return {
+            "model": params.pop("model", None) or self.model,
+            # "auto" is passed through for the core to resolve.
+            "api": cast(Any, params.pop("api", None) or self.api),
+            "messages": to_neutral_messages(messages),
+            "tools": tools,
+            "tool_choice": tool_choice,
+            **{k: v for k, v in params.items() if v is not None},
+        }
+
+    @staticmethod
+    def _events(stream: ResponseStream) -> Iterator[ChatResponse]:
+        state = ChatStream()
+        with stream:
+            for event in stream:
+                chunk = state.feed(event)
+                if chunk is not None:
+                    yield chunk
+
+    @staticmethod
+    async def _aevents(stream: AsyncResponseStream) -> AsyncIterator[ChatResponse]:
+        state = ChatStream()
+        async with stream:
+            event: StreamEvent
+            async for event in stream:
+                chunk = state.feed(event)
+                if chunk is not None:
+                    yield chunk
+
+    def _chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        return response_from_result(self._sync_client().create(**self._request(messages, kwargs)))
+
+    def _stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
+        stream = self._sync_client().stream(**self._request(messages, kwargs))
+        return cast(ChatResponseGen, self._events(stream))
+
+    async def _achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        client = self._async_client()
+        return response_from_result(await client.create(**self._request(messages, kwargs)))
+
+    def _astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
+        stream = self._async_client().stream(**self._request(messages, kwargs))
+        return cast(ChatResponseAsyncGen, self._aevents(stream))
+
+    # -- the eight LlamaIndex entry points ----------------------------------------------
+
+    @llm_chat_callback()
+    def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        return self._chat(messages, **kwargs)
+
+    @llm_chat_callback()
+    def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
+        return self._stream_chat(messages, **kwargs)
+
+    @llm_chat_callback()
+    async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        return await self._achat(messages, **kwargs)
+
+    @llm_chat_callback()
+    async def astream_chat(
+        self, messages: Sequence[ChatMessage], **kwargs: Any
+    ) -> ChatResponseAsyncGen:
+        return self._astream_chat(messages, **kwargs)
+
+    @llm_completion_callback()
+    def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        return _completion(self._chat(_prompt_messages(prompt), **kwargs))
+
+    @llm_completion_callback()
+    def stream_complete(
+        self, prompt: str, formatted: bool = False, **kwargs: Any
+    ) -> CompletionResponseGen:
+        chunks = self._stream_chat(_prompt_messages(prompt), **kwargs)
+        return (_completion(chunk) for chunk in chunks)
+
+    @llm_completion_callback()
+    async def acomplete(
+        self, prompt: str, formatted: bool = False, **kwargs: Any
+    ) -> CompletionResponse:
+        return _completion(await self._achat(_prompt_messages(prompt), **kwargs))
+
+    @llm_completion_callback()
+    async def astream_complete(
+        self, prompt: str, formatted: bool = False, **kwargs: Any
+    ) -> CompletionResponseAsyncGen:
+        chunks = self._astream_chat(_prompt_messages(prompt), **kwargs)
+
+        async def gen() -> CompletionResponseAsyncGen:
+            async for chunk in chunks:
+                yield _completion(chunk)
+
+        return gen()
+
+    # -- tool calling -----------------------------------------------------------------
+
+    def _prepare_chat_with_tools(
+        self,
+        tools: Sequence[BaseTool],
+        user_msg: str | ChatMessage | None = None,
+        chat_history: list[ChatMessage] | None = None,
+        verbose: bool = False,
+        allow_parallel_tool_calls: bool = False,
+        tool_required: bool = False,
+        tool_choice: str | dict[str, Any] | None = None,
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        """The ``chat`` arguments for a tool-calling turn. ``chat_history`` is copied."""
+        messages = list(chat_history or ())
+        if isinstance(user_msg, str):
+            user_msg = ChatMessage(role=MessageRole.USER, content=user_msg)
+        if user_msg is not None:
+            messages.append(user_msg)
+        specs = to_tool_specs(tools, strict=self.strict if strict is None else strict)
+        out: dict[str, Any] = {"messages": messages, **kwargs}
+        if specs:
+            out["tools"] = specs
+            out["tool_choice"] = (
+                tool_choice if tool_choice is not None else ("required" if tool_required else None)
+            )
+            out["parallel_tool_calls"] = allow_parallel_tool_calls
+        return out
+
+    def _validate_chat_with_tools_response(
+        self,
+        response: ChatResponse,
+        tools: Sequence[BaseTool],
+        allow_parallel_tool_calls: bool = False,
+        **kwargs: Any,
+    ) -> ChatResponse:
+        """Keep only the first call unless parallel calls were allowed."""
+        return response if allow_parallel_tool_calls else keep_first_call(response)
+
+    def get_tool_calls_from_response(
+        self,
+        response: ChatResponse,
+        error_on_no_tool_call: bool = True,
+        **kwargs: Any,
+    ) -> list[ToolSelection]:
+        """The tool calls in ``response``; partial argument JSON is parsed as far as it goes.
+
+        Raises:
+            ValueError: no tool call, and ``error_on_no_tool_call`` is set.
+        """
+        selections = tool_selections(response)
+        if not selections and error_on_no_tool_call:
+            raise ValueError(f"Expected at least one tool call from {self.model!r}, got none.")
+        return selections
+
+    # -- structured output ------------------------------------------------------------
+
+    def _json_schema_mode(self) -> bool:
+        if self.pydantic_program_mode != PydanticProgramMode.DEFAULT:
+            return False
+        if self.structured_output == "auto":
+            return supports_json_schema(self.model)
+        return self.structured_output == "json_schema"
+
+    def _schema_kwargs(
+        self, llm_kwargs: dict[str, Any] | None, output_cls: type[Model]
+    ) -> dict[str, Any]:
+        kwargs = {
+            k: v for k, v in (llm_kwargs or {}).items() if k not in ("tool_choice", "tool_required")
+        }
+        kwargs["response_format"] = {
+            "type": "json_schema",
+            "json_schema": {
+                "name": re.sub(r"[^a-zA-Z0-9_-]", "_", output_cls.__name__)[:64],
+                "schema": output_cls.model_json_schema(),
+                "strict": False,
+            },
+        }
+        return kwargs
+
+    def structured_predict(
+        self,
+        output_cls: type[Model],
+        prompt: PromptTemplate,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> Model:
+        """A ``output_cls`` object, through json_schema or a forced tool call."""
+        if not self._json_schema_mode():
+            result: Model = super().structured_predict(
+                output_cls, prompt, llm_kwargs, **prompt_args
+            )
+            return result
+        messages = self._extend_messages(prompt.format_messages(**prompt_args))
+        response = self.chat(messages, **self._schema_kwargs(llm_kwargs, output_cls))
+        parsed: Model = output_cls.model_validate_json(response.message.content or "")
+        return parsed
+
+    async def astructured_predict(
+        self,
+        output_cls: type[Model],
+        prompt: PromptTemplate,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> Model:
+        """Async :meth:`structured_predict`."""
+        if not self._json_schema_mode():
+            result: Model = await super().astructured_predict(
+                output_cls, prompt, llm_kwargs, **prompt_args
+            )
+            return result
+        messages = self._extend_messages(prompt.format_messages(**prompt_args))
+        response = await self.achat(messages, **self._schema_kwargs(llm_kwargs, output_cls))
+        parsed: Model = output_cls.model_validate_json(response.message.content or "")
+        return parsed
+
+    def _structured_stream_call(
+        self,
+        output_cls: type[Model],
+        prompt: PromptTemplate,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> Generator[Model | list[Model] | FlexibleModel | list[FlexibleModel], None, None]:
+        from llama_index.core.program.streaming_utils import (
+            process_streaming_content_incremental,
+        )
+
+        if not self._json_schema_mode():
+            program = self._forced_tool_program(output_cls, prompt)
+            if program is None:
+                return super()._structured_stream_call(
+                    output_cls, prompt, llm_kwargs, **prompt_args
+                )
+            return cast(
+                Generator[Any, None, None],
+                program.stream_call(llm_kwargs=llm_kwargs, **prompt_args),
+            )
+
+        def gen() -> Generator[Model | FlexibleModel, None, None]:
+            messages = self._extend_messages(prompt.format_messages(**prompt_args))
+            current: Any = None
+            for chunk in self.stream_chat(messages, **self._schema_kwargs(llm_kwargs, output_cls)):
+                current = process_streaming_content_incremental(chunk, output_cls, current)
+                yield current
+
+        return cast(Generator[Any, None, None], gen())
+
+    async def _structured_astream_call(
+        self,
+        output_cls: type[Model],
+        prompt: PromptTemplate,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> AsyncGenerator[Model | list[Model] | FlexibleModel | list[FlexibleModel], None]:
+        from llama_index.core.program.streaming_utils import (
+            process_streaming_content_incremental,
+        )
+
+        if not self._json_schema_mode():
+            program = self._forced_tool_program(output_cls, prompt)
+            if program is None:
+                return await super()._structured_astream_call(
+                    output_cls, prompt, llm_kwargs, **prompt_args
+                )
+            return cast(
+                AsyncGenerator[Any, None],
+                await program.astream_call(llm_kwargs=llm_kwargs, **prompt_args),
+            )
+
+        async def gen() -> AsyncGenerator[Model | FlexibleModel, None]:
+            messages = self._extend_messages(prompt.format_messages(**prompt_args))
+            current: Any = None
+            chunks = await self.astream_chat(
+                messages, **self._schema_kwargs(llm_kwargs, output_cls)
+            )
+            async for chunk in chunks:
+                current = process_streaming_content_incremental(chunk, output_cls, current)
+                yield current
+
+        return cast(AsyncGenerator[Any, None], gen())
+
+    def _forced_tool_program(self, output_cls: type[Model], prompt: PromptTemplate) -> Any:
+        """A function-calling program that *forces* its tool.
+
+        LlamaIndex's ``FunctionCallingProgram.stream_call`` drops ``tool_required``, so
+        without naming the tool in ``tool_choice`` a model may answer in prose instead.
+        """
+        if self.pydantic_program_mode not in (
+            PydanticProgramMode.DEFAULT,
+            PydanticProgramMode.FUNCTION,
+        ):
+            return None
+        from llama_index.core.program.function_program import (
+            FunctionCallingProgram,
+            get_function_tool,
+        )
+
+        name = get_function_tool(output_cls).metadata.name
+        return FunctionCallingProgram.from_defaults(
+            output_cls=output_cls, llm=self, prompt=prompt, tool_choice=name
+        )
+
+
+def _prompt_messages(prompt: str) -> list[ChatMessage]:
+    return [ChatMessage(role=MessageRole.USER, content=prompt)]
+
+
+def _completion(chunk: ChatResponse) -> CompletionResponse:
+    return CompletionResponse.model_construct(
+        text=chunk.message.content or "",
+        delta=chunk.delta,
+        raw=chunk.raw,
+        additional_kwargs=chunk.additional_kwargs,
+        logprobs=None,
+    )
