@@ -100,6 +100,8 @@ class ChatCompletionsMapper:
         try:
             chunk = json.loads(data)
         except ValueError as exc:
+            if not data.strip():
+                return  # an empty `data:` event (a keep-alive) carries nothing to map
             raise MalformedStreamError(
                 f"invalid JSON in a Chat Completions data line: {data[:200]!r}"
             ) from exc

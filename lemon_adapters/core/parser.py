@@ -67,10 +67,13 @@ class StreamParser:
             return []
         out: list[StreamEvent] = []
         try:
-            sses = self._decoder.decode(chunk)
+            decoder = self._decoder
+            sses = decoder.decode(chunk)
             map_ = self.mapper.map
             for sse in sses:
                 map_(sse, out)
+            if decoder.error is not None:
+                raise decoder.error  # after mapping the events that arrived intact
         except LemonDataError as exc:
             return self._fail(out, exc)
         return self._fold(out)

@@ -153,6 +153,8 @@ class ResponsesMapper:
         try:
             obj = json.loads(data)
         except ValueError as exc:
+            if not data.strip():
+                return  # an empty `data:` event (a keep-alive) carries nothing to map
             raise MalformedStreamError(
                 f"invalid JSON in a Responses stream data line: {data[:200]!r}"
             ) from exc

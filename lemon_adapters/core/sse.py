@@ -42,6 +42,9 @@ class SSEDecoder:
         last_event_id: the last ``id`` field seen, for reconnection.
         retry: the last valid ``retry`` field (milliseconds), or ``None``.
         comments: how many comment lines (keep-alives) were seen.
+        error: the decoding error that stopped the stream, if any. ``decode`` returns the
+            events completed before it and sets this; the next ``decode`` or ``flush``
+            raises it. So no event that arrived intact is lost to a later corrupt one.
     """
 
     __slots__ = (
@@ -51,6 +54,7 @@ class SSEDecoder:
         "_saw_cr",
         "_started",
         "comments",
+        "error",
         "last_event_id",
         "retry",
     )
@@ -64,9 +68,12 @@ class SSEDecoder:
         self.last_event_id = ""
         self.retry: int | None = None
         self.comments = 0
+        self.error: MalformedStreamError | None = None
 
     def decode(self, chunk: bytes) -> list[ServerSentEvent]:
         """Feed one network chunk; return the events it completed."""
+        if self.error is not None:
+            raise self.error
         if not self._started:
             if self._pending:
                 chunk = b"".join(self._pending) + chunk
@@ -78,12 +85,17 @@ class SSEDecoder:
             self._started = True
             if chunk.startswith(_BOM):
                 chunk = chunk[3:]
+        if not chunk:
+            # Nothing to do, and above all the pending CR state must survive: an empty
+            # chunk between the CR and the LF of one CRLF must not turn the LF into a
+            # blank line that dispatches the event early.
+            return []
         if self._saw_cr:
             self._saw_cr = False
             if chunk[:1] == b"\n":
                 chunk = chunk[1:]
-        if not chunk:
-            return []
+                if not chunk:
+                    return []
         last = chunk[-1]
         if b"\n" not in chunk and b"\r" not in chunk:
             self._pending.append(chunk)
@@ -98,17 +110,23 @@ class SSEDecoder:
         elif last != 10:
             self._pending.append(lines.pop())
         out: list[ServerSentEvent] = []
-        for line in lines:
-            if line:
-                self._field(line)
-            elif self._data:
-                out.append(self._dispatch())
-            else:
-                self._event = b""
+        try:
+            for line in lines:
+                if line:
+                    self._field(line)
+                elif self._data:
+                    out.append(self._dispatch())
+                else:
+                    self._event = b""
+        except MalformedStreamError as exc:
+            self.error = exc
+            self._pending.clear()
         return out
 
     def flush(self) -> list[ServerSentEvent]:
         """End of stream: process any unterminated line and dispatch a buffered event."""
+        if self.error is not None:
+            raise self.error
         if not self._started and self._pending:
             tail = b"".join(self._pending)
             self._pending.clear()
