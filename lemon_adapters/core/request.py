@@ -173,8 +173,10 @@ def _responses_body(
     opts.pop("stream_usage", None)  # the Responses API always reports usage
     opts.pop("stream_options", None)
     body: dict[str, Any] = {"model": model}
-    instructions, items = _responses_input(messages)
-    if instructions is not None and "instructions" not in opts:
+    # An explicit ``instructions`` option wins; the system messages then stay input items,
+    # so no text the caller gave is dropped.
+    instructions, items = _responses_input(messages, lift="instructions" not in opts)
+    if instructions is not None:
         body["instructions"] = instructions
     body["input"] = items
     if tools:
@@ -213,11 +215,13 @@ def _responses_format(fmt: Any) -> Any:
     return dict(fmt)
 
 
-def _responses_input(messages: Sequence[Message]) -> tuple[str | None, list[dict[str, Any]]]:
+def _responses_input(
+    messages: Sequence[Message], *, lift: bool = True
+) -> tuple[str | None, list[dict[str, Any]]]:
     """Leading system/developer text becomes ``instructions``; the rest become items."""
     instructions: list[str] = []
     items: list[dict[str, Any]] = []
-    leading = True
+    leading = lift
     for message in messages:
         role = message.get("role")
         if leading and role in ("system", "developer") and isinstance(message.get("content"), str):
