@@ -443,9 +443,14 @@ class _Call:
         plan = self.plan
         if plan.deadline_at is not None and time.monotonic() >= plan.deadline_at:
             raise self._attach(plan.deadline_error())
-        assert self.parser is not None
-        events = self.parser.feed(chunk)
+        parser = self.parser
+        assert parser is not None
+        events = parser.feed(chunk)
         if events:
+            if not plan.delivered and parser.failure is not None and not parser.output_received:
+                # The attempt failed before producing output (e.g. an error frame right after
+                # the start): keep the caller's slate clean so a retry starts from nothing.
+                raise parser.failure
             plan.delivered = True
             plan.resumes = 0
         return events
