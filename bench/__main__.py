@@ -1,0 +1,481 @@
+"""Run the benchmark: ``python -m bench [--quick] [--sections ...]``.
+
+See bench/README.md for what each figure means. Results go to ``bench/results/``
+(``latest.md``, ``latest.png``, ``latest.json``) unless ``--out`` says otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from . import machine, report
+from .contenders import BY_NAME, CONTENDERS, Contender
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+SECTIONS = ("streams", "ttft", "concurrency", "reuse", "h2", "imports", "memory", "soak")
+IMPORT_MODULES = (
+    "lemon_adapters",
+    "lemon_adapters.langchain",
+    "lemon_adapters.llama_index",
+    "langchain_openai",
+    "llama_index.llms.openai",
+    "langchain_core",
+    "llama_index.core.llms",
+    "openai",
+    "httpx",
+)
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+class Server:
+    """A bench server in a child process (so its CPU is not the client's)."""
+
+    def __init__(self, *args: str) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bench.server", *args],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line.startswith("PORT "):
+            self.proc.kill()
+            raise RuntimeError(f"bench server did not start: {line!r}")
+        self.port = int(line.split()[1])
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(5)
+
+
+class Stats:
+    """Reads the server's connection count over one long-lived connection of its own."""
+
+    def __init__(self, root: str, verify: Any = True) -> None:
+        import httpx
+
+        self._client = httpx.Client(
+            verify=verify, limits=httpx.Limits(keepalive_expiry=3600), timeout=30
+        )
+        self._url = root + "/stats"
+
+    def accepts(self) -> int:
+        return int(self._client.get(self._url).json()["accepts"])
+
+    def close(self) -> None:
+        self._client.close()
+
+
+class Bench:
+    """Holds the event loop, the contenders' objects and the samples of one run."""
+
+    def __init__(self, root: str, only: set[str] | None) -> None:
+        self.root = root
+        self.runner = asyncio.Runner()
+        self.contenders = [c for c in CONTENDERS if only is None or c.name in only]
+        self.missing: dict[str, str] = {}
+        self._runs: dict[tuple[str, str, str], Any] = {}
+
+    def base(self, scenario: str) -> str:
+        return f"{self.root}/s/{scenario}/v1"
+
+    def run_for(self, c: Contender, api: str, scenario: str, fresh: bool = False) -> Any:
+        """The contender's ``run`` for a scenario (built once, reused), or ``None``."""
+        if c.name in self.missing:
+            return None
+        key = (c.name, api, scenario)
+        if fresh or key not in self._runs:
+            try:
+                run = c.factory(self.base(scenario), api)
+            except Exception as exc:  # an adapter not written yet, a missing package
+                self.missing[c.name] = f"{type(exc).__name__}: {exc}"
+                log(f"  ! {c.name} unavailable: {self.missing[c.name]}")
+                return None
+            if fresh:
+                return run
+            self._runs[key] = run
+        return self._runs[key]
+
+    def once(self, c: Contender, run: Any) -> tuple[float, float, float | None, int]:
+        """One timed stream: (wall s, client CPU s, TTFT s or None, chunks)."""
+        # Collect the previous run's garbage, then freeze the survivors (the frameworks'
+        # import-time heap) so each collection costs microseconds, not 0.1 s per stream.
+        gc.collect()
+        gc.freeze()
+        if c.is_async:
+
+            async def timed() -> tuple[float, float, float | None, int]:
+                t0, c0 = time.perf_counter(), time.process_time()
+                n, first = await run()
+                t1, c1 = time.perf_counter(), time.process_time()
+                return t1 - t0, c1 - c0, None if first is None else first - t0, n
+
+            return self.runner.run(timed())
+        t0, c0 = time.perf_counter(), time.process_time()
+        n, first = run()
+        t1, c1 = time.perf_counter(), time.process_time()
+        return t1 - t0, c1 - c0, None if first is None else first - t0, n
+
+    def call(self, c: Contender, run: Any) -> Any:
+        return self.runner.run(run()) if c.is_async else run()
+
+    # -- sections ---------------------------------------------------------------------
+
+    def streams(self, scenarios: list[str], reps: int, section: str) -> dict[str, Any]:
+        """Every contender on every scenario and API, interleaved, ``reps`` rounds + warm-up."""
+        samples: dict[str, list[list[float]]] = {}
+        errors: dict[str, str] = {}
+        for rep in range(reps + 1):
+            log(f"  {section}: round {rep}/{reps}" + (" (warm-up)" if rep == 0 else ""))
+            for scenario in scenarios:
+                for api in ("chat", "responses"):
+                    order = list(self.contenders)
+                    random.Random(rep * 7919 + len(scenario)).shuffle(order)
+                    for c in order:
+                        key = f"{api}|{scenario}|{c.name}"
+                        if key in errors:
+                            continue
+                        run = self.run_for(c, api, scenario)
+                        if run is None:
+                            continue
+                        try:
+                            wall, cpu, ttft, n = self.once(c, run)
+                        except Exception as exc:
+                            errors[key] = f"{type(exc).__name__}: {exc}"[:300]
+                            log(f"  ! {key}: {errors[key]}")
+                            continue
+                        expected = expected_chunks(scenario)
+                        if n >= 0 and n < expected:
+                            errors[key] = f"saw {n} content chunks, expected {expected}"
+                            log(f"  ! {key}: {errors[key]}")
+                            continue
+                        if rep:
+                            samples.setdefault(key, []).append([wall, cpu, ttft or 0.0, n])
+        return {"samples": samples, "errors": errors}
+
+    def concurrency(self, streams: int, chunks: int, reps: int) -> dict[str, Any]:
+        """``streams`` concurrent async streams of ``chunks`` chunks, per async contender."""
+        out: dict[str, Any] = {
+            "streams": streams,
+            "chunks": chunks,
+            "samples": {},
+            "errors": {},
+            "connections": {},
+        }
+        stats = Stats(self.root)
+        scenario = f"text-{chunks}"
+        asyncs = [c for c in self.contenders if c.is_async and c.name != "abytes"]
+        for rep in range(reps + 1):
+            log(f"  concurrency: round {rep}/{reps}" + (" (warm-up)" if rep == 0 else ""))
+            for api in ("chat", "responses"):
+                for c in asyncs:
+                    key = f"{api}|{c.name}"
+                    if key in out["errors"]:
+                        continue
+                    run = self.run_for(c, api, scenario)
+                    if run is None:
+                        continue
+
+                    async def many(run: Any = run) -> list[Any]:
+                        return list(await asyncio.gather(*(run() for _ in range(streams))))
+
+                    gc.collect()
+                    gc.freeze()
+                    before = stats.accepts()
+                    t0 = time.perf_counter()
+                    try:
+                        results = self.runner.run(many())
+                    except Exception as exc:
+                        out["errors"][key] = f"{type(exc).__name__}: {exc}"[:300]
+                        log(f"  ! concurrency {key}: {out['errors'][key]}")
+                        continue
+                    wall = time.perf_counter() - t0
+                    if any(n < chunks for n, _ in results):
+                        out["errors"][key] = "a stream ended short"
+                        continue
+                    if rep:
+                        out["samples"].setdefault(key, []).append(wall)
+                        out["connections"][key] = stats.accepts() - before
+        stats.close()
+        return out
+
+    def reuse(self, sequential: int) -> dict[str, Any]:
+        """New server-side connections over ``sequential`` streams through one object."""
+        out: dict[str, Any] = {"sequential": sequential, "new_connections": {}, "errors": {}}
+        stats = Stats(self.root)
+        for api in ("chat", "responses"):
+            for c in self.contenders:
+                if c.group == "floor" and c.name not in ("floor", "afloor"):
+                    continue
+                run = self.run_for(c, api, "text-100", fresh=True)
+                if run is None:
+                    continue
+                before = stats.accepts()
+                try:
+                    for _ in range(sequential):
+                        self.call(c, run)
+                except Exception as exc:
+                    out["errors"][f"{api}|{c.name}"] = f"{type(exc).__name__}: {exc}"[:300]
+                    continue
+                out["new_connections"][f"{api}|{c.name}"] = stats.accepts() - before
+        stats.close()
+        return out
+
+
+def expected_chunks(scenario: str) -> int:
+    return 100 if scenario == "ttft" else int(scenario.split("-")[1])
+
+
+@contextmanager
+def tls_cert() -> Any:
+    """A throwaway self-signed certificate for 127.0.0.1 (openssl CLI)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
+        subprocess.run(
+            [
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                key,
+                "-out",
+                cert,
+                "-days",
+                "1",
+                "-subj",
+                "/CN=127.0.0.1",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1",
+            ],
+            check=True,
+            capture_output=True,
+        )
+        yield cert, key
+
+
+def http2_section(streams: int, chunks: int, reps: int) -> dict[str, Any]:
+    """200 concurrent streams over HTTP/1.1 and HTTP/2 (TLS, hypercorn, same server)."""
+    import httpx
+
+    from lemon_adapters import AsyncLemonDataClient
+
+    from .contenders import core_async
+
+    out: dict[str, Any] = {
+        "streams": streams,
+        "chunks": chunks,
+        "samples": {},
+        "connections": {},
+        "errors": {},
+    }
+    with tls_cert() as (cert, key):
+        server = Server("h2", "--cert", cert, "--key", key)
+        root = f"https://127.0.0.1:{server.port}"
+        old = os.environ.get("SSL_CERT_FILE")
+        os.environ["SSL_CERT_FILE"] = cert  # httpx trusts it when building its SSL context
+        try:
+            stats = Stats(root, verify=cert)
+            base = f"{root}/s/text-{chunks}/v1"
+            with asyncio.Runner() as runner:
+                runs = {
+                    "ours, HTTP/1.1": core_async(base, "responses"),
+                    "ours, HTTP/2 (http2=True)": core_async(base, "responses", http2=True),
+                }
+                assert AsyncLemonDataClient  # imported above so a failure shows here
+                for rep in range(reps + 1):
+                    log(f"  h2: round {rep}/{reps}" + (" (warm-up)" if rep == 0 else ""))
+                    for name, run in runs.items():
+
+                        async def many(run: Any = run) -> list[Any]:
+                            return list(await asyncio.gather(*(run() for _ in range(streams))))
+
+                        before = stats.accepts()
+                        t0 = time.perf_counter()
+                        try:
+                            runner.run(many())
+                        except Exception as exc:
+                            out["errors"][name] = f"{type(exc).__name__}: {exc}"[:300]
+                            continue
+                        wall = time.perf_counter() - t0
+                        if rep:
+                            out["samples"].setdefault(name, []).append(wall)
+                            out["connections"][name] = stats.accepts() - before
+            stats.close()
+            out["httpx"] = httpx.__version__
+        finally:
+            if old is None:
+                os.environ.pop("SSL_CERT_FILE", None)
+            else:
+                os.environ["SSL_CERT_FILE"] = old
+            server.stop()
+    return out
+
+
+def imports_section(runs: int) -> dict[str, Any]:
+    """Import time of each entry module in a fresh interpreter, ``runs`` times each."""
+    code = (
+        "import time, sys; t = time.perf_counter(); __import__(sys.argv[1]); "
+        "print(time.perf_counter() - t)"
+    )
+    out: dict[str, list[float]] = {}
+    errors: dict[str, str] = {}
+    for _ in range(runs):
+        for module in IMPORT_MODULES:
+            if module in errors:
+                continue
+            proc = subprocess.run(
+                [sys.executable, "-c", code, module], cwd=ROOT, capture_output=True, text=True
+            )
+            if proc.returncode:
+                errors[module] = proc.stderr.strip().splitlines()[-1][:200]
+                continue
+            out.setdefault(module, []).append(float(proc.stdout))
+    return {"samples": out, "errors": errors}
+
+
+def probe(*args: str) -> dict[str, Any]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.probe", *args], cwd=ROOT, capture_output=True, text=True
+    )
+    if proc.returncode:
+        tail = (proc.stderr.strip().splitlines() or ["?"])[-1]
+        return {"error": tail[:300]}
+    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+def memory_section(root: str, names: list[str], runs: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for api in ("chat", "responses"):
+        for name in names:
+            results = [probe("mem", name, api, root) for _ in range(runs)]
+            ok = [r for r in results if "error" not in r]
+            if not ok:
+                out[f"{api}|{name}"] = {"error": results[0]["error"]}
+                continue
+            out[f"{api}|{name}"] = {
+                "peak_increase": statistics.median(r["peak_increase"] for r in ok),
+                "chunks": ok[0]["chunks"],
+            }
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse arguments, run the chosen sections, write the report."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a smaller run, under a minute")
+    parser.add_argument("--reps", type=int, help="timed rounds per measurement")
+    parser.add_argument(
+        "--sections",
+        default=",".join(SECTIONS),
+        help=f"comma-separated subset of {','.join(SECTIONS)}",
+    )
+    parser.add_argument("--only", help="comma-separated contender names (see bench/README.md)")
+    parser.add_argument("--out", default=str(HERE / "results"), help="output folder")
+    parser.add_argument("--name", help="output file stem (default: latest, or quick)")
+    args = parser.parse_args(argv)
+    sections = [s for s in args.sections.split(",") if s]
+    unknown = set(sections) - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown sections {sorted(unknown)}")
+    only = set(args.only.split(",")) | {"floor", "afloor"} if args.only else None
+    quick = args.quick
+    started = time.time()
+
+    info = machine.describe()
+    log(machine.format(info))
+    results: dict[str, Any] = {"machine": info, "quick": quick, "sections": sections}
+
+    server = Server("h1")
+    root = f"http://127.0.0.1:{server.port}"
+    bench = Bench(root, only)
+    try:
+        if "streams" in sections:
+            reps = args.reps or (3 if quick else 7)
+            sizes = (
+                ["text-1000", "tool-1000"]
+                if quick
+                else [f"{kind}-{n}" for n in (100, 1000, 10000) for kind in ("text", "tool")]
+            )
+            log(f"streams: {', '.join(sizes)} x {reps} rounds")
+            results["streams"] = bench.streams(sizes, reps, "streams")
+        if "ttft" in sections:
+            reps = args.reps or (5 if quick else 15)
+            log(f"ttft: {reps} rounds")
+            results["ttft"] = bench.streams(["ttft"], reps, "ttft")
+        if "concurrency" in sections:
+            n, chunks, reps = (100, 100, 1) if quick else (200, 200, 3)
+            log(f"concurrency: {n} streams x {chunks} chunks x {reps} rounds")
+            results["concurrency"] = bench.concurrency(n, chunks, reps)
+        if "reuse" in sections:
+            sequential = 5 if quick else 20
+            log(f"reuse: {sequential} sequential streams per object")
+            results["reuse"] = bench.reuse(sequential)
+        bench.runner.close()
+        if "h2" in sections:
+            n, chunks, reps = (100, 100, 1) if quick else (200, 200, 3)
+            log(f"h2: {n} streams x {chunks} chunks x {reps} rounds")
+            try:
+                results["h2"] = http2_section(n, chunks, reps)
+            except Exception as exc:
+                results["h2"] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
+                log(f"  ! h2: {results['h2']['error']}")
+        if "imports" in sections:
+            runs = 1 if quick else 7
+            log(f"imports: {runs} fresh interpreters per module")
+            results["imports"] = imports_section(runs)
+        if "memory" in sections:
+            names = ["floor", "core", "openai", "lc", "lc_peer", "li", "li_peer"]
+            if quick:
+                names = ["floor", "core"]
+            names = [n for n in names if only is None or n in only]
+            log(f"memory: 10,000-chunk stream, fresh process each: {', '.join(names)}")
+            results["memory"] = memory_section(root, names, 1 if quick else 3)
+        if "soak" in sections:
+            n = 20_000 if quick else 100_000
+            log(f"soak: one {n:,}-chunk stream through the core, per API")
+            results["soak"] = {
+                api: probe("soak", api, root, str(n)) for api in ("chat", "responses")
+            }
+    finally:
+        server.stop()
+    results["missing"] = bench.missing
+    results["elapsed"] = time.time() - started
+    results["machine"]["load_after"] = machine.loadavg()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = args.name or ("quick" if quick else "latest")
+    (out / f"{stem}.json").write_text(json.dumps(results, indent=1) + "\n")
+    text = report.markdown(results, BY_NAME)
+    (out / f"{stem}.md").write_text(text)
+    chart = report.chart(results, BY_NAME, out / f"{stem}.png")
+    print(text)
+    log(
+        f"wrote {out / (stem + '.md')}"
+        + (f" and {chart}" if chart else "")
+        + f" in {results['elapsed']:.0f} s"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,395 @@
+"""Turn one run's samples into the markdown report and the PNG chart."""
+
+from __future__ import annotations
+
+import statistics
+from pathlib import Path
+from typing import Any
+
+APIS = ("chat", "responses")
+
+
+def med(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def _fmt(x: float | None, digits: int = 1) -> str:
+    return "–" if x is None else f"{x:,.{digits}f}"
+
+
+def _ratio(x: float | None) -> str:
+    return "–" if x is None else f"{x:.2f}x"
+
+
+def stream_table(results: dict[str, Any], section: str) -> dict[tuple[str, str, str], Any]:
+    """``(api, scenario, contender) -> {wall, cpu, ttft, chunks}`` medians."""
+    out: dict[tuple[str, str, str], Any] = {}
+    for key, rows in results.get(section, {}).get("samples", {}).items():
+        api, scenario, name = key.split("|")
+        n = int(scenario.split("-")[1]) if "-" in scenario else 100
+        out[(api, scenario, name)] = {
+            "wall": med([r[0] for r in rows]),
+            "cpu": med([r[1] for r in rows]),
+            "ttft": med([r[2] for r in rows]),
+            "n": n,
+            "rounds": len(rows),
+        }
+    return out
+
+
+def derived(
+    table: dict[tuple[str, str, str], Any],
+    contenders: dict[str, Any],
+    api: str,
+    scenario: str,
+    name: str,
+) -> dict[str, float | None] | None:
+    """Per-chunk figures and ratios for one cell, or ``None`` when not measured."""
+    row = table.get((api, scenario, name))
+    if row is None:
+        return None
+    c = contenders[name]
+    floor = table.get((api, scenario, "afloor" if c.is_async else "floor"))
+    peer = table.get((api, scenario, c.peer)) if c.peer else None
+    n = row["n"]
+    return {
+        "wall_ms": row["wall"] * 1e3,
+        "cpu_ms": row["cpu"] * 1e3,
+        "us_chunk": row["wall"] / n * 1e6,
+        "over_floor": (row["wall"] - floor["wall"]) / n * 1e6 if floor else None,
+        "x_floor": row["wall"] / floor["wall"] if floor else None,
+        "x_peer": row["wall"] / peer["wall"] if peer else None,
+        "ttft_ms": row["ttft"] * 1e3,
+    }
+
+
+def scenarios_of(table: dict[tuple[str, str, str], Any]) -> list[str]:
+    def key(s: str) -> tuple[int, str]:
+        kind, _, n = s.partition("-")
+        return (int(n or 0), kind)
+
+    return sorted({s for _, s, _ in table}, key=key)
+
+
+def markdown(results: dict[str, Any], contenders: dict[str, Any]) -> str:
+    m = results["machine"]
+    lines = [
+        "# lemon-adapters benchmark" + (" (quick mode)" if results.get("quick") else ""),
+        "",
+        f"{m['date']} · {m['cpu']}, {m['cores']} cores · {m['implementation']} {m['python']} · "
+        f"{m['os']} · commit `{m['commit']}` · load average before {m['load_before']}, "
+        f"after {m.get('load_after')} · {results.get('elapsed', 0):.0f} s",
+        "",
+        "Packages: " + ", ".join(f"{k} {v}" for k, v in m["packages"].items()),
+        "",
+        "Medians over interleaved rounds. Local server in its own process on 127.0.0.1; "
+        "see bench/README.md for what each figure means. The machine is shared, so "
+        "absolute times are noisy: compare within a table (same run).",
+        "",
+    ]
+    table = stream_table(results, "streams")
+    names = [c for c in contenders if any(k[2] == c for k in table)]
+    if table:
+        scen = scenarios_of(table)
+        head = max(
+            (s for s in scen if s.startswith("text")), key=lambda s: int(s[5:]), default=scen[-1]
+        )
+        lines += [
+            f"## Headline: {head.replace('-', ' stream of ')} chunks",
+            "",
+            "| contender | chat µs/chunk | chat x floor | chat x peer "
+            "| responses µs/chunk | responses x floor | responses x peer |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for name in names:
+            cells = []
+            for api in APIS:
+                d = derived(table, contenders, api, head, name)
+                cells += [
+                    _fmt(d and d["us_chunk"]),
+                    _ratio(d and d["x_floor"]),
+                    _ratio(d and d["x_peer"]),
+                ]
+            lines.append(f"| {contenders[name].label} | " + " | ".join(cells) + " |")
+        lines += [
+            "",
+            "## Streams",
+            "",
+            "Per scenario: wall time per stream (ms), client CPU per stream (ms), wall "
+            "µs per chunk, client overhead over the floor (µs per chunk; same sync/async "
+            "flavour), ratio to the floor and to the peer (ours: ChatOpenAI, llama-index "
+            "OpenAI/OpenAIResponses, openai SDK for the core client).",
+            "",
+        ]
+        for scenario in scen:
+            lines += [
+                f"### {scenario}",
+                "",
+                "| contender | api | wall ms | CPU ms | µs/chunk | over floor µs/chunk "
+                "| x floor | x peer |",
+                "|---|---|---:|---:|---:|---:|---:|---:|",
+            ]
+            for name in names:
+                for api in APIS:
+                    d = derived(table, contenders, api, scenario, name)
+                    if d is None:
+                        continue
+                    lines.append(
+                        f"| {contenders[name].label} | {api} | {_fmt(d['wall_ms'], 2)} | "
+                        f"{_fmt(d['cpu_ms'], 2)} | {_fmt(d['us_chunk'])} | "
+                        f"{_fmt(d['over_floor'])} | {_ratio(d['x_floor'])} | "
+                        f"{_ratio(d['x_peer'])} |"
+                    )
+            lines.append("")
+    ttft = stream_table(results, "ttft")
+    if ttft:
+        lines += [
+            "## Time to first token",
+            "",
+            "100-chunk text stream; the server sends the head and the first delta, then "
+            "pauses 20 ms, so the first content arrives in a read of its own. Median ms "
+            "from the call to the first content chunk; `vs floor` is the difference to "
+            "the floor of the same flavour.",
+            "",
+            "| contender | chat ms | vs floor | responses ms | vs floor |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for name in [c for c in contenders if any(k[2] == c for k in ttft)]:
+            cells = []
+            for api in APIS:
+                row = ttft.get((api, "ttft", name))
+                base = ttft.get((api, "ttft", "afloor" if contenders[name].is_async else "floor"))
+                cells += [
+                    _fmt(row and row["ttft"] * 1e3, 2),
+                    _fmt(row and base and (row["ttft"] - base["ttft"]) * 1e3, 2),
+                ]
+            lines.append(f"| {contenders[name].label} | " + " | ".join(cells) + " |")
+        lines.append("")
+    conc = results.get("concurrency")
+    if conc and conc.get("samples"):
+        lines += [
+            f"## {conc['streams']} concurrent async streams of {conc['chunks']} chunks",
+            "",
+            "Wall time for all of them (s, median); new connections opened in the "
+            "last round; ratio to the peer.",
+            "",
+            "| contender | chat s | chat x peer | chat conns | responses s "
+            "| responses x peer | responses conns |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for name in [c for c in contenders if any(k.endswith("|" + c) for k in conc["samples"])]:
+            cells = []
+            for api in APIS:
+                s = conc["samples"].get(f"{api}|{name}")
+                peer = contenders[name].peer
+                p = conc["samples"].get(f"{api}|{peer}") if peer else None
+                cells += [
+                    _fmt(s and med(s), 3),
+                    _ratio(s and p and med(s) / med(p)),
+                    str(conc["connections"].get(f"{api}|{name}", "–")),
+                ]
+            lines.append(f"| {contenders[name].label} | " + " | ".join(cells) + " |")
+        for key, err in conc.get("errors", {}).items():
+            lines.append(f"\n- {key}: {err}")
+        lines.append("")
+    reuse = results.get("reuse")
+    if reuse and reuse.get("new_connections"):
+        lines += [
+            "## Connection reuse",
+            "",
+            f"New TCP connections the server accepted during {reuse['sequential']} "
+            "sequential 100-chunk streams through one client or framework object "
+            "(counted server-side; 1 is ideal: the first stream's connection, then "
+            "reuse).",
+            "",
+            "| contender | chat | responses |",
+            "|---|---:|---:|",
+        ]
+        conns = reuse["new_connections"]
+        for name in [c for c in contenders if any(k.endswith("|" + c) for k in conns)]:
+            cells = [str(conns.get(f"{api}|{name}", "–")) for api in APIS]
+            lines.append(f"| {contenders[name].label} | " + " | ".join(cells) + " |")
+        for key, err in reuse.get("errors", {}).items():
+            lines.append(f"\n- {key}: {err}")
+        lines.append("")
+    h2 = results.get("h2")
+    if h2:
+        lines += ["## HTTP/1.1 vs HTTP/2", ""]
+        if "error" in h2:
+            lines += [f"Not measured: {h2['error']}", ""]
+        else:
+            lines += [
+                f"{h2['streams']} concurrent Responses streams of {h2['chunks']} chunks "
+                "through `AsyncLemonDataClient`, TLS on 127.0.0.1, one hypercorn server "
+                "speaking both (ALPN). httpx's default pool allows 100 connections.",
+                "",
+                "| client | wall s (median) | connections |",
+                "|---|---:|---:|",
+            ]
+            for name, s in h2["samples"].items():
+                lines.append(f"| {name} | {med(s):.3f} | {h2['connections'].get(name, '–')} |")
+            for key, err in h2.get("errors", {}).items():
+                lines.append(f"\n- {key}: {err}")
+            lines.append("")
+    imports = results.get("imports")
+    if imports and imports.get("samples"):
+        lines += [
+            "## Import time",
+            "",
+            "Seconds to import the module in a fresh interpreter (median of runs).",
+            "",
+            "| module | median s | min s | runs |",
+            "|---|---:|---:|---:|",
+        ]
+        for module, s in imports["samples"].items():
+            lines.append(f"| `{module}` | {med(s):.3f} | {min(s):.3f} | {len(s)} |")
+        for module, err in imports.get("errors", {}).items():
+            lines.append(f"| `{module}` | not importable: {err} | | |")
+        lines.append("")
+    mem = results.get("memory")
+    if mem:
+        lines += [
+            "## Peak memory",
+            "",
+            "Peak RSS increase (MB) during one 10,000-chunk text stream, fresh process, "
+            "after a 100-chunk warm-up stream (median of runs).",
+            "",
+            "| contender | chat MB | responses MB |",
+            "|---|---:|---:|",
+        ]
+        names_m = list(dict.fromkeys(k.split("|")[1] for k in mem))
+        for name in names_m:
+            cells = []
+            for api in APIS:
+                r = mem.get(f"{api}|{name}")
+                if r is None:
+                    cells.append("–")
+                elif "error" in r:
+                    cells.append("error")
+                else:
+                    cells.append(f"{r['peak_increase'] / 2**20:.2f}")
+            lines.append(f"| {contenders[name].label} | " + " | ".join(cells) + " |")
+        lines.append("")
+    soak = results.get("soak")
+    if soak:
+        lines += [
+            "## Long stream through the core",
+            "",
+            "RSS sampled every 10,000 chunks of one long text stream "
+            "(`LemonDataClient.stream`). Growth from the first sample to the last, "
+            "against the accumulated text itself.",
+            "",
+            "| api | chunks | text KB | RSS at 10k MB | RSS growth 10k→end KB "
+            "| growth per chunk bytes |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for api, r in soak.items():
+            if "error" in r:
+                lines.append(f"| {api} | error: {r['error']} | | | | |")
+                continue
+            growth = r["growth_10k_to_end"]
+            per = growth / max(1, r["chunks"] - 10_000)
+            lines.append(
+                f"| {api} | {r['chunks']:,} | {r['text_bytes'] / 1024:,.0f} | "
+                f"{r['samples'][0] / 2**20:.1f} | {growth / 1024:,.0f} | {per:.1f} |"
+            )
+        lines.append("")
+    missing = results.get("missing") or {}
+    errors = {
+        **results.get("streams", {}).get("errors", {}),
+        **results.get("ttft", {}).get("errors", {}),
+    }
+    if missing or errors:
+        lines += ["## Not measured", ""]
+        lines += [f"- `{name}`: {why}" for name, why in missing.items()]
+        lines += [f"- `{key}`: {why}" for key, why in errors.items()]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def chart(results: dict[str, Any], contenders: dict[str, Any], path: Path) -> Path | None:
+    """Bar charts: µs/chunk on the headline scenario, TTFT, imports. ``None`` if no data."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    table = stream_table(results, "streams")
+    if not table:
+        return None
+    scen = scenarios_of(table)
+    head = max(
+        (s for s in scen if s.startswith("text")), key=lambda s: int(s[5:]), default=scen[-1]
+    )
+    names = [
+        c
+        for c in contenders
+        if c not in ("bytes", "abytes") and any(k[2] == c and k[1] == head for k in table)
+    ]
+    imports = (results.get("imports") or {}).get("samples") or {}
+    ttft = stream_table(results, "ttft")
+    panels = 1 + bool(imports) + bool(ttft)
+    fig, axes = plt.subplots(
+        1, panels, figsize=(6.5 * panels, 0.42 * len(names) + 2.2), squeeze=False
+    )
+    colors = {"floor": "#888888", "ours": "#e0b000", "peer": "#4a72b0"}
+    ax = axes[0][0]
+    y = range(len(names))
+    for i, api in enumerate(APIS):
+        vals = [
+            (derived(table, contenders, api, head, n) or {}).get("us_chunk") or 0 for n in names
+        ]
+        ax.barh(
+            [v + (i - 0.5) * 0.4 for v in y],
+            vals,
+            height=0.38,
+            color=[colors[contenders[n].group] for n in names],
+            alpha=1.0 if api == "responses" else 0.55,
+            label=f"{api} (lighter: chat)" if api == "responses" else None,
+        )
+    ax.set_yticks(list(y), [contenders[n].label for n in names], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("µs per chunk (wall), lower is better")
+    ax.set_title(f"{head}: each pair is chat (light), responses (dark)", fontsize=9)
+    col = 1
+    if ttft:
+        ax = axes[0][col]
+        tn = [n for n in names if any(k[2] == n for k in ttft)]
+        for i, api in enumerate(APIS):
+            vals = [(ttft.get((api, "ttft", n)) or {}).get("ttft", 0) * 1e3 for n in tn]
+            ax.barh(
+                [v + (i - 0.5) * 0.4 for v in range(len(tn))],
+                vals,
+                height=0.38,
+                color=[colors[contenders[n].group] for n in tn],
+                alpha=1.0 if api == "responses" else 0.55,
+            )
+        ax.set_yticks(list(range(len(tn))), [contenders[n].label for n in tn], fontsize=8)
+        ax.invert_yaxis()
+        ax.set_xlabel("ms to first content chunk")
+        ax.set_title("time to first token (chat light, responses dark)", fontsize=9)
+        col += 1
+    if imports:
+        ax = axes[0][col]
+        mods = list(imports)
+        ax.barh(
+            range(len(mods)),
+            [med(imports[m]) for m in mods],
+            color=["#e0b000" if m.startswith("lemon") else "#4a72b0" for m in mods],
+        )
+        ax.set_yticks(list(range(len(mods))), mods, fontsize=8)
+        ax.invert_yaxis()
+        ax.set_xlabel("import time, s (fresh interpreter, median)")
+        ax.set_title("imports", fontsize=9)
+    m = results["machine"]
+    fig.suptitle(
+        f"lemon-adapters benchmark · {m['date']} · {m['cpu']}, {m['cores']} cores · "
+        f"Python {m['python']}",
+        fontsize=10,
+    )
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
