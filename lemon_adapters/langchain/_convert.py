@@ -58,7 +58,7 @@ def to_neutral_message(message: BaseMessage) -> dict[str, Any]:
     as DeepSeek's thinking models need it when tools are involved) and never sent as a
     content part, and a ``ToolMessage`` with ``status="error"`` says so in its text.
     """
-    out: dict[str, Any] = dict(convert_to_openai_messages(message))
+    out: dict[str, Any] = dict(convert_to_openai_messages(_with_filenames(message)))
     if isinstance(message, AIMessage):
         reasoning = reasoning_of(message)
         content = out.get("content")
@@ -77,6 +77,29 @@ def to_neutral_message(message: BaseMessage) -> dict[str, Any]:
         if isinstance(content, str) and not content.lower().startswith("error"):
             out["content"] = f"Error: {content}"
     return out
+
+
+def _with_filenames(message: BaseMessage) -> BaseMessage:
+    """Name unnamed standard ``file`` blocks (both APIs want a filename for file data)."""
+    if isinstance(message.content, str):
+        return message
+    if not any(
+        isinstance(b, dict) and b.get("type") == "file" and "base64" in b and not b.get("filename")
+        for b in message.content
+    ):
+        return message
+    content: list[Any] = []
+    for block in message.content:
+        if (
+            isinstance(block, dict)
+            and block.get("type") == "file"
+            and "base64" in block
+            and not block.get("filename")
+        ):
+            ext = str(block.get("mime_type") or "application/octet-stream").split("/")[-1]
+            block = {**block, "filename": f"document.{ext}"}
+        content.append(block)
+    return message.model_copy(update={"content": content})
 
 
 def reasoning_of(message: AIMessage) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from operator import itemgetter
 from typing import Any, Literal, cast
@@ -150,6 +151,8 @@ class ChatLemonData(BaseChatModel):
         """The core sync client (created on first use)."""
         if self._client is None:
             self._client = LemonDataClient(http_client=self.http_client, **self._client_kwargs())
+            # Close the pool with the model, so a dropped model leaves no open sockets.
+            weakref.finalize(self, self._client.close)
         return self._client
 
     @property

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -27,6 +28,17 @@ REPLAY_API_KEY = "sk-replay-placeholder"
 _KEEP_RESPONSE_HEADERS = {"content-type", "x-cache-status", "x-request-id", "retry-after"}
 
 
+# langchain-core's tool_example_to_messages() names tool calls with fresh UUIDs on every
+# run; they are replaced (when recording and before matching) so such requests replay.
+_UUID = re.compile(rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _normalize_request(request: Any) -> Any:
+    if isinstance(request.body, bytes) and _UUID.search(request.body):
+        request.body = _UUID.sub(b"00000000-0000-0000-0000-000000000000", request.body)
+    return request
+
+
 def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
     response["headers"] = {
         k: v for k, v in response["headers"].items() if k.lower() in _KEEP_RESPONSE_HEADERS
@@ -43,8 +55,13 @@ def vcr_config() -> dict[str, Any]:
     """
     config = base_vcr_config()
     config["filter_headers"] = [*config["filter_headers"], ("cookie", None), ("user-agent", None)]
+    # The record mode comes from pytest-recording's --record-mode (default "none": replay
+    # only, a missing interaction fails the test), not from langchain-tests' "once".
+    del config["record_mode"]
     config["match_on"] = ["method", "path", "body"]
+    config["cassette_library_dir"] = str(LC_CASSETTES)
     config["before_record_response"] = _scrub_response
+    config["before_record_request"] = _normalize_request
     return config
 
 
