@@ -233,7 +233,8 @@ class _ClientBase:
         if key and len(key) >= 4:
             exc.message = exc.message.replace(key, "***")
             exc.args = (exc.message,)
-            exc.body = _scrub_value(exc.body, key)
+            for name in ("body", "hint", "did_you_mean", "suggestions", "param", "code", "type"):
+                setattr(exc, name, _scrub_value(getattr(exc, name), key))
         return exc
 
 

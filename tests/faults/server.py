@@ -171,6 +171,7 @@ class Stats:
     def __init__(self) -> None:
         self.connections_opened = 0
         self.open_connections = 0
+        self.open_ids: set[int] = set()
         self.requests: list[dict[str, Any]] = []
         self.per_model: dict[str, int] = defaultdict(int)
 
@@ -227,6 +228,14 @@ class FaultServer:
         """The requests seen for ``model`` (method, path, query, body, connection id)."""
         return [r for r in self.stats.requests if r["model"] == model]
 
+    def wait_closed(self, model: str, limit: float = 10.0) -> set[int]:
+        """Poll until every connection that served ``model`` is closed; return those still open."""
+        conns = {int(r["conn"]) for r in self.requests_for(model)}
+        end = time.monotonic() + limit
+        while conns & self.stats.open_ids and time.monotonic() < end:
+            time.sleep(0.005)
+        return conns & self.stats.open_ids
+
     def wait_until_idle(self, limit: float = 10.0) -> int:
         """Poll until no connection is open (or ``limit`` passes); return how many remain."""
         end = time.monotonic() + limit
@@ -244,6 +253,7 @@ class FaultServer:
         stats.connections_opened += 1
         stats.open_connections += 1
         conn = stats.connections_opened
+        stats.open_ids.add(conn)
         sock = writer.get_extra_info("socket")
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -254,6 +264,7 @@ class FaultServer:
             pass
         finally:
             stats.open_connections -= 1
+            stats.open_ids.discard(conn)
             self._tasks.discard(task)
             with contextlib.suppress(Exception):
                 writer.close()

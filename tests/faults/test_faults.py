@@ -81,9 +81,9 @@ def test_slow_but_healthy_stream(
 ) -> None:
     """Many small chunks with pauses shorter than the idle timeout: the stream succeeds
     although it lasts much longer than the idle timeout."""
-    step = Step(split=24, pause=0.004)
+    step = Step(split=40, pause=0.003)
     fault_server.script(model, step)
-    idle = 0.25
+    idle = 0.15
     o = driver.run(
         fault_server.base_url,
         model=model,

@@ -1,0 +1,105 @@
+"""Cancellation and abandonment close connections promptly; nothing leaks, sync or async."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+
+import httpx
+import pytest
+
+from lemon_adapters import AsyncLemonDataClient, LemonDataClient, TextDelta
+
+from .drivers import KEY, MESSAGES, active_connections
+from .server import FaultServer, Step, text_frames
+
+STALL = httpx.Timeout(30.0, connect=2.0)  # long idle timeout: only cancellation can end it
+
+
+def _stalled(server: FaultServer, model: str, api: str) -> None:
+    server.script(model, Step(stall_after=(text_frames(api, Step())[2], 3)))
+
+
+async def _stream_until_stalled(
+    client: AsyncLemonDataClient, model: str, api: str, started: asyncio.Event
+) -> None:
+    async with client.stream(model=model, messages=MESSAGES, api=api) as s:
+        async for event in s:
+            if isinstance(event, TextDelta):
+                started.set()
+
+
+@pytest.mark.parametrize("how", ["cancel", "wait_for"])
+async def test_cancelling_an_async_stream_closes_its_connection(
+    fault_server: FaultServer, model: str, api: str, how: str
+) -> None:
+    _stalled(fault_server, model, api)
+    async with AsyncLemonDataClient(
+        api_key=KEY, base_url=fault_server.base_url, timeout=STALL
+    ) as client:
+        started = asyncio.Event()
+        task = asyncio.ensure_future(_stream_until_stalled(client, model, api, started))
+        await started.wait()
+        assert active_connections(client.http_client) == 1
+        if how == "cancel":
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+        else:
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(task, 0.2)
+        assert active_connections(client.http_client) == 0
+        # the server sees the hang-up while the client (and its pool) is still open
+        assert not await asyncio.to_thread(fault_server.wait_closed, model)
+
+
+def test_abandoned_sync_stream_is_closed_by_gc(
+    fault_server: FaultServer, model: str, api: str
+) -> None:
+    _stalled(fault_server, model, api)
+    with LemonDataClient(api_key=KEY, base_url=fault_server.base_url, timeout=STALL) as client:
+        stream = client.stream(model=model, messages=MESSAGES, api=api)
+        for event in stream:
+            if isinstance(event, TextDelta):
+                break
+        assert active_connections(client.http_client) == 1
+        del stream, event
+        gc.collect()
+        assert active_connections(client.http_client) == 0
+        assert not fault_server.wait_closed(model)
+
+
+def test_closing_a_sync_stream_mid_way(fault_server: FaultServer, model: str, api: str) -> None:
+    _stalled(fault_server, model, api)
+    with LemonDataClient(api_key=KEY, base_url=fault_server.base_url, timeout=STALL) as client:
+        stream = client.stream(model=model, messages=MESSAGES, api=api)
+        next(e for e in stream if isinstance(e, TextDelta))
+        stream.close()
+        assert active_connections(client.http_client) == 0
+        assert not fault_server.wait_closed(model)
+        # the client is still usable afterwards
+        fault_server.script(model, Step())
+        with client.stream(model=model, messages=MESSAGES, api=api) as again:
+            assert again.until_done().finish_reason == "stop"
+
+
+async def test_many_cancelled_streams_leave_nothing_behind(
+    fault_server: FaultServer, model: str, api: str
+) -> None:
+    _stalled(fault_server, model, api)
+    async with AsyncLemonDataClient(
+        api_key=KEY, base_url=fault_server.base_url, timeout=STALL
+    ) as client:
+        events = [asyncio.Event() for _ in range(20)]
+        tasks = [
+            asyncio.ensure_future(_stream_until_stalled(client, model, api, e)) for e in events
+        ]
+        await asyncio.gather(*(e.wait() for e in events))
+        assert active_connections(client.http_client) == 20
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        assert active_connections(client.http_client) == 0
+        pool = client.http_client._transport._pool  # type: ignore[attr-defined]
+        assert not pool._requests
+        assert not await asyncio.to_thread(fault_server.wait_closed, model)
