@@ -122,9 +122,9 @@ def test_fallback_after_output_never_happens(
 def test_auto_with_a_chat_only_option_goes_to_chat(fault_server: FaultServer, model: str) -> None:
     """``stop`` has no Responses equivalent: auto sends Chat Completions without asking."""
     fault_server.script(model, Step())
-    with LemonDataClient(api_key=KEY, base_url=fault_server.base_url) as client:
-        with client.stream(model=model, messages=MESSAGES, api="auto", stop=["\n\n"]) as s:
-            result = s.until_done()
+    client = LemonDataClient(api_key=KEY, base_url=fault_server.base_url)
+    with client, client.stream(model=model, messages=MESSAGES, api="auto", stop=["\n\n"]) as s:
+        result = s.until_done()
     assert result.text == TEXT and s.api == "chat"
     assert apis(fault_server, model) == ["chat"]
     assert ROUTES.get(fault_server.base_url, model) is None
