@@ -143,6 +143,14 @@ class Accumulator:
         if event.arguments:
             call.parts.append(event.arguments)
 
+    def fill_identity(self, response_id: str | None, model: str | None) -> None:
+        """Set the response id and model if no ``ResponseStarted`` carried them."""
+        meta = self._meta
+        if (meta.response_id is None and response_id) or (meta.model is None and model):
+            self._cache = None
+            meta.response_id = meta.response_id or response_id
+            meta.model = meta.model or model
+
     def set_transport(self, *, cache_status: str | None, request_id: str | None) -> None:
         """Record facts from the HTTP response headers."""
         self._cache = None

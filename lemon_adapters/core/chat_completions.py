@@ -115,7 +115,7 @@ class ChatCompletionsMapper:
                 chunk.get("id")
                 or chunk.get("choices")
                 or chunk.get("usage")
-                or error is not None
+                or error
                 or sse.event == "error"
             ):
                 # Azure opens with a preamble chunk (prompt_filter_results, id "", model "",
@@ -125,7 +125,9 @@ class ChatCompletionsMapper:
             self.response_id = chunk.get("id") or None
             self.model = chunk.get("model") or None
             out.append(ResponseStarted(id=self.response_id, model=self.model))
-        if error is not None or sse.event == "error":
+        if error or sse.event == "error":  # `"error": null` on normal chunks is not one
+            if isinstance(error, str):
+                error = {"message": error}
             self._error(error if isinstance(error, dict) else chunk, chunk, out)
             return
         choices = chunk.get("choices")

@@ -119,6 +119,8 @@ class StreamParser:
         add = self._acc.add
         for event in out:
             add(event)
+        if out and self.mapper.finished:
+            self._acc.fill_identity(self.mapper.response_id, self.mapper.model)
         if out and type(out[-1]) is StreamFailed:
             failed = out.pop()
             assert isinstance(failed, StreamFailed)

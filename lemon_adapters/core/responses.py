@@ -172,7 +172,16 @@ class ResponsesMapper:
             etype = "error" if sse.event == "error" or "error" in obj else sse.event
         handler = self._handlers.get(etype)
         if handler is not None:
+            if self.started:
+                handler(obj, out)
+                return
+            # No response.created / in_progress before this event (a resumed stream, or a
+            # server that skips them): ResponseStarted must still come first.
+            n = len(out)
             handler(obj, out)
+            if not self.started and len(out) > n:
+                self.started = True
+                out.insert(n, ResponseStarted(id=None, model=None))
         elif etype not in IGNORED:
             self.ignored[etype] = self.ignored.get(etype, 0) + 1
 
@@ -363,6 +372,7 @@ class ResponsesMapper:
         response = obj.get("response") or {}
         if not self.started:
             self._started(obj, out)
+        self._identify(response)
         self._reconcile_output(response.get("output") or (), out)
         usage = usage_from_responses(response.get("usage"))
         if usage is not None:
@@ -401,10 +411,19 @@ class ResponsesMapper:
         reason = _INCOMPLETE_REASONS.get(raw, "length") if raw else "length"
         out.append(Finish(reason=reason, raw_reason=raw))
 
+    def _identify(self, response: dict[str, Any]) -> None:
+        # A stream that started without response.created (resumed mid-way) learns its id
+        # and model from the terminal object; the parser copies them into the result.
+        if self.response_id is None:
+            self.response_id = response.get("id")
+        if self.model is None:
+            self.model = response.get("model")
+
     def _failed(self, obj: dict[str, Any], out: list[StreamEvent]) -> None:
         response = obj.get("response") or {}
         if not self.started:
             self._started(obj, out)
+        self._identify(response)
         error = response.get("error") or {}
         self.finished = True
         out.append(_failure(error, "the response failed", obj))
