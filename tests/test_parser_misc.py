@@ -133,7 +133,7 @@ def test_chat_id_arriving_after_the_first_delta() -> None:
         chunk({"tool_calls": [tc(0, "late", None, ":1}")]}),
         chunk(finish="tool_calls"),
     )
-    events, parser = run("chat", body)
+    _events, parser = run("chat", body)
     assert calls(parser) == [(0, "late", "f", '{"x":1}')]
 
 
@@ -196,7 +196,7 @@ def test_chat_usage_cumulative_on_every_chunk_is_reported_once_final() -> None:
         chunk(finish="stop", usage=u(3)),
     )
     events, parser = run("chat", body)
-    assert [e for e in events if e.kind == "usage"][0].usage.output_tokens == 3  # type: ignore[union-attr]
+    assert next(e for e in events if e.kind == "usage").usage.output_tokens == 3  # type: ignore[union-attr]
     assert parser.result.usage is not None and parser.result.usage.total_tokens == 8
 
 
@@ -368,7 +368,7 @@ def test_responses_arguments_only_in_done_events() -> None:
         terminal(output=[{**added, "arguments": '{"x":1}'}]),
         done=False,
     )
-    events, parser = run("responses", body)
+    _events, parser = run("responses", body)
     assert calls(parser) == [(0, "call_1", "f", '{"x":1}')]
     assert parser.result.finish_reason == "tool_calls"
 
