@@ -74,6 +74,22 @@ class SSEDecoder:
         """Feed one network chunk; return the events it completed."""
         if self.error is not None:
             raise self.error
+        if self._started and not self._saw_cr and b"\r" not in chunk:
+            # Fast path for LF-only streams (every gateway recorded): one C-level split, no
+            # CR bookkeeping. This runs once per network chunk, i.e. about once per token.
+            lines = chunk.split(b"\n")
+            tail = lines.pop()  # after the last LF: an unterminated line, or b""
+            if not lines:
+                if tail:
+                    self._pending.append(tail)
+                return []
+            if self._pending:
+                self._pending.append(lines[0])
+                lines[0] = b"".join(self._pending)
+                self._pending.clear()
+            if tail:
+                self._pending.append(tail)
+            return self._lines(lines)
         if not self._started:
             if self._pending:
                 chunk = b"".join(self._pending) + chunk
@@ -109,15 +125,34 @@ class SSEDecoder:
             self._saw_cr = True
         elif last != 10:
             self._pending.append(lines.pop())
+        return self._lines(lines)
+
+    def _lines(self, lines: list[bytes]) -> list[ServerSentEvent]:
+        """Process complete lines. ``data: `` and ``event: `` lines (nearly all of them) are
+        handled inline and events dispatched inline: this loop is the per-token hot path."""
         out: list[ServerSentEvent] = []
+        data = self._data
         try:
             for line in lines:
-                if line:
-                    self._field(line)
-                elif self._data:
-                    out.append(self._dispatch())
+                if not line:
+                    if data:
+                        raw = data[0] if len(data) == 1 else b"\n".join(data)
+                        data.clear()
+                        event = _utf8(self._event) if self._event else "message"
+                        self._event = b""
+                        try:
+                            text = raw.decode("utf-8")
+                        except UnicodeDecodeError:
+                            text = _utf8(raw)  # raises MalformedStreamError with context
+                        out.append(ServerSentEvent(event, text, self.last_event_id, self.retry))
+                    else:
+                        self._event = b""
+                elif line[:6] == b"data: ":
+                    data.append(line[6:])
+                elif line[:7] == b"event: ":
+                    self._event = line[7:]
                 else:
-                    self._event = b""
+                    self._field(line)
         except MalformedStreamError as exc:
             self.error = exc
             self._pending.clear()
@@ -167,7 +202,7 @@ class SSEDecoder:
 
     def _dispatch(self) -> ServerSentEvent:
         data = self._data[0] if len(self._data) == 1 else b"\n".join(self._data)
-        self._data = []
+        self._data.clear()  # the same list object: _lines holds a reference to it
         event = _utf8(self._event) if self._event else "message"
         self._event = b""
         return ServerSentEvent(event, _utf8(data), self.last_event_id, self.retry)
