@@ -3,6 +3,11 @@
 Text pieces are kept in lists and joined when read, and a joined value is cached until the
 next piece arrives, so reading ``result.text`` after every delta stays linear overall in the
 common pattern of reading after a few deltas, and costs nothing on the hot path.
+
+Every :data:`_BLOCK` pieces are joined into one block as they arrive: a piece is a separate
+``str`` object of about 55 bytes of overhead for 4 characters of text, so without this a
+100,000-token stream would hold ~6 MB of string headers instead of ~0.4 MB of text. Each
+piece is copied once more, so accumulation stays linear.
 """
 
 from __future__ import annotations
@@ -73,13 +78,18 @@ class StreamResult:
         return self.finish_reason is not None
 
 
+#: Pieces joined into one block as they arrive (see the module docstring).
+_BLOCK = 512
+
+
 class _ToolCallParts:
-    __slots__ = ("id", "name", "parts")
+    __slots__ = ("blocks", "id", "name", "parts")
 
     def __init__(self) -> None:
         self.id: str | None = None
         self.name: str | None = None
         self.parts: list[str] = []
+        self.blocks: list[str] = []
 
 
 class Accumulator:
@@ -90,14 +100,18 @@ class Accumulator:
         "_calls",
         "_meta",
         "_reasoning",
+        "_reasoning_blocks",
         "_refusal",
         "_text",
+        "_text_blocks",
         "output_received",
     )
 
     def __init__(self, *, api: Api | None = None) -> None:
         self._text: list[str] = []
+        self._text_blocks: list[str] = []
         self._reasoning: list[str] = []
+        self._reasoning_blocks: list[str] = []
         self._refusal: list[str] = []
         self._calls: list[_ToolCallParts] = []
         self._meta = StreamResult(api=api)
@@ -109,13 +123,19 @@ class Accumulator:
         """Fold one event in."""
         self._cache = None
         if type(event) is TextDelta:
-            self._text.append(event.text)
+            text = self._text
+            text.append(event.text)
+            if len(text) == _BLOCK:
+                _compact(self._text_blocks, text)
             self.output_received = True
         elif type(event) is ToolCallDelta:
             self._tool_call(event)
             self.output_received = True
         elif type(event) is ReasoningDelta:
-            self._reasoning.append(event.text)
+            reasoning = self._reasoning
+            reasoning.append(event.text)
+            if len(reasoning) == _BLOCK:
+                _compact(self._reasoning_blocks, reasoning)
             self.output_received = True
         elif type(event) is RefusalDelta:
             self._refusal.append(event.text)
@@ -141,7 +161,10 @@ class Accumulator:
         if event.name is not None:
             call.name = event.name
         if event.arguments:
-            call.parts.append(event.arguments)
+            parts = call.parts
+            parts.append(event.arguments)
+            if len(parts) == _BLOCK:
+                _compact(call.blocks, parts)
 
     def fill_identity(self, response_id: str | None, model: str | None) -> None:
         """Set the response id and model if no ``ResponseStarted`` carried them."""
@@ -163,8 +186,8 @@ class Accumulator:
         if self._cache is None:
             meta = self._meta
             self._cache = StreamResult(
-                text=_join(self._text),
-                reasoning=_join(self._reasoning),
+                text=_read(self._text_blocks, self._text),
+                reasoning=_read(self._reasoning_blocks, self._reasoning),
                 refusal=_join(self._refusal),
                 tool_calls=[_finish_call(i, c) for i, c in enumerate(self._calls)],
                 usage=meta.usage,
@@ -180,6 +203,18 @@ class Accumulator:
         return self._cache
 
 
+def _compact(blocks: list[str], parts: list[str]) -> None:
+    blocks.append("".join(parts))
+    parts.clear()
+
+
+def _read(blocks: list[str], parts: list[str]) -> str:
+    """The whole text of ``blocks`` then ``parts``; leaves it as one cached block."""
+    if parts:
+        _compact(blocks, parts)
+    return _join(blocks)
+
+
 def _join(parts: list[str]) -> str:
     if len(parts) > 1:
         joined = "".join(parts)
@@ -189,7 +224,7 @@ def _join(parts: list[str]) -> str:
 
 
 def _finish_call(index: int, call: _ToolCallParts) -> ToolCall:
-    arguments = _join(call.parts)
+    arguments = _read(call.blocks, call.parts)
     args, error = parse_arguments(arguments)
     return ToolCall(
         index=index, id=call.id, name=call.name, arguments=arguments, args=args, error=error
