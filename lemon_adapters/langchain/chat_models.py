@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from operator import itemgetter
@@ -93,6 +94,7 @@ class ChatLemonData(BaseChatModel):
 
     _client: LemonDataClient | None = PrivateAttr(default=None)
     _async_client: AsyncLemonDataClient | None = PrivateAttr(default=None)
+    _async_loop: Callable[[], asyncio.AbstractEventLoop | None] = PrivateAttr(default=lambda: None)
 
     # -- LangChain metadata -----------------------------------------------------------
 
@@ -157,12 +159,34 @@ class ChatLemonData(BaseChatModel):
 
     @property
     def async_client(self) -> AsyncLemonDataClient:
-        """The core async client (created on first use)."""
-        if self._async_client is None:
+        """The core async client for the running event loop (created on first use).
+
+        An httpx async pool belongs to one event loop, so a model used from a new loop
+        (a second ``asyncio.run``) gets a new client instead of reusing dead connections.
+        """
+        loop = asyncio.get_running_loop()
+        if self._async_client is None or self._async_loop() is not loop:
             self._async_client = AsyncLemonDataClient(
                 http_client=self.http_async_client, **self._client_kwargs()
             )
+            self._async_loop = weakref.ref(loop)
         return self._async_client
+
+    def close(self) -> None:
+        """Close the sync connection pool (if the model created it); it reopens on use."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    async def aclose(self) -> None:
+        """Close the async connection pool (if the model created it); it reopens on use.
+
+        Call it when done with a model used asynchronously, as with any ``httpx``
+        async client; otherwise idle keep-alive connections are left to the GC.
+        """
+        if self._async_client is not None:
+            client, self._async_client = self._async_client, None
+            await client.aclose()
 
     # -- requests ----------------------------------------------------------------------
 
