@@ -94,7 +94,7 @@ class ChatLemonData(BaseChatModel):
 
     _client: LemonDataClient | None = PrivateAttr(default=None)
     _async_client: AsyncLemonDataClient | None = PrivateAttr(default=None)
-    _async_loop: Callable[[], asyncio.AbstractEventLoop | None] = PrivateAttr(default=lambda: None)
+    _async_loop: weakref.ref[asyncio.AbstractEventLoop] | None = PrivateAttr(default=None)
 
     # -- LangChain metadata -----------------------------------------------------------
 
@@ -165,7 +165,7 @@ class ChatLemonData(BaseChatModel):
         (a second ``asyncio.run``) gets a new client instead of reusing dead connections.
         """
         loop = asyncio.get_running_loop()
-        if self._async_client is None or self._async_loop() is not loop:
+        if self._async_client is None or self._async_loop is None or self._async_loop() is not loop:
             self._async_client = AsyncLemonDataClient(
                 http_client=self.http_async_client, **self._client_kwargs()
             )
