@@ -39,7 +39,7 @@ from .events import (
     Usage,
     UsageReported,
 )
-from .sse import ServerSentEvent
+from .sse import ServerSentEvent, loads_json
 
 FINISH_REASONS: dict[str, FinishReason] = {
     "stop": "stop",
@@ -98,7 +98,7 @@ class ChatCompletionsMapper:
             self._finish(out)
             return
         try:
-            chunk = json.loads(data)
+            chunk = loads_json(data)
         except ValueError as exc:
             if not data.strip():
                 return  # an empty `data:` event (a keep-alive) carries nothing to map
@@ -138,7 +138,12 @@ class ChatCompletionsMapper:
             if choice is not None:
                 delta = choice.get("delta")
                 if delta:
-                    self._delta(delta, out)
+                    content = delta.get("content")
+                    if type(content) is str and len(delta) == 1:
+                        if content:  # the common token chunk: {"content": "..."} alone
+                            out.append(TextDelta(text=content))
+                    else:
+                        self._delta(delta, out)
                 reason = choice.get("finish_reason")
                 if reason and self.raw_finish is None:
                     self.raw_finish = reason

@@ -16,7 +16,6 @@ reconciled with what its deltas already produced.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -34,7 +33,7 @@ from .events import (
     Usage,
     UsageReported,
 )
-from .sse import ServerSentEvent
+from .sse import ServerSentEvent, loads_json
 
 #: Documented event types that carry nothing the normalized stream needs.
 IGNORED = frozenset(
@@ -151,7 +150,7 @@ class ResponsesMapper:
         if self.finished:
             return
         try:
-            obj = json.loads(data)
+            obj = loads_json(data)
         except ValueError as exc:
             if not data.strip():
                 return  # an empty `data:` event (a keep-alive) carries nothing to map

@@ -18,7 +18,10 @@ Deliberate departures from the browser algorithm, because a model stream is not 
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from .errors import MalformedStreamError
 
@@ -206,6 +209,27 @@ class SSEDecoder:
         event = _utf8(self._event) if self._event else "message"
         self._event = b""
         return ServerSentEvent(event, _utf8(data), self.last_event_id, self.retry)
+
+
+# The C scanner behind json.loads (typeshed does not declare the attribute).
+_scan_once: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+
+
+def loads_json(data: str) -> Any:
+    """``json.loads(data)``, same result and same errors, without its Python-level wrapper.
+
+    ``json.loads`` runs two regex whitespace scans and three Python calls around the C
+    scanner; on a one-token chunk that is about a third of the JSON cost. Data with
+    surrounding whitespace, trailing text or nothing to parse takes the ``json.loads`` path,
+    so errors and edge cases are exactly its own.
+    """
+    try:
+        obj, end = _scan_once(data, 0)
+    except StopIteration:
+        return json.loads(data)
+    if end != len(data):
+        return json.loads(data)
+    return obj
 
 
 def _utf8(raw: bytes) -> str:
