@@ -162,6 +162,8 @@ def standard_responder(api: str, body: dict[str, Any]) -> Reply:
         obj = {k: JOKE.get(k, "cats") for k in props}
         return Reply(text=json.dumps(obj), input_tokens=input_tokens)
 
+    effort = (body.get("reasoning") or {}).get("effort") or body.get("reasoning_effort")
+    reasoning = f"The user asks {prompt[:60]!r}; a short, direct answer fits." if effort else ""
     tool_result = None
     if last_role == "tool":
         tool_result = _text(messages[-1].get("content"))
@@ -170,4 +172,4 @@ def standard_responder(api: str, body: dict[str, Any]) -> Reply:
     for stop in [stops] if isinstance(stops, str) else stops or []:
         if stop and stop in text:
             text = text[: text.index(stop)]
-    return Reply(text=text, input_tokens=input_tokens)
+    return Reply(text=text, reasoning=reasoning, input_tokens=input_tokens)

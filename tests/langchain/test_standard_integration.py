@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_tests.integration_tests import ChatModelIntegrationTests
 
 from lemon_adapters.langchain import ChatLemonData
@@ -17,6 +18,16 @@ from lemon_adapters.langchain import ChatLemonData
 from .conftest import endpoint
 
 pytestmark = pytest.mark.vcr
+
+
+def _call(model: ChatLemonData, prompt: str, stream: bool) -> AIMessage:
+    if not stream:
+        return model.invoke(prompt)
+    full: AIMessageChunk | None = None
+    for chunk in model.stream(prompt):
+        full = chunk if full is None else full + chunk
+    assert full is not None
+    return full
 
 
 class TestChatLemonDataResponses(ChatModelIntegrationTests):
@@ -62,6 +73,19 @@ class TestChatLemonDataResponses(ChatModelIntegrationTests):
     @property
     def model_override_value(self) -> str:
         return "claude-sonnet-4-5"
+
+    @property
+    def supported_usage_metadata_details(self) -> dict[Any, list[Any]]:
+        details = ["reasoning_output", "cache_read_input"]
+        return {"invoke": details, "stream": details}
+
+    def invoke_with_reasoning_output(self, *, stream: bool = False) -> AIMessage:
+        model = ChatLemonData(**self.chat_model_params, reasoning_effort="low")
+        return _call(model, "Think it through: what is 3 + 4?", stream)
+
+    def invoke_with_cache_read_input(self, *, stream: bool = False) -> AIMessage:
+        model = ChatLemonData(**self.chat_model_params, cache_control={"type": "ephemeral"})
+        return _call(model, "Summarize the plot of Hamlet in one sentence.", stream)
 
 
 class TestChatLemonDataChat(TestChatLemonDataResponses):
