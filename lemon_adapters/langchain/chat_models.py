@@ -5,40 +5,26 @@ from __future__ import annotations
 import asyncio
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from operator import itemgetter
 from typing import Any, Literal, cast
 
 import httpx
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.language_models.base import LangSmithParams
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
-from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
-from langchain_core.output_parsers.openai_tools import (
-    JsonOutputKeyToolsParser,
-    PydanticToolsParser,
-)
-from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGenerationChunk, ChatResult
+from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from langchain_core.utils import from_env, secret_from_env
-from langchain_core.utils.function_calling import convert_to_openai_function, convert_to_openai_tool
-from langchain_core.utils.pydantic import is_basemodel_subclass
+from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr
 
 from lemon_adapters.core.client import AsyncLemonDataClient, LemonDataClient
-from lemon_adapters.core.errors import LemonDataError
-from lemon_adapters.core.events import Finish, StreamEvent, TextDelta
 
-from ._convert import (
-    StopFilter,
-    apply_stop,
-    chunk_for,
-    last_chunk,
-    result_to_message,
-    to_neutral_messages,
-)
-from .errors import to_langchain_error
+from ._convert import to_neutral_messages
+from ._structured import Method, structured_output
+from ._turn import Turn
+from .errors import translated_errors
 
 Api = Literal["responses", "chat", "auto"]
 
@@ -206,12 +192,13 @@ class ChatLemonData(BaseChatModel):
 
     def _turn(
         self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
-    ) -> _Turn:
+    ) -> Turn:
         params = {**self._options(), **kwargs}
         for key in ("stream", "ls_structured_output_format", "structured_output_format"):
             params.pop(key, None)
         model = str(params.pop("model", None) or self.model)
-        stops = list(stop or params.pop("stop", None) or self.stop or [])
+        call_stop = params.pop("stop", None)
+        stops = list(stop or call_stop or self.stop or [])
         client_stop: list[str] = []
         if stops and self.api == "responses":
             client_stop = stops  # no `stop` on the Responses API: honoured client-side
@@ -228,7 +215,7 @@ class ChatLemonData(BaseChatModel):
             "tool_choice": params.pop("tool_choice", None),
             **params,
         }
-        return _Turn(model, call, client_stop)
+        return Turn(model, call, client_stop)
 
     def _stream(
         self,
@@ -238,15 +225,12 @@ class ChatLemonData(BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         turn = self._turn(messages, stop, kwargs)
-        try:
-            with self.client.stream(**turn.call) as stream:
-                for event in stream:
-                    for chunk in turn.chunks(event, stream):
-                        if run_manager:
-                            run_manager.on_llm_new_token(chunk.text, chunk=chunk)
-                        yield chunk
-        except LemonDataError as exc:
-            raise to_langchain_error(exc, turn.model) from exc
+        with translated_errors(turn.model), self.client.stream(**turn.call) as stream:
+            for event in stream:
+                for chunk in turn.chunks(event, stream):
+                    if run_manager:
+                        run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                    yield chunk
 
     async def _astream(
         self,
@@ -256,15 +240,13 @@ class ChatLemonData(BaseChatModel):
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
         turn = self._turn(messages, stop, kwargs)
-        try:
+        with translated_errors(turn.model):
             async with self.async_client.stream(**turn.call) as stream:
                 async for event in stream:
                     for chunk in turn.chunks(event, stream):
                         if run_manager:
                             await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                         yield chunk
-        except LemonDataError as exc:
-            raise to_langchain_error(exc, turn.model) from exc
 
     def _generate(
         self,
@@ -274,11 +256,8 @@ class ChatLemonData(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         turn = self._turn(messages, stop, kwargs)
-        try:
-            result = self.client.create(**turn.call)
-        except LemonDataError as exc:
-            raise to_langchain_error(exc, turn.model) from exc
-        return turn.chat_result(result)
+        with translated_errors(turn.model):
+            return turn.chat_result(self.client.create(**turn.call))
 
     async def _agenerate(
         self,
@@ -288,11 +267,8 @@ class ChatLemonData(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         turn = self._turn(messages, stop, kwargs)
-        try:
-            result = await self.async_client.create(**turn.call)
-        except LemonDataError as exc:
-            raise to_langchain_error(exc, turn.model) from exc
-        return turn.chat_result(result)
+        with translated_errors(turn.model):
+            return turn.chat_result(await self.async_client.create(**turn.call))
 
     # -- tools and structured output ---------------------------------------------------
 
@@ -326,7 +302,7 @@ class ChatLemonData(BaseChatModel):
         self,
         schema: dict[str, Any] | type | None = None,
         *,
-        method: Literal["function_calling", "json_schema", "json_mode"] = "function_calling",
+        method: Method = "function_calling",
         include_raw: bool = False,
         strict: bool | None = None,
         **kwargs: Any,
@@ -338,94 +314,6 @@ class ChatLemonData(BaseChatModel):
         (``response_format`` on Chat, ``text.format`` on Responses); ``json_mode`` asks
         for any JSON object.
         """
-        is_pydantic = isinstance(schema, type) and is_basemodel_subclass(schema)
-        ls_format = {"kwargs": {"method": method, "strict": strict}, "schema": schema}
-        llm: Runnable[LanguageModelInput, Any]
-        parser: Runnable[Any, Any]
-        if method == "function_calling":
-            if schema is None:
-                raise ValueError("schema is required for method='function_calling'")
-            tool_name = convert_to_openai_tool(schema)["function"]["name"]
-            llm = self.bind_tools(
-                [schema],
-                tool_choice=tool_name,
-                strict=strict,
-                ls_structured_output_format=ls_format,
-                **kwargs,
-            )
-            parser = (
-                PydanticToolsParser(tools=[schema], first_tool_only=True)
-                if is_pydantic
-                else JsonOutputKeyToolsParser(key_name=tool_name, first_tool_only=True)
-            )
-        elif method in ("json_schema", "json_mode"):
-            if method == "json_schema":
-                if schema is None:
-                    raise ValueError("schema is required for method='json_schema'")
-                fn = convert_to_openai_function(schema, strict=strict)
-                spec: dict[str, Any] = {"name": fn["name"], "schema": fn["parameters"]}
-                if fn.get("description"):
-                    spec["description"] = fn["description"]
-                if strict is not None:
-                    spec["strict"] = strict
-                response_format: dict[str, Any] = {"type": "json_schema", "json_schema": spec}
-            else:
-                response_format = {"type": "json_object"}
-            llm = self.bind(
-                response_format=response_format, ls_structured_output_format=ls_format, **kwargs
-            )
-            parser = (
-                PydanticOutputParser(pydantic_object=cast(Any, schema))
-                if is_pydantic
-                else JsonOutputParser()
-            )
-        else:
-            raise ValueError(
-                f"method must be 'function_calling', 'json_schema' or 'json_mode', not {method!r}"
-            )
-        if not include_raw:
-            return llm | parser
-        with_parsed = RunnablePassthrough.assign(
-            parsed=itemgetter("raw") | parser, parsing_error=lambda _: None
+        return structured_output(
+            self, schema, method, include_raw=include_raw, strict=strict, **kwargs
         )
-        without = RunnablePassthrough.assign(parsed=lambda _: None)
-        return RunnableMap(raw=llm) | with_parsed.with_fallbacks(
-            [without], exception_key="parsing_error"
-        )
-
-
-class _Turn:
-    """One call: the core request, and the event -> chunk mapping shared by sync and async."""
-
-    __slots__ = ("call", "model", "stop")
-
-    def __init__(self, model: str, call: dict[str, Any], stop: list[str]) -> None:
-        self.model = model
-        self.call = call
-        self.stop = StopFilter(stop) if stop else None
-
-    def chunks(self, event: StreamEvent, stream: Any) -> list[ChatGenerationChunk]:
-        """The chunks for one event (``stream.result`` is read only at the finish)."""
-        if self.stop is not None and type(event) is TextDelta:
-            text = self.stop.feed(event.text)
-            return [ChatGenerationChunk(message=AIMessageChunk(content=text))] if text else []
-        if type(event) is Finish:
-            out = []
-            if self.stop is not None and (rest := self.stop.flush()):
-                out.append(ChatGenerationChunk(message=AIMessageChunk(content=rest)))
-            last = last_chunk(stream.result, self.model)
-            if self.stop is not None and self.stop.hit:
-                last.response_metadata["finish_reason"] = "stop"
-            out.append(ChatGenerationChunk(message=last))
-            return out
-        chunk = chunk_for(event)
-        return [ChatGenerationChunk(message=chunk)] if chunk is not None else []
-
-    def chat_result(self, result: Any) -> ChatResult:
-        message = result_to_message(result, self.model)
-        if self.stop is not None:
-            cut = apply_stop(result.text, self.stop._stops)
-            if cut != result.text:
-                message.content = cut
-                message.response_metadata["finish_reason"] = "stop"
-        return ChatResult(generations=[ChatGeneration(message=message)])

@@ -11,6 +11,9 @@ every attribute of the original: LemonData's hints, ``retryable``, ``request_id`
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from langchain_core.exceptions import (
     ContextOverflowError,
     ModelAPIError,
@@ -143,6 +146,18 @@ def to_langchain_error(exc: core.LemonDataError, model: str) -> core.LemonDataEr
     new.is_retryable = exc.retryable  # type: ignore[attr-defined]
     new.partial_message = partial_message(exc, model)  # type: ignore[attr-defined]
     return new
+
+
+@contextmanager
+def translated_errors(model: str) -> Iterator[None]:
+    """The adapter's one translation point: core errors leave as LangChain model errors."""
+    try:
+        yield
+    except core.LemonDataError as exc:
+        new = to_langchain_error(exc, model)
+        if new is exc:
+            raise
+        raise new from exc
 
 
 def partial_message(exc: core.LemonDataError, model: str) -> AIMessage | None:

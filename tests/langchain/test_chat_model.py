@@ -33,7 +33,8 @@ from lemon_adapters.langchain import (
     LemonDataNotFoundError,
     LemonDataRateLimitError,
 )
-from lemon_adapters.langchain._convert import StopFilter, to_neutral_messages
+from lemon_adapters.langchain._convert import to_neutral_messages
+from lemon_adapters.langchain._turn import StopFilter
 
 from .responder import standard_responder
 

@@ -1,0 +1,96 @@
+"""``with_structured_output`` for ChatLemonData: schema -> bound model + output parser."""
+
+from __future__ import annotations
+
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any, Literal, cast
+
+from langchain_core.language_models import LanguageModelInput
+from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
+from langchain_core.output_parsers.openai_tools import (
+    JsonOutputKeyToolsParser,
+    PydanticToolsParser,
+)
+from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
+from langchain_core.utils.function_calling import (
+    convert_to_openai_function,
+    convert_to_openai_tool,
+)
+from langchain_core.utils.pydantic import is_basemodel_subclass
+
+if TYPE_CHECKING:
+    from .chat_models import ChatLemonData
+
+Method = Literal["function_calling", "json_schema", "json_mode"]
+
+
+def structured_output(
+    model: ChatLemonData,
+    schema: dict[str, Any] | type | None,
+    method: Method,
+    *,
+    include_raw: bool,
+    strict: bool | None,
+    **kwargs: Any,
+) -> Runnable[LanguageModelInput, Any]:
+    """The runnable behind :meth:`ChatLemonData.with_structured_output`.
+
+    ``function_calling`` binds the schema as the one tool and forces it; ``json_schema``
+    and ``json_mode`` bind a Chat-shaped ``response_format``, which the core maps to
+    ``text.format`` for the Responses API. ``parallel_tool_calls`` is not sent: not every
+    model behind the gateway accepts it, and the parser reads the first call only.
+    """
+    is_pydantic = isinstance(schema, type) and is_basemodel_subclass(schema)
+    ls_format = {"kwargs": {"method": method, "strict": strict}, "schema": schema}
+    llm: Runnable[LanguageModelInput, Any]
+    parser: Runnable[Any, Any]
+    if method == "function_calling":
+        if schema is None:
+            raise ValueError("schema is required for method='function_calling'")
+        tool_name = convert_to_openai_tool(schema)["function"]["name"]
+        llm = model.bind_tools(
+            [schema],
+            tool_choice=tool_name,
+            strict=strict,
+            ls_structured_output_format=ls_format,
+            **kwargs,
+        )
+        parser = (
+            PydanticToolsParser(tools=[schema], first_tool_only=True)
+            if is_pydantic
+            else JsonOutputKeyToolsParser(key_name=tool_name, first_tool_only=True)
+        )
+    elif method in ("json_schema", "json_mode"):
+        if method == "json_schema":
+            if schema is None:
+                raise ValueError("schema is required for method='json_schema'")
+            fn = convert_to_openai_function(schema, strict=strict)
+            spec: dict[str, Any] = {"name": fn["name"], "schema": fn["parameters"]}
+            if fn.get("description"):
+                spec["description"] = fn["description"]
+            if strict is not None:
+                spec["strict"] = strict
+            response_format: dict[str, Any] = {"type": "json_schema", "json_schema": spec}
+        else:
+            response_format = {"type": "json_object"}
+        llm = model.bind(
+            response_format=response_format, ls_structured_output_format=ls_format, **kwargs
+        )
+        parser = (
+            PydanticOutputParser(pydantic_object=cast(Any, schema))
+            if is_pydantic
+            else JsonOutputParser()
+        )
+    else:
+        raise ValueError(
+            f"method must be 'function_calling', 'json_schema' or 'json_mode', not {method!r}"
+        )
+    if not include_raw:
+        return llm | parser
+    with_parsed = RunnablePassthrough.assign(
+        parsed=itemgetter("raw") | parser, parsing_error=lambda _: None
+    )
+    without = RunnablePassthrough.assign(parsed=lambda _: None)
+    return RunnableMap(raw=llm) | with_parsed.with_fallbacks(
+        [without], exception_key="parsing_error"
+    )
