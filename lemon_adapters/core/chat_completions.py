@@ -90,7 +90,10 @@ class ChatCompletionsMapper:
 
     def map(self, sse: ServerSentEvent, out: list[StreamEvent]) -> None:
         """Map one SSE event, appending normalized events to ``out``."""
-        data = sse.data
+        self.map_data(sse.event, sse.data, out)
+
+    def map_data(self, event: str, data: str, out: list[StreamEvent]) -> None:
+        """:meth:`map` for an event given as its ``event`` name and ``data`` text."""
         if self.finished:
             return
         if data == "[DONE]":
@@ -116,7 +119,7 @@ class ChatCompletionsMapper:
                 or chunk.get("choices")
                 or chunk.get("usage")
                 or error
-                or sse.event == "error"
+                or event == "error"
             ):
                 # Azure opens with a preamble chunk (prompt_filter_results, id "", model "",
                 # choices []): nothing to map, and the real id and model come next.
@@ -125,7 +128,7 @@ class ChatCompletionsMapper:
             self.response_id = chunk.get("id") or None
             self.model = chunk.get("model") or None
             out.append(ResponseStarted(id=self.response_id, model=self.model))
-        if error or sse.event == "error":  # `"error": null` on normal chunks is not one
+        if error or event == "error":  # `"error": null` on normal chunks is not one
             if isinstance(error, str):
                 error = {"message": error}
             self._error(error if isinstance(error, dict) else chunk, chunk, out)

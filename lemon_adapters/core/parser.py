@@ -68,10 +68,9 @@ class StreamParser:
         out: list[StreamEvent] = []
         try:
             decoder = self._decoder
-            sses = decoder.decode(chunk)
-            map_ = self.mapper.map
-            for sse in sses:
-                map_(sse, out)
+            map_data = self.mapper.map_data
+            for event, data, _, _ in decoder.decode_fields(chunk):
+                map_data(event, data, out)
             if decoder.error is not None:
                 raise decoder.error  # after mapping the events that arrived intact
         except LemonDataError as exc:

@@ -143,7 +143,10 @@ class ResponsesMapper:
 
     def map(self, sse: ServerSentEvent, out: list[StreamEvent]) -> None:
         """Map one SSE event, appending normalized events to ``out``."""
-        data = sse.data
+        self.map_data(sse.event, sse.data, out)
+
+    def map_data(self, event: str, data: str, out: list[StreamEvent]) -> None:
+        """:meth:`map` for an event given as its ``event`` name and ``data`` text."""
         if data == "[DONE]":
             self.saw_done = True
             return
@@ -168,7 +171,7 @@ class ResponsesMapper:
             self.last_sequence_number = seq
         etype = obj.get("type")
         if etype is None:
-            etype = "error" if sse.event == "error" or "error" in obj else sse.event
+            etype = "error" if event == "error" or "error" in obj else event
         handler = self._handlers.get(etype)
         if handler is not None:
             if self.started:
