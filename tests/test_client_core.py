@@ -295,6 +295,10 @@ async def test_missing_key_fails_at_call_time_not_construction(driver: Driver) -
         result = client.create(model="m", messages=[{"role": "user", "content": "x"}])
         if driver.mode == "async":
             await result  # type: ignore[misc]
+    if driver.mode == "sync":
+        client.close()  # type: ignore[union-attr]
+    else:
+        await client.aclose()  # type: ignore[union-attr]
 
 
 def _echo_key_responder(api: str, body: dict[str, Any]) -> Reply:
@@ -316,11 +320,14 @@ async def test_key_never_in_reprs_or_error_text(driver: Driver) -> None:
     for text in (str(err), repr(err), err.message, " ".join(map(str, err.args))):
         assert KEY not in text
         assert "sk-test" not in text
-    assert KEY not in repr(LemonDataClient(api_key=KEY))
-    assert KEY not in repr(AsyncLemonDataClient(api_key=KEY))
-    stream = LemonDataClient(api_key=KEY).stream(model="m", messages=[])
-    assert KEY not in repr(stream)
+    with LemonDataClient(api_key=KEY) as client:
+        assert KEY not in repr(client) and "set" in repr(client)
+        assert KEY not in repr(client.stream(model="m", messages=[]))
+    async with AsyncLemonDataClient(api_key=KEY) as aclient:
+        assert KEY not in repr(aclient)
+        assert KEY not in repr(aclient.stream(model="m", messages=[]))
     assert KEY not in str(LemonDataError(f"boom {KEY}"))
+    assert KEY not in repr(LemonDataError(f"Bearer {KEY}"))
 
 
 # -- leaving early closes the response (live server: real connections) -------------------------

@@ -175,6 +175,11 @@ def no_event_lines(body: bytes) -> bytes:
     return _join(blocks)
 
 
+def ids_and_retry(body: bytes) -> bytes:
+    blocks = [b"id: %d\n%s" % (n, block) for n, block in enumerate(_blocks(body))]
+    return b"retry: 3000\n\n" + _join(blocks)
+
+
 def done_appended(body: bytes) -> bytes:
     return body + b"data: [DONE]\n\n"
 
@@ -201,6 +206,7 @@ REFRAMINGS: dict[str, Callable[[bytes], bytes]] = {
     "no_final_newline": no_final_newline,
     "crlf_no_final_newline": lambda b: crlf(no_final_newline(b)),
     "data_without_space": data_without_space,
+    "ids_and_retry": ids_and_retry,
 }
 RESPONSES_REFRAMINGS: dict[str, Callable[[bytes], bytes]] = {
     "no_event_lines": no_event_lines,
