@@ -311,3 +311,80 @@ def test_any_chunking_gives_the_same_events(
         if data:
             expected_data.append("\n".join(data))
     assert [e.data for e in whole] == expected_data
+
+
+# -- property: raw byte soup against a plain reference reading of the spec ---------------------
+
+
+def reference_decode(body: bytes) -> list[ServerSentEvent]:
+    """The WHATWG algorithm read literally over the whole (valid UTF-8) body at once."""
+    import re
+
+    text = body.decode("utf-8")
+    text = text.removeprefix("\ufeff")
+    lines = re.split(r"\r\n|\r|\n", text)
+    # A final line without a line end is still processed (our documented EOF flush).
+    out: list[ServerSentEvent] = []
+    data: list[str] = []
+    event = ""
+    last_id = ""
+    retry: int | None = None
+    for line in lines:
+        if line == "":
+            if data:
+                out.append(ServerSentEvent(event or "message", "\n".join(data), last_id, retry))
+            data, event = [], ""
+            continue
+        if line.startswith(":"):
+            continue
+        name, sep, value = line.partition(":")
+        if sep and value.startswith(" "):
+            value = value[1:]
+        if name == "data":
+            data.append(value)
+        elif name == "event":
+            event = value
+        elif name == "id" and "\x00" not in value:
+            last_id = value
+        elif name == "retry" and value and all(c in "0123456789" for c in value):
+            retry = int(value)
+    if data:
+        out.append(ServerSentEvent(event or "message", "\n".join(data), last_id, retry))
+    return out
+
+
+_soup = st.lists(
+    st.sampled_from(
+        [
+            b"data",
+            b"event",
+            b"id",
+            b"retry",
+            b":",
+            b": ",
+            b" ",
+            b"\r",
+            b"\n",
+            b"\r\n",
+            b"x",
+            b"7",
+            b"\x00",
+            "é".encode(),
+            "🙂".encode(),
+            "\u2028".encode(),
+            b"\xef\xbb\xbf",
+        ]
+    ),
+    max_size=40,
+).map(b"".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(body=_soup, cuts=st.lists(st.integers(min_value=0), max_size=10))
+def test_byte_soup_matches_the_reference_under_any_chunking(body: bytes, cuts: list[int]) -> None:
+    expected = reference_decode(body)
+    points = sorted({c % (len(body) + 1) for c in cuts})
+    chunks = [body[a:b] for a, b in zip([0, *points], [*points, len(body)], strict=True)]
+    assert decode(body) == expected
+    assert decode(*chunks) == expected
+    assert decode(*[body[i : i + 1] for i in range(len(body))]) == expected
