@@ -11,13 +11,14 @@ import gc
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 import vcr
 
-from lemon_adapters.devserver import DevServer, Responder
+from lemon_adapters.devserver import DevServer, Reply, Responder, demo_responder
 from lemon_adapters.llama_index import LemonData
 
 from ..conftest import CASSETTES
@@ -73,8 +74,8 @@ def replay_llm(api: str) -> LemonData:
     )
 
 
-@pytest.fixture(autouse=True)
-def _collect_framework_leftovers() -> Iterator[None]:
+@pytest.fixture
+def collect_leftovers() -> Iterator[None]:
     """Collect LlamaIndex's unclosed aiosqlite memories inside the test that made them.
 
     ``Memory`` (agents, chat engines) opens an in-memory aiosqlite connection it never
@@ -87,19 +88,50 @@ def _collect_framework_leftovers() -> Iterator[None]:
         gc.collect()
 
 
+class _Switch:
+    """The shared server's responder: whichever one the current test chose."""
+
+    def __init__(self) -> None:
+        self.responder: Responder = demo_responder
+
+    def __call__(self, api: str, body: dict[str, Any]) -> Reply:
+        return self.responder(api, body)
+
+
+@dataclass
+class Served:
+    """One test's view of the shared server: its URL and the requests it sent."""
+
+    server: DevServer
+    start: int
+
+    @property
+    def base_url(self) -> str:
+        return self.server.base_url
+
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        return self.server.requests[self.start :]
+
+
+@pytest.fixture(scope="session")
+def _shared_server() -> Iterator[tuple[DevServer, _Switch]]:
+    # One server for the session: starting and stopping one per test costs ~0.5 s each.
+    switch = _Switch()
+    with DevServer(switch) as server:
+        yield server, switch
+
+
 @pytest.fixture
-def serve() -> Iterator[Callable[..., DevServer]]:
-    """Start a :class:`DevServer` with a responder; stopped after the test."""
-    servers: list[DevServer] = []
+def serve(_shared_server: tuple[DevServer, _Switch]) -> Callable[[Responder], Served]:
+    """Point the shared local server at a responder for this test."""
+    server, switch = _shared_server
 
-    def start(responder: Responder) -> DevServer:
-        server = DevServer(responder).start()
-        servers.append(server)
-        return server
+    def start(responder: Responder) -> Served:
+        switch.responder = responder
+        return Served(server, len(server.requests))
 
-    yield start
-    for server in servers:
-        server.stop()
+    return start
 
 
 @pytest.fixture
@@ -107,7 +139,7 @@ def make_llm() -> Iterator[Callable[..., LemonData]]:
     """Build ``LemonData`` against a dev server; sync pools are closed after the test."""
     made: list[LemonData] = []
 
-    def build(server: DevServer, api: str, **kwargs: Any) -> LemonData:
+    def build(server: Served, api: str, **kwargs: Any) -> LemonData:
         kwargs.setdefault("model", "gpt-4o-mini")
         llm = LemonData(
             api=api, base_url=server.base_url, api_key="sk-test-key-123456", max_retries=0, **kwargs

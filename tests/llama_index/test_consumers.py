@@ -22,17 +22,17 @@ from llama_index.core.bridge.pydantic import BaseModel
 from llama_index.core.callbacks import CallbackManager, TokenCountingHandler
 from llama_index.core.prompts import PromptTemplate
 
-from lemon_adapters.devserver import DevServer
 from lemon_adapters.llama_index import LemonData
 
 from . import scenarios
-from .conftest import cassette, replay_llm
+from .conftest import Served, cassette, replay_llm
 
 pytestmark = [
     # LlamaIndex's workflow machinery reads pydantic's deprecated ``__fields__`` (not ours).
     pytest.mark.filterwarnings("ignore::pydantic.warnings.PydanticDeprecationWarning"),
     # Its ``Memory`` leaves an aiosqlite connection unclosed (see conftest).
     pytest.mark.filterwarnings("ignore:.*aiosqlite:ResourceWarning"),
+    pytest.mark.usefixtures("collect_leftovers"),
 ]
 
 # -- FunctionAgent ------------------------------------------------------------------------
@@ -88,7 +88,7 @@ async def test_function_agent_streams_tool_calls_from_cassette(api: str) -> None
 
 
 async def test_function_agent_streams_tool_calls_live(
-    serve: Callable[..., DevServer], make_llm: Callable[..., LemonData], api: str
+    serve: Callable[..., Served], make_llm: Callable[..., LemonData], api: str
 ) -> None:
     server = serve(scenarios.agent_responder)
     llm = make_llm(server, api)
@@ -139,7 +139,7 @@ async def test_query_engine_aquery_streams_from_cassette(api: str) -> None:
 
 @pytest.mark.parametrize("mode", ["sync", "async"])
 async def test_query_engine_streams_live(
-    serve: Callable[..., DevServer], make_llm: Callable[..., LemonData], api: str, mode: str
+    serve: Callable[..., Served], make_llm: Callable[..., LemonData], api: str, mode: str
 ) -> None:
     server = serve(scenarios.rag_responder)
     llm = make_llm(server, api)
@@ -155,7 +155,7 @@ async def test_query_engine_streams_live(
 
 @pytest.mark.parametrize("mode", ["sync", "async"])
 async def test_context_chat_engine_streams(
-    serve: Callable[..., DevServer], make_llm: Callable[..., LemonData], api: str, mode: str
+    serve: Callable[..., Served], make_llm: Callable[..., LemonData], api: str, mode: str
 ) -> None:
     server = serve(scenarios.rag_responder)
     llm = make_llm(server, api)
@@ -184,7 +184,7 @@ async def test_context_chat_engine_streams(
 
 @pytest.mark.parametrize("mode", ["stream_chat", "astream_chat", "stream_complete", "query"])
 async def test_token_counting_uses_streamed_usage(
-    serve: Callable[..., DevServer],
+    serve: Callable[..., Served],
     make_llm: Callable[..., LemonData],
     api: str,
     mode: str,
@@ -237,7 +237,7 @@ FRUIT_PROMPT = PromptTemplate("Describe the {thing} as a Fruit.")
 @pytest.mark.parametrize("method", ["json_schema", "tool_call"])
 @pytest.mark.parametrize("mode", ["sync", "async"])
 async def test_stream_structured_predict(
-    serve: Callable[..., DevServer],
+    serve: Callable[..., Served],
     make_llm: Callable[..., LemonData],
     api: str,
     method: str,
@@ -271,7 +271,7 @@ async def test_stream_structured_predict(
 
 @pytest.mark.parametrize("method", ["json_schema", "tool_call"])
 async def test_structured_predict_and_structured_llm(
-    serve: Callable[..., DevServer],
+    serve: Callable[..., Served],
     make_llm: Callable[..., LemonData],
     api: str,
     method: str,
