@@ -14,7 +14,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +29,7 @@ from lemon_adapters.core.events import StreamEvent
 from lemon_adapters.devserver import DevServer, Reply
 from tests.conftest import CASSETTES, ROOT
 from tests.invariants import check_invariants
+from tests.test_recordings import STREAMS, body_of, parse, random_split
 
 KEY = "sk-test-cassette-0123456789abcdefXYZ"
 CASSETTE_DIR = CASSETTES / "core"
@@ -103,11 +104,20 @@ class Driver:
     def __init__(self, mode: str) -> None:
         self.mode = mode
 
-    async def stream(self, base_url: str, *, limit: int | None = None, **call: Any) -> Run:
+    async def stream(
+        self,
+        base_url: str,
+        *,
+        limit: int | None = None,
+        chunks: list[bytes] | None = None,
+        **call: Any,
+    ) -> Run:
+        """Stream a call; with ``chunks``, a mock transport answers with exactly those."""
         sent: list[httpx.Request] = []
         events: list[StreamEvent] = []
+        transport = None if chunks is None else _chunked_transport(self.mode, chunks)
         if self.mode == "sync":
-            with httpx.Client(event_hooks={"request": [sent.append]}) as http:
+            with httpx.Client(event_hooks={"request": [sent.append]}, transport=transport) as http:
                 client = LemonDataClient(
                     api_key=KEY, base_url=base_url, http_client=http, max_retries=0
                 )
@@ -121,7 +131,7 @@ class Driver:
         async def hook(request: httpx.Request) -> None:
             sent.append(request)
 
-        async with httpx.AsyncClient(event_hooks={"request": [hook]}) as ahttp:
+        async with httpx.AsyncClient(event_hooks={"request": [hook]}, transport=transport) as ahttp:
             aclient = AsyncLemonDataClient(
                 api_key=KEY, base_url=base_url, http_client=ahttp, max_retries=0
             )
@@ -149,6 +159,25 @@ class Driver:
                 api_key=KEY, base_url=base_url, http_client=ahttp, max_retries=0
             )
             return Run([], await aclient.create(**call), sent)
+
+
+def _chunked_transport(mode: str, chunks: list[bytes]) -> Any:
+    """A transport whose response body arrives in exactly these network chunks."""
+    headers = {"content-type": "text/event-stream", "x-request-id": "req_mock"}
+
+    if mode == "sync":
+        return httpx.MockTransport(
+            lambda request: httpx.Response(200, headers=headers, content=iter(chunks))
+        )
+
+    async def body() -> AsyncIterator[bytes]:
+        for chunk in chunks:
+            yield chunk
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers=headers, content=body())
+
+    return httpx.MockTransport(handler)
 
 
 @pytest.fixture(params=["sync", "async"])
@@ -388,3 +417,37 @@ def test_demo_runs_offline_against_the_local_server() -> None:
     assert "local LemonData-shaped server at http://127.0.0.1:" in proc.stdout
     assert "finish=" in proc.stdout
     assert "Traceback" not in proc.stderr
+
+
+# -- every recording through both clients under random network chunking -----------------------
+
+
+@pytest.mark.parametrize("entry", STREAMS, ids=[e["file"].removesuffix(".body") for e in STREAMS])
+async def test_recordings_through_both_clients(driver: Driver, entry: dict[str, Any]) -> None:
+    expected = parse(entry)
+    chunks = random_split(body_of(entry), seed=len(entry["file"]))
+    call = {"model": "m", "api": entry["api"], "messages": [{"role": "user", "content": "x"}]}
+    try:
+        run = await driver.stream("http://127.0.0.1:9/v1", chunks=chunks, **call)
+    except LemonDataError as exc:
+        assert expected.failure is not None, exc
+        assert type(exc) is type(expected.failure)
+        assert exc.message == expected.failure.message
+        assert exc.request_id == "req_mock"
+        assert exc.partial is not None
+        assert exc.partial.text == expected.result.text
+        assert exc.partial.reasoning == expected.result.reasoning
+        return
+    assert expected.failure is None
+    assert run.events == expected.events
+    check_invariants(run.events)
+    got, want = run.result, expected.result
+    assert (got.text, got.reasoning, got.refusal) == (want.text, want.reasoning, want.refusal)
+    assert got.tool_calls == want.tool_calls
+    assert (got.usage, got.finish_reason, got.response_id, got.model) == (
+        want.usage,
+        want.finish_reason,
+        want.response_id,
+        want.model,
+    )
+    assert got.request_id == "req_mock"
