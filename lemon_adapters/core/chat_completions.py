@@ -141,10 +141,17 @@ class ChatCompletionsMapper:
             if choice is not None:
                 delta = choice.get("delta")
                 if delta:
+                    # The common token chunks carry one key: {"content": ...} or
+                    # {"tool_calls": [...]}; skip the other channels' lookups for them.
                     content = delta.get("content")
-                    if type(content) is str and len(delta) == 1:
-                        if content:  # the common token chunk: {"content": "..."} alone
+                    if len(delta) != 1:
+                        self._delta(delta, out)
+                    elif type(content) is str:
+                        if content:
                             out.append(TextDelta(text=content))
+                    elif "tool_calls" in delta and type(delta["tool_calls"]) is list:
+                        for tc in delta["tool_calls"]:
+                            self._tool_call(tc, out)
                     else:
                         self._delta(delta, out)
                 reason = choice.get("finish_reason")
@@ -213,6 +220,14 @@ class ChatCompletionsMapper:
             args = ""
         elif type(args) is not str:
             args = json.dumps(args)  # some servers send an object, not JSON text
+
+        if call_id is None and name is None and wire_index is not None:
+            known = self._by_index.get(wire_index)
+            if known is not None:  # an argument fragment of a known call: the hot path
+                if args:
+                    known.args = True
+                    out.append(ToolCallDelta(index=known.index, id=None, name=None, arguments=args))
+                return
 
         call: _Call | None = None
         if call_id is not None:
