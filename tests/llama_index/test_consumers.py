@@ -38,8 +38,12 @@ pytestmark = [
 # -- FunctionAgent ------------------------------------------------------------------------
 
 
-def check_agent_run(run: scenarios.AgentRun) -> None:
-    """Arguments grow in AgentStream before each ToolCall/ToolCallResult; then the answer."""
+def check_agent_run(run: scenarios.AgentRun, *, scripted: bool) -> None:
+    """Arguments grow in AgentStream before each ToolCall/ToolCallResult; then the answer.
+
+    ``scripted``: the answer came from the scripted responder (exact text and usage); a
+    cassette re-recorded against a real model is held to the same checks except those.
+    """
     kinds = [type(e).__name__ for e in run.events]
     calls = [e for e in run.events if isinstance(e, ToolCall) and not isinstance(e, ToolCallResult)]
     results = [e for e in run.events if isinstance(e, ToolCallResult)]
@@ -71,10 +75,14 @@ def check_agent_run(run: scenarios.AgentRun) -> None:
     for event in texts:
         cumulative += event.delta
         assert event.response == cumulative  # each event carries the response so far
-    assert cumulative == "The result is 35."
-    assert run.answer == "The result is 35."
+    assert cumulative == run.answer
+    assert "35" in run.answer
     final = [e for e in run.events if isinstance(e, AgentOutput)][-1]
-    assert final.raw["usage"]["prompt_tokens"] == scenarios.INPUT_TOKENS
+    assert final.raw["usage"]["prompt_tokens"] > 0
+    assert final.raw["finish_reason"] == "stop"
+    if scripted:
+        assert run.answer == "The result is 35."
+        assert final.raw["usage"]["prompt_tokens"] == scenarios.INPUT_TOKENS
 
 
 @pytest.mark.parametrize("api", ["responses", "chat"])
@@ -83,7 +91,7 @@ async def test_function_agent_streams_tool_calls_from_cassette(api: str) -> None
     with cassette(f"agent_{api}") as tape:
         run = await scenarios.run_agent(llm)
     assert tape.all_played
-    check_agent_run(run)
+    check_agent_run(run, scripted=False)
     await llm.aclose()
 
 
@@ -93,7 +101,7 @@ async def test_function_agent_streams_tool_calls_live(
     server = serve(scenarios.agent_responder)
     llm = make_llm(server, api)
     run = await scenarios.run_agent(llm)
-    check_agent_run(run)
+    check_agent_run(run, scripted=True)
     # Three requests: each sends the previous tool call and its result back, by id.
     assert len(server.requests) == 3
     await llm.aclose()
@@ -110,11 +118,13 @@ def test_agent_workflow_picks_function_agent() -> None:
 # -- query engine and chat engine ---------------------------------------------------------
 
 
-def check_tokens(tokens: list[str], answer: str) -> None:
+def check_tokens(tokens: list[str], answer: str, *, scripted: bool = True) -> None:
     words = [t for t in tokens if t]
     assert len(words) > 5  # streamed in pieces, not one blob
-    assert "".join(tokens) == scenarios.RAG_ANSWER
-    assert answer == scenarios.RAG_ANSWER
+    assert "".join(tokens) == answer
+    assert "yellow" in answer  # the retrieved context reached the model
+    if scripted:
+        assert answer == scenarios.RAG_ANSWER
 
 
 @pytest.mark.parametrize("api", ["responses", "chat"])
@@ -123,7 +133,7 @@ def test_query_engine_streams_from_cassette(api: str) -> None:
     with cassette(f"query_{api}") as tape:
         tokens, answer = scenarios.query_streaming(llm)
     assert tape.all_played
-    check_tokens(tokens, answer)
+    check_tokens(tokens, answer, scripted=False)
     llm.close()
 
 
@@ -133,7 +143,7 @@ async def test_query_engine_aquery_streams_from_cassette(api: str) -> None:
     with cassette(f"aquery_{api}") as tape:
         tokens, answer = await scenarios.aquery_streaming(llm)
     assert tape.all_played
-    check_tokens(tokens, answer)
+    check_tokens(tokens, answer, scripted=False)
     await llm.aclose()
 
 
