@@ -493,3 +493,24 @@ def test_events_from_object_failed_response() -> None:
         "responses", {"id": "r", "status": "failed", "error": {"code": "x", "message": "no"}}
     )
     assert isinstance(parser.failure, LemonDataError) and parser.failure.code == "x"
+
+
+def test_responses_refusal_streamed_or_only_in_the_final_item() -> None:
+    refusal_item = {
+        "id": "m1",
+        "type": "message",
+        "role": "assistant",
+        "content": [{"type": "refusal", "refusal": "I can't help with that."}],
+    }
+    streamed = sse(
+        resp("response.refusal.delta", item_id="m1", content_index=0, delta="I can't "),
+        resp("response.refusal.delta", item_id="m1", content_index=0, delta="help with that."),
+        resp("response.output_item.done", output_index=0, item=refusal_item),
+        terminal(output=[refusal_item]),
+        done=False,
+    )
+    only_final = sse(terminal(output=[refusal_item]), done=False)
+    for body in (streamed, only_final):
+        _, parser = run("responses", body)
+        assert parser.result.refusal == "I can't help with that."
+        assert parser.result.text == ""

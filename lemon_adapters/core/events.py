@@ -6,7 +6,9 @@ one is made per streamed delta, so nothing here validates or copies.
 
 Order guarantees (checked on every recording by ``tests/invariants.py``):
 ``ResponseStarted`` first, at most one ``UsageReported``, exactly one ``Finish`` and it is
-last. ``ToolCallDelta.index`` is 0-based in order of first appearance and stable for a
+last. A stream that fails (``StreamFailed``, an in-stream error) has no ``Finish``; its
+usage, when the failing chunk reports one, still comes as ``UsageReported`` first.
+``ToolCallDelta.index`` is 0-based in order of first appearance and stable for a
 call; its ``id`` and ``name`` are set on the first delta of that call (or on the first
 delta that knows them) and ``None`` afterwards.
 """

@@ -118,6 +118,7 @@ class ResponsesMapper:
         self._ncalls = 0
         self._text_len: dict[tuple[str, int], int] = {}
         self._any_text = False
+        self._any_refusal = False
         self._reasoning_keys: set[tuple[str, str, int]] = set()
         self._reasoning_items: set[str] = set()
         self._any_reasoning = False
@@ -211,7 +212,17 @@ class ResponsesMapper:
     def _refusal_delta(self, obj: dict[str, Any], out: list[StreamEvent]) -> None:
         delta = obj.get("delta")
         if delta:
+            self._any_refusal = True
             out.append(RefusalDelta(text=delta))
+
+    def _emit_missing_refusal(self, content: Any, out: list[StreamEvent]) -> None:
+        # A refusal that arrived only as a finished content part (no refusal.delta events).
+        if self._any_refusal:
+            return
+        for part in content or ():
+            if part.get("type") == "refusal" and part.get("refusal"):
+                self._any_refusal = True
+                out.append(RefusalDelta(text=part["refusal"]))
 
     # -- reasoning ----------------------------------------------------------------------
 
@@ -355,6 +366,7 @@ class ResponsesMapper:
             for i, part in enumerate(item.get("content") or ()):
                 if part.get("type") == "output_text":
                     self._emit_missing_text((item_id, i), part.get("text") or "", out)
+            self._emit_missing_refusal(item.get("content"), out)
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -393,12 +405,14 @@ class ResponsesMapper:
                 self._item_added({"item": item, "output_index": n}, out)
             elif kind == "reasoning" and not had_reasoning:
                 self._emit_reasoning_item(item, out)
-            elif kind == "message" and not had_text:
-                for i, part in enumerate(item.get("content") or ()):
-                    if part.get("type") == "output_text":
-                        self._emit_missing_text(
-                            (item.get("id") or "", i), part.get("text") or "", out
-                        )
+            elif kind == "message":
+                if not had_text:
+                    for i, part in enumerate(item.get("content") or ()):
+                        if part.get("type") == "output_text":
+                            self._emit_missing_text(
+                                (item.get("id") or "", i), part.get("text") or "", out
+                            )
+                self._emit_missing_refusal(item.get("content"), out)
 
     def _completed(self, obj: dict[str, Any], out: list[StreamEvent]) -> None:
         self._terminal(obj, out)
