@@ -19,6 +19,7 @@ from lemon_adapters.core.errors import (
 )
 from lemon_adapters.core.events import StreamEvent
 from lemon_adapters.core.parser import StreamParser, events_from_object, parse_body
+from lemon_adapters.devserver import Reply, complete_object, render_chat, render_responses
 from tests.invariants import check_invariants
 
 
@@ -514,3 +515,33 @@ def test_responses_refusal_streamed_or_only_in_the_final_item() -> None:
         _, parser = run("responses", body)
         assert parser.result.refusal == "I can't help with that."
         assert parser.result.text == ""
+
+
+# -- the in-repo DevServer's wire shapes parse into what it was asked to say --------------------
+
+_REPLIES = {
+    "text": Reply(text="Hello there, 世界 🙂", chunk_chars=3),
+    "reasoning+text": Reply(text="Answer.", reasoning="Think first.\nThen answer."),
+    "tools": Reply(tool_calls=[("f", '{"a": 1}'), ("g", '{"b": [1, 2]}')], chunk_chars=2),
+    "text+tools": Reply(text="Calling.", tool_calls=[("f", "{}")]),
+}
+
+
+@pytest.mark.parametrize("api", ["responses", "chat"])
+@pytest.mark.parametrize("name", sorted(_REPLIES))
+def test_devserver_frames_parse_back(api: str, name: str) -> None:
+    reply = _REPLIES[name]
+    render = render_responses if api == "responses" else render_chat
+    body = b"".join(frame for frame, _ in render(reply, "m"))
+    _, parser = run(api, body)
+    r = parser.result
+    assert parser.failure is None
+    assert (r.text, r.reasoning) == (reply.text, reply.reasoning)
+    assert [(c.name, c.arguments) for c in r.tool_calls] == reply.tool_calls
+    assert r.finish_reason == ("tool_calls" if reply.tool_calls else "stop")
+    assert r.usage is not None and r.usage.input_tokens == reply.input_tokens
+    alone = events_from_object(api, complete_object(api, reply, "m"))  # type: ignore[arg-type]
+    assert alone.failure is None
+    a = alone.result
+    assert (a.text, a.reasoning, a.finish_reason) == (r.text, r.reasoning, r.finish_reason)
+    assert [(c.name, c.args) for c in a.tool_calls] == [(c.name, c.args) for c in r.tool_calls]
