@@ -634,13 +634,16 @@ class LemonDataClient(_ClientBase):
         max_retry_delay: cap on any single backoff or ``Retry-After`` wait, in seconds.
         deadline: default overall time limit of each call in seconds (``None``: none).
         default_headers: extra headers on every request.
-        http_client: an ``httpx.Client`` to use (not closed by this client).
+        http_client: an ``httpx.Client`` to use (not closed by this client); its timeouts
+            apply unless ``timeout`` is given.
         http2: use HTTP/2 (needs ``lemon-adapters[http2]``).
         routes: the ``api="auto"`` route cache (default: the process-wide ``ROUTES``).
     """
 
     def __init__(self, *, http_client: httpx.Client | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        if http_client is not None and kwargs.get("timeout") is None:
+            self.timeout = http_client.timeout  # an injected client's timeouts are the default
         self._owns_client = http_client is None
         self._client = http_client or httpx.Client(timeout=self.timeout, http2=self.http2)
 
@@ -877,6 +880,8 @@ class AsyncLemonDataClient(_ClientBase):
 
     def __init__(self, *, http_client: httpx.AsyncClient | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        if http_client is not None and kwargs.get("timeout") is None:
+            self.timeout = http_client.timeout  # an injected client's timeouts are the default
         self._owns_client = http_client is None
         self._client = http_client or httpx.AsyncClient(timeout=self.timeout, http2=self.http2)
 
