@@ -42,6 +42,7 @@ from .errors import (
     APITimeoutError,
     ConfigurationError,
     LemonDataError,
+    MalformedStreamError,
     StreamDisconnectedError,
     redact,
     status_error_class,
@@ -369,6 +370,7 @@ class _Call:
         """The next HTTP request: the POST, or the GET that resumes a background response."""
         timeout = _capped(self.timeout, self.plan.remaining())
         if self._resuming and self.parser is not None:
+            self.parser.failure = None  # the failure that led here is superseded by this try
             mapper = self.parser.mapper
             url = f"{self.client.base_url}/responses/{getattr(mapper, 'response_id', '')}"
             params = {
@@ -394,7 +396,6 @@ class _Call:
             # SSE decoder: the dropped connection may have left half a line buffered.
             # StreamParser has no public way to do this yet (reported to its owner).
             self.parser._decoder = SSEDecoder()
-            self.parser.failure = None
             self._resuming = False
         else:
             self.parser = self._new_parser(response)
@@ -424,6 +425,13 @@ class _Call:
             err.message = f"{what} instead of an event stream: {err.message}"
             err.args = (err.message,)
             raise self._attach(err)
+        if self._resuming:
+            raise self._attach(
+                MalformedStreamError(
+                    "the resume request was answered with a JSON object, not an event stream; "
+                    "events cannot be continued exactly once from it"
+                )
+            )
         result = _json_result(self.api, response, content)
         self.plan.succeeded()
         self.parser = self._new_parser(response)

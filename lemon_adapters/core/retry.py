@@ -20,8 +20,10 @@ at once.
 computed wait, capped by ``max_delay`` (the client's ``max_retry_delay``). When an overall
 ``deadline`` is set and the wait would outlast it, the error is raised instead of sleeping.
 
-**Resume** (opt-in, Responses API with ``background: true``): when a stream that already
-delivered events drops, stalls or ends without its terminal event, and the response id is
+**Resume** (opt-in, Responses API with ``background: true``): when a stream drops, stalls,
+ends without its terminal event or meets another retryable failure (a 5xx or 429 on the
+resume request, a refused connection) -- but not an error the server reported inside the
+stream, nor the overall deadline -- and the response id and a ``sequence_number`` are
 known, the client re-attaches with ``GET {base}/responses/{id}?stream=true&starting_after=N``
 where ``N`` is the last ``sequence_number`` seen. The same parser continues, and events at
 or below ``N`` are skipped, so each event reaches the caller exactly once. Up to
@@ -46,13 +48,7 @@ import time
 from collections.abc import Mapping
 from typing import Literal
 
-from .errors import (
-    APITimeoutError,
-    ConfigurationError,
-    IncompleteStreamError,
-    LemonDataError,
-    StreamDisconnectedError,
-)
+from .errors import APITimeoutError, ConfigurationError, LemonDataError, StreamError
 
 Api = Literal["responses", "chat"]
 ApiChoice = Literal["responses", "chat", "auto"]
@@ -307,11 +303,12 @@ class StreamPlan:
             self.resume
             and self.api == "responses"
             and response_id
-            and isinstance(error, (StreamDisconnectedError, APITimeoutError, IncompleteStreamError))
-        ):
+            and error.retryable
+            and not isinstance(error, StreamError)  # the response itself failed: resuming
+        ):  # would replay the failure
             if self.resumes >= self.policy.max_retries:
                 raise error
-            delay = self._fit(self.policy.backoff(self.resumes), error)
+            delay = self._fit(self.policy.backoff(self.resumes, error.retry_after), error)
             self.resumes += 1
             return "resume", delay
         if self.delivered:

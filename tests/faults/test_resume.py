@@ -8,13 +8,14 @@ import pytest
 from lemon_adapters import (
     ConfigurationError,
     LemonDataClient,
+    NotFoundError,
     StreamDisconnectedError,
     TextDelta,
 )
 from tests.conftest import WIRE
 
 from .drivers import KEY, Driver, Outcome
-from .server import TEXT, FaultServer, Step, frames, text_frames
+from .server import TEXT, FaultServer, Step, frames, lemon_error, text_frames
 
 RESUME = {"api": "responses", "background": True, "resume": True}
 
@@ -152,3 +153,27 @@ def test_resume_needs_background_and_responses() -> None:
     with pytest.raises(ConfigurationError, match="Responses"):
         client.stream(model="m", messages=messages, api="chat", background=True, resume=True)
     client.close()
+
+
+def test_resume_request_retried_on_503(
+    driver: Driver, fault_server: FaultServer, model: str
+) -> None:
+    fault_server.script(model, Step(drop_after=mid(4)), lemon_error(503), Step(overlap=2))
+    o = driver.run(fault_server.base_url, model=model, **RESUME)
+    check_exactly_once(o)
+    assert len(gets(fault_server, model)) == 2
+
+
+def test_resume_request_rejected(driver: Driver, fault_server: FaultServer, model: str) -> None:
+    """The gateway no longer knows the response: the 404 comes with the partial result."""
+    fault_server.script(
+        model,
+        Step(drop_after=mid(4)),
+        lemon_error(404, message="response not found", code="not_found", param=None),
+    )
+    o = driver.run(fault_server.base_url, model=model, **RESUME)
+    assert isinstance(o.error, NotFoundError) and o.error.message == "response not found"
+    assert o.error.partial is not None and o.error.partial.text == o.text
+    assert o.text and TEXT.startswith(o.text) and o.error.output_received
+    assert len(gets(fault_server, model)) == 1
+    assert o.active == 0
