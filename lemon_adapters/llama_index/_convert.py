@@ -209,29 +209,22 @@ def _token_counts(usage: Usage | None) -> dict[str, Any]:
 def _message(
     text: str, reasoning: str, calls: list[list[Any]], reasoning_tokens: int | None = None
 ) -> ChatMessage:
-    # Built with model_construct: one message per streamed delta, from values whose types
-    # are already right, so pydantic validation would only cost time.
+    # Plain constructors on purpose: pydantic's Rust validation of these small models is
+    # faster than ``model_construct``'s Python loop (about 8 us against 29 us a chunk).
     blocks: list[Any] = []
     if reasoning:
-        blocks.append(
-            ThinkingBlock.model_construct(
-                content=reasoning, num_tokens=reasoning_tokens, additional_information={}
-            )
-        )
-    blocks.append(TextBlock.model_construct(text=text))
+        blocks.append(ThinkingBlock(content=reasoning, num_tokens=reasoning_tokens))
+    blocks.append(TextBlock(text=text))
     kwargs: dict[str, Any] = {}
     if calls:
         blocks.extend(
-            ToolCallBlock.model_construct(tool_call_id=c[0], tool_name=c[1] or "", tool_kwargs=c[2])
-            for c in calls
+            ToolCallBlock(tool_call_id=c[0], tool_name=c[1] or "", tool_kwargs=c[2]) for c in calls
         )
         kwargs["tool_calls"] = [
             {"id": c[0], "type": "function", "function": {"name": c[1] or "", "arguments": c[2]}}
             for c in calls
         ]
-    return ChatMessage.model_construct(
-        role=MessageRole.ASSISTANT, blocks=blocks, additional_kwargs=kwargs
-    )
+    return ChatMessage(role=MessageRole.ASSISTANT, blocks=blocks, additional_kwargs=kwargs)
 
 
 def _raw(
@@ -331,22 +324,19 @@ class ChatStream:
         message = _message(
             self._text, self._reasoning, self._calls, usage.reasoning_tokens if usage else None
         )
-        return ChatResponse.model_construct(
+        return ChatResponse(
             message=message,
             delta="",
             raw=_raw(self._id, self._model, usage, reason, raw_reason),
             additional_kwargs=_token_counts(usage),
-            logprobs=None,
         )
 
     def _chunk(self, delta: str, thinking_delta: str | None = None) -> ChatResponse:
         extra = {"thinking_delta": thinking_delta} if thinking_delta is not None else {}
-        return ChatResponse.model_construct(
+        return ChatResponse(
             message=_message(self._text, self._reasoning, self._calls),
             delta=delta,
-            raw=None,
             additional_kwargs=extra,
-            logprobs=None,
         )
 
 

@@ -497,10 +497,9 @@ def _prompt_messages(prompt: str) -> list[ChatMessage]:
 
 
 def _completion(chunk: ChatResponse) -> CompletionResponse:
-    return CompletionResponse.model_construct(
+    return CompletionResponse(
         text=chunk.message.content or "",
         delta=chunk.delta,
         raw=chunk.raw,
         additional_kwargs=chunk.additional_kwargs,
-        logprobs=None,
     )

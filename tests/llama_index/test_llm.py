@@ -631,3 +631,12 @@ def test_adapter_imports_only_llama_index_core() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_api_auto_is_passed_to_the_core(
+    serve: Callable[..., Served], make_llm: Callable[..., LemonData]
+) -> None:
+    server = serve(text_responder)
+    llm = make_llm(server, "auto")
+    assert "heard: hi" in "".join(c.delta or "" for c in llm.stream_complete("hi"))
+    assert server.requests[-1]["api"] == "responses"  # the core's first choice for auto
