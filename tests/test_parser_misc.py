@@ -545,3 +545,23 @@ def test_devserver_frames_parse_back(api: str, name: str) -> None:
     a = alone.result
     assert (a.text, a.reasoning, a.finish_reason) == (r.text, r.reasoning, r.finish_reason)
     assert [(c.name, c.args) for c in a.tool_calls] == [(c.name, c.args) for c in r.tool_calls]
+
+
+def test_chat_reasoning_before_text_within_one_message() -> None:
+    obj = {
+        "id": "c",
+        "model": "m",
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "stop",
+                "message": {"role": "assistant", "content": "Answer.", "reasoning": "Thought."},
+            }
+        ],
+    }
+    parser = events_from_object("chat", obj)
+    assert (parser.result.reasoning, parser.result.text) == ("Thought.", "Answer.")
+    events, _ = run(
+        "chat", sse(chunk({"content": "A", "reasoning_content": "R"}), chunk(finish="stop"))
+    )
+    assert [e.kind for e in events] == ["response_started", "reasoning", "text", "finish"]

@@ -171,12 +171,8 @@ class ChatCompletionsMapper:
             self._finish(out)
 
     def _delta(self, delta: dict[str, Any], out: list[StreamEvent]) -> None:
-        content = delta.get("content")
-        if content:
-            if type(content) is str:
-                out.append(TextDelta(text=content))
-            elif isinstance(content, list):
-                self._content_parts(content, out)
+        # Reasoning first: when one delta (or a whole non-streamed message) carries both,
+        # the thinking came before the answer.
         reasoning = delta.get("reasoning_content") or delta.get("reasoning")
         if reasoning and isinstance(reasoning, str):
             out.append(ReasoningDelta(text=reasoning))
@@ -185,8 +181,14 @@ class ChatCompletionsMapper:
                 text = detail.get("text") or detail.get("summary")
                 if text and isinstance(text, str):
                     out.append(ReasoningDelta(text=text))
+        content = delta.get("content")
+        if content:
+            if type(content) is str:
+                out.append(TextDelta(text=content))
+            elif isinstance(content, list):
+                self._content_parts(content, out)
         refusal = delta.get("refusal")
-        if refusal:
+        if refusal and isinstance(refusal, str):
             out.append(RefusalDelta(text=refusal))
         tool_calls = delta.get("tool_calls")
         if tool_calls:
