@@ -16,7 +16,8 @@
     │   └── InternalServerError         >= 500
     ├── APIConnectionError              could not connect / send
     │   └── StreamDisconnectedError     the connection dropped mid-stream
-    ├── APITimeoutError                 connect, idle-read or overall deadline exceeded
+    ├── APITimeoutError                 connect or idle-read timeout; the overall deadline
+    │                                   (code="deadline_exceeded", never retried)
     ├── StreamError                     the server reported an error inside a 200 stream
     ├── IncompleteStreamError           the body ended without a terminal event
     └── MalformedStreamError            not SSE, invalid JSON, invalid UTF-8, wrong content type
@@ -24,8 +25,12 @@
 Errors raised after the stream started carry ``partial``: the
 :class:`~lemon_adapters.core.accumulate.StreamResult` accumulated up to the failure, and
 ``output_received``: whether any text, reasoning or tool-call delta had been produced, so a
-caller can decide between resuming and asking again. The API key never appears in any of
-this text: messages are built from server bodies, which do not echo the key, and
+caller can decide between resuming and asking again. ``retryable`` says whether the client
+would re-send (before the first event) -- see :mod:`lemon_adapters.core.retry` for the rules;
+a LemonData body's ``retryable`` overrides the status-based default.
+
+The API key never appears in any of this text: the clients replace the exact key in every
+field of an error (servers do echo keys, e.g. "Incorrect API key provided: ..."), and
 :func:`redact` scrubs anything that looks like a bearer token as a last line of defence.
 """
 
@@ -167,7 +172,7 @@ class StreamDisconnectedError(APIConnectionError):
 
 
 class APITimeoutError(LemonDataError):
-    """A connect, idle-read or overall deadline was exceeded."""
+    """A connect or idle-read timeout, or the overall deadline (``code="deadline_exceeded"``)."""
 
     retryable_default = True
 
