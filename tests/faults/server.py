@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from lemon_adapters.devserver import Reply, render_chat, render_responses
+from lemon_adapters.devserver import Reply, complete_object, render_chat, render_responses
 
 TEXT = (
     "Lemons are citrus fruits, rich in vitamin C, and their juice is about five percent "
@@ -315,6 +315,10 @@ class FaultServer:
             return await self._send_raw(writer, step)
         if step.status >= 400:
             await self._send_json(writer, step.status, {"error": step.error}, step.headers)
+            return True
+        if method == "POST" and body.get("stream") is False:
+            reply = Reply(text=step.text, chunk_chars=step.chunk_chars)
+            await self._send_json(writer, 200, complete_object(api, reply, model), step.headers)
             return True
         if method == "GET":
             after = int(query.get("starting_after", "-1"))

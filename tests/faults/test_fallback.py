@@ -128,3 +128,11 @@ def test_auto_with_a_chat_only_option_goes_to_chat(fault_server: FaultServer, mo
     assert result.text == TEXT and s.api == "chat"
     assert apis(fault_server, model) == ["chat"]
     assert ROUTES.get(fault_server.base_url, model) is None
+
+
+def test_create_falls_back_too(driver: Driver, fault_server: FaultServer, model: str) -> None:
+    fault_server.script(model, REJECTIONS["501"], Step())
+    result = driver.create(fault_server.base_url, model=model, api="auto")
+    assert result.text == TEXT and result.api == "chat"
+    assert apis(fault_server, model) == ["responses", "chat"]
+    assert ROUTES.get(fault_server.base_url, model) == "chat"

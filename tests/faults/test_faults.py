@@ -478,6 +478,13 @@ def test_failed_attempts_do_not_leak(
 def test_create_retries_then_succeeds(
     driver: Driver, api: str, fault_server: FaultServer, model: str
 ) -> None:
+    fault_server.script(model, lemon_error(503), lemon_error(429), Step())
+    result = driver.create(fault_server.base_url, model=model, api=api)
+    assert result.text == TEXT and result.finish_reason == "stop"
+    assert len(fault_server.requests_for(model)) == 3
+
+
+def test_create_gives_up(driver: Driver, api: str, fault_server: FaultServer, model: str) -> None:
     fault_server.script(model, lemon_error(503))
     with pytest.raises(InternalServerError):
         driver.create(fault_server.base_url, model=model, api=api)

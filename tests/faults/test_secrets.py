@@ -85,3 +85,28 @@ def test_key_never_leaks(
     for o in outcomes:
         said = _everything_said(o)
         assert KEY not in said and KEY[-12:] not in said
+
+
+def test_no_cassette_holds_credentials() -> None:
+    """Every cassette in the project: authorization filtered, no cookies, no key-shaped text."""
+    import re
+
+    import yaml
+
+    from tests.conftest import CASSETTES
+
+    files = sorted(CASSETTES.rglob("*.yaml"))
+    assert files, "the project has cassettes to check"
+    key_shaped = re.compile(r"(Bearer\s+[A-Za-z0-9_\-.]{6,}|sk-[A-Za-z0-9_\-]{12,})")
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert not key_shaped.search(text), path
+        for interaction in (yaml.safe_load(text) or {}).get("interactions", []):
+            for side in ("request", "response"):
+                headers = {
+                    k.lower(): v
+                    for k, v in (interaction.get(side, {}).get("headers") or {}).items()
+                }
+                assert headers.get("authorization", ["PLACEHOLDER"]) == ["PLACEHOLDER"], path
+                assert headers.get("x-api-key", ["PLACEHOLDER"]) == ["PLACEHOLDER"], path
+                assert "cookie" not in headers and "set-cookie" not in headers, path
