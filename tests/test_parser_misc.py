@@ -19,6 +19,7 @@ from lemon_adapters.core.errors import (
 )
 from lemon_adapters.core.events import StreamEvent
 from lemon_adapters.core.parser import StreamParser, events_from_object, parse_body
+from lemon_adapters.core.sse import ServerSentEvent
 from lemon_adapters.devserver import Reply, complete_object, render_chat, render_responses
 from tests.invariants import check_invariants
 
@@ -565,3 +566,74 @@ def test_chat_reasoning_before_text_within_one_message() -> None:
         "chat", sse(chunk({"content": "A", "reasoning_content": "R"}), chunk(finish="stop"))
     )
     assert [e.kind for e in events] == ["response_started", "reasoning", "text", "finish"]
+
+
+#: Every server event type in openai-python 2.54's ``ResponseStreamEvent`` union (the
+#: Responses streaming reference), copied here so the check does not depend on the SDK.
+DOCUMENTED_RESPONSES_EVENTS = [
+    "error",
+    "response.audio.delta",
+    "response.audio.done",
+    "response.audio.transcript.delta",
+    "response.audio.transcript.done",
+    "response.code_interpreter_call.completed",
+    "response.code_interpreter_call.in_progress",
+    "response.code_interpreter_call.interpreting",
+    "response.code_interpreter_call_code.delta",
+    "response.code_interpreter_call_code.done",
+    "response.completed",
+    "response.content_part.added",
+    "response.content_part.done",
+    "response.created",
+    "response.custom_tool_call_input.delta",
+    "response.custom_tool_call_input.done",
+    "response.failed",
+    "response.file_search_call.completed",
+    "response.file_search_call.in_progress",
+    "response.file_search_call.searching",
+    "response.function_call_arguments.delta",
+    "response.function_call_arguments.done",
+    "response.image_generation_call.completed",
+    "response.image_generation_call.generating",
+    "response.image_generation_call.in_progress",
+    "response.image_generation_call.partial_image",
+    "response.in_progress",
+    "response.incomplete",
+    "response.mcp_call.completed",
+    "response.mcp_call.failed",
+    "response.mcp_call.in_progress",
+    "response.mcp_call_arguments.delta",
+    "response.mcp_call_arguments.done",
+    "response.mcp_list_tools.completed",
+    "response.mcp_list_tools.failed",
+    "response.mcp_list_tools.in_progress",
+    "response.output_item.added",
+    "response.output_item.done",
+    "response.output_text.annotation.added",
+    "response.output_text.delta",
+    "response.output_text.done",
+    "response.queued",
+    "response.reasoning_summary_part.added",
+    "response.reasoning_summary_part.done",
+    "response.reasoning_summary_text.delta",
+    "response.reasoning_summary_text.done",
+    "response.reasoning_text.delta",
+    "response.reasoning_text.done",
+    "response.refusal.delta",
+    "response.refusal.done",
+    "response.web_search_call.completed",
+    "response.web_search_call.in_progress",
+    "response.web_search_call.searching",
+]
+
+
+@pytest.mark.parametrize("etype", DOCUMENTED_RESPONSES_EVENTS)
+def test_every_documented_responses_event_is_handled_or_deliberately_ignored(etype: str) -> None:
+    from lemon_adapters.core.responses import IGNORED, ResponsesMapper
+
+    mapper = ResponsesMapper()
+    assert etype in mapper._handlers or etype in IGNORED
+    # And a minimal instance of it never crashes the mapper nor counts as unknown.
+    out: list[StreamEvent] = []
+    mapper.map(ServerSentEvent(etype, json.dumps({"type": etype}), "", None), out)
+    assert mapper.ignored == {}
