@@ -10,7 +10,7 @@ engines read ``delta``). No wire format is seen here.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from llama_index.core.base.llms.types import (
     AudioBlock,
@@ -28,6 +28,7 @@ from llama_index.core.base.llms.types import (
 )
 from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.llms.utils import parse_partial_json
+from typing_extensions import assert_never
 
 from ..core.accumulate import StreamResult
 from ..core.errors import ConfigurationError
@@ -286,36 +287,35 @@ class ChatStream:
 
     def feed(self, event: StreamEvent) -> ChatResponse | None:
         """The chunk for ``event``, if it changes what a consumer sees."""
-        kind = type(event)
-        if kind is TextDelta or kind is RefusalDelta:
-            assert isinstance(event, TextDelta | RefusalDelta)
-            self._text += event.text
-            return self._chunk(event.text)
-        if kind is ToolCallDelta:
-            assert isinstance(event, ToolCallDelta)
-            calls = self._calls
-            while len(calls) <= event.index:
-                calls.append([None, None, ""])
-            call = calls[event.index]
-            if event.id is not None:
-                call[0] = event.id
-            if event.name is not None:
-                call[1] = event.name
-            call[2] += event.arguments
-            return self._chunk("")
-        if kind is ReasoningDelta:
-            assert isinstance(event, ReasoningDelta)
-            self._reasoning += event.text
-            return self._chunk("", thinking_delta=event.text)
-        if isinstance(event, ResponseStarted):
-            self._id = event.id or self._id
-            self._model = event.model or self._model
-        elif isinstance(event, UsageReported):
-            self._usage = event.usage
-        elif isinstance(event, Finish):
-            return self.final(event.reason, event.raw_reason)
-        elif isinstance(event, StreamFailed):  # the core raises instead; kept for safety
-            return None
+        match event:
+            case TextDelta(text=text) | RefusalDelta(text=text):
+                self._text += text
+                return self._chunk(text)
+            case ToolCallDelta():
+                calls = self._calls
+                while len(calls) <= event.index:
+                    calls.append([None, None, ""])
+                call = calls[event.index]
+                if event.id is not None:
+                    call[0] = event.id
+                if event.name is not None:
+                    call[1] = event.name
+                call[2] += event.arguments
+                return self._chunk("")
+            case ReasoningDelta(text=text):
+                self._reasoning += text
+                return self._chunk("", thinking_delta=text)
+            case ResponseStarted():
+                self._id = event.id or self._id
+                self._model = event.model or self._model
+            case UsageReported():
+                self._usage = event.usage
+            case Finish():
+                return self.final(event.reason, event.raw_reason)
+            case StreamFailed():
+                pass  # the core raises its typed error (with ``partial``) right after this
+            case _:
+                assert_never(event)
         return None
 
     def final(self, reason: str | None, raw_reason: str | None) -> ChatResponse:
@@ -384,6 +384,3 @@ def keep_first_call(response: ChatResponse) -> ChatResponse:
         kwargs["tool_calls"] = kwargs["tool_calls"][:1]
     message = response.message.model_copy(update={"blocks": kept, "additional_kwargs": kwargs})
     return response.model_copy(update={"message": message})
-
-
-Mode = Literal["json_schema", "tool_call"]

@@ -79,11 +79,11 @@ class AgentRun:
     answer: str = ""
 
 
-async def run_agent(llm: Any) -> AgentRun:
-    """A streaming FunctionAgent with two tools; collects every streamed event."""
+async def run_agent(llm: Any, *, streaming: bool = True) -> AgentRun:
+    """A FunctionAgent with two tools; collects every event it streams."""
     from llama_index.core.agent.workflow import FunctionAgent
 
-    agent = FunctionAgent(tools=[add, multiply], llm=llm, streaming=True)
+    agent = FunctionAgent(tools=[add, multiply], llm=llm, streaming=streaming)
     handler = agent.run(user_msg=AGENT_PROMPT)
     run = AgentRun()
     async for event in handler.stream_events():

@@ -107,6 +107,23 @@ async def test_function_agent_streams_tool_calls_live(
     await llm.aclose()
 
 
+async def test_function_agent_without_streaming(
+    serve: Callable[..., Served], make_llm: Callable[..., LemonData], api: str
+) -> None:
+    server = serve(scenarios.agent_responder)
+    llm = make_llm(server, api)
+    run = await scenarios.run_agent(llm, streaming=False)
+    calls = [e for e in run.events if type(e) is ToolCall]
+    assert [(c.tool_name, c.tool_kwargs) for c in calls] == [
+        ("add", {"a": 3, "b": 4}),
+        ("multiply", {"a": 7, "b": 5}),
+    ]
+    assert run.answer == "The result is 35."
+    assert not any(isinstance(e, AgentStream) for e in run.events)
+    assert [r["body"]["stream"] for r in server.requests] == [False, False, False]
+    await llm.aclose()
+
+
 def test_agent_workflow_picks_function_agent() -> None:
     llm = LemonData(model="some-model-nobody-has-heard-of", api_key="sk-x")
     workflow = AgentWorkflow.from_tools_or_functions([scenarios.add], llm=llm)
