@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Literal, cast
@@ -34,6 +33,7 @@ from llama_index.core.types import Model, PydanticProgramMode
 
 from ..core.client import DEFAULT_BASE_URL, AsyncLemonDataClient, LemonDataClient
 from ..core.events import StreamEvent
+from . import _structured
 from ._convert import (
     ChatStream,
     keep_first_call,
@@ -344,7 +344,7 @@ class LemonData(FunctionCallingLLM):
             raise ValueError(f"Expected at least one tool call from {self.model!r}, got none.")
         return selections
 
-    # -- structured output ------------------------------------------------------------
+    # -- structured output (see _structured) -------------------------------------------
 
     def _json_schema_mode(self) -> bool:
         if self.pydantic_program_mode != PydanticProgramMode.DEFAULT:
@@ -353,22 +353,6 @@ class LemonData(FunctionCallingLLM):
             return supports_json_schema(self.model)
         return self.structured_output == "json_schema"
 
-    def _schema_kwargs(
-        self, llm_kwargs: dict[str, Any] | None, output_cls: type[Model]
-    ) -> dict[str, Any]:
-        kwargs = {
-            k: v for k, v in (llm_kwargs or {}).items() if k not in ("tool_choice", "tool_required")
-        }
-        kwargs["response_format"] = {
-            "type": "json_schema",
-            "json_schema": {
-                "name": re.sub(r"[^a-zA-Z0-9_-]", "_", output_cls.__name__)[:64],
-                "schema": output_cls.model_json_schema(),
-                "strict": False,
-            },
-        }
-        return kwargs
-
     def structured_predict(
         self,
         output_cls: type[Model],
@@ -376,16 +360,15 @@ class LemonData(FunctionCallingLLM):
         llm_kwargs: dict[str, Any] | None = None,
         **prompt_args: Any,
     ) -> Model:
-        """A ``output_cls`` object, through json_schema or a forced tool call."""
+        """An ``output_cls`` object, through json_schema or a forced tool call."""
         if not self._json_schema_mode():
             result: Model = super().structured_predict(
                 output_cls, prompt, llm_kwargs, **prompt_args
             )
             return result
         messages = self._extend_messages(prompt.format_messages(**prompt_args))
-        response = self.chat(messages, **self._schema_kwargs(llm_kwargs, output_cls))
-        parsed: Model = output_cls.model_validate_json(response.message.content or "")
-        return parsed
+        kwargs = _structured.schema_kwargs(llm_kwargs, output_cls)
+        return _structured.parse(output_cls, self.chat(messages, **kwargs))
 
     async def astructured_predict(
         self,
@@ -401,9 +384,8 @@ class LemonData(FunctionCallingLLM):
             )
             return result
         messages = self._extend_messages(prompt.format_messages(**prompt_args))
-        response = await self.achat(messages, **self._schema_kwargs(llm_kwargs, output_cls))
-        parsed: Model = output_cls.model_validate_json(response.message.content or "")
-        return parsed
+        kwargs = _structured.schema_kwargs(llm_kwargs, output_cls)
+        return _structured.parse(output_cls, await self.achat(messages, **kwargs))
 
     def _structured_stream_call(
         self,
@@ -412,12 +394,8 @@ class LemonData(FunctionCallingLLM):
         llm_kwargs: dict[str, Any] | None = None,
         **prompt_args: Any,
     ) -> Generator[Model | list[Model] | FlexibleModel | list[FlexibleModel], None, None]:
-        from llama_index.core.program.streaming_utils import (
-            process_streaming_content_incremental,
-        )
-
         if not self._json_schema_mode():
-            program = self._forced_tool_program(output_cls, prompt)
+            program = _structured.forced_tool_program(self, output_cls, prompt)
             if program is None:
                 return super()._structured_stream_call(
                     output_cls, prompt, llm_kwargs, **prompt_args
@@ -426,15 +404,9 @@ class LemonData(FunctionCallingLLM):
                 Generator[Any, None, None],
                 program.stream_call(llm_kwargs=llm_kwargs, **prompt_args),
             )
-
-        def gen() -> Generator[Model | FlexibleModel, None, None]:
-            messages = self._extend_messages(prompt.format_messages(**prompt_args))
-            current: Any = None
-            for chunk in self.stream_chat(messages, **self._schema_kwargs(llm_kwargs, output_cls)):
-                current = process_streaming_content_incremental(chunk, output_cls, current)
-                yield current
-
-        return cast(Generator[Any, None, None], gen())
+        messages = self._extend_messages(prompt.format_messages(**prompt_args))
+        chunks = self.stream_chat(messages, **_structured.schema_kwargs(llm_kwargs, output_cls))
+        return _structured.partial_objects(chunks, output_cls)
 
     async def _structured_astream_call(
         self,
@@ -443,12 +415,8 @@ class LemonData(FunctionCallingLLM):
         llm_kwargs: dict[str, Any] | None = None,
         **prompt_args: Any,
     ) -> AsyncGenerator[Model | list[Model] | FlexibleModel | list[FlexibleModel], None]:
-        from llama_index.core.program.streaming_utils import (
-            process_streaming_content_incremental,
-        )
-
         if not self._json_schema_mode():
-            program = self._forced_tool_program(output_cls, prompt)
+            program = _structured.forced_tool_program(self, output_cls, prompt)
             if program is None:
                 return await super()._structured_astream_call(
                     output_cls, prompt, llm_kwargs, **prompt_args
@@ -457,39 +425,9 @@ class LemonData(FunctionCallingLLM):
                 AsyncGenerator[Any, None],
                 await program.astream_call(llm_kwargs=llm_kwargs, **prompt_args),
             )
-
-        async def gen() -> AsyncGenerator[Model | FlexibleModel, None]:
-            messages = self._extend_messages(prompt.format_messages(**prompt_args))
-            current: Any = None
-            chunks = await self.astream_chat(
-                messages, **self._schema_kwargs(llm_kwargs, output_cls)
-            )
-            async for chunk in chunks:
-                current = process_streaming_content_incremental(chunk, output_cls, current)
-                yield current
-
-        return cast(AsyncGenerator[Any, None], gen())
-
-    def _forced_tool_program(self, output_cls: type[Model], prompt: PromptTemplate) -> Any:
-        """A function-calling program that *forces* its tool.
-
-        LlamaIndex's ``FunctionCallingProgram.stream_call`` drops ``tool_required``, so
-        without naming the tool in ``tool_choice`` a model may answer in prose instead.
-        """
-        if self.pydantic_program_mode not in (
-            PydanticProgramMode.DEFAULT,
-            PydanticProgramMode.FUNCTION,
-        ):
-            return None
-        from llama_index.core.program.function_program import (
-            FunctionCallingProgram,
-            get_function_tool,
-        )
-
-        name = get_function_tool(output_cls).metadata.name
-        return FunctionCallingProgram.from_defaults(
-            output_cls=output_cls, llm=self, prompt=prompt, tool_choice=name
-        )
+        messages = self._extend_messages(prompt.format_messages(**prompt_args))
+        kwargs = _structured.schema_kwargs(llm_kwargs, output_cls)
+        return _structured.apartial_objects(await self.astream_chat(messages, **kwargs), output_cls)
 
 
 def _prompt_messages(prompt: str) -> list[ChatMessage]:
