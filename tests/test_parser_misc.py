@@ -637,3 +637,10 @@ def test_every_documented_responses_event_is_handled_or_deliberately_ignored(ety
     out: list[StreamEvent] = []
     mapper.map(ServerSentEvent(etype, json.dumps({"type": etype}), "", None), out)
     assert mapper.ignored == {}
+
+
+def test_chat_id_learned_after_an_id_less_first_chunk() -> None:
+    first = {"choices": [{"index": 0, "delta": {"role": "assistant", "content": "a"}}]}
+    events, parser = run("chat", sse(first, chunk({"content": "b"}), chunk(finish="stop")))
+    assert events[0].kind == "response_started"
+    assert (parser.result.response_id, parser.result.model, parser.result.text) == ("c1", "m", "ab")

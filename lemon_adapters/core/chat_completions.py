@@ -128,6 +128,11 @@ class ChatCompletionsMapper:
             self.response_id = chunk.get("id") or None
             self.model = chunk.get("model") or None
             out.append(ResponseStarted(id=self.response_id, model=self.model))
+        elif self.response_id is None:
+            # Started without an id (an id-less first chunk): take the first one that comes;
+            # the parser copies it into the result at the end.
+            self.response_id = chunk.get("id") or None
+            self.model = self.model or chunk.get("model") or None
         if error or event == "error":  # `"error": null` on normal chunks is not one
             if isinstance(error, str):
                 error = {"message": error}
