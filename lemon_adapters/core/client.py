@@ -450,10 +450,14 @@ class _Call:
     def feed(self, chunk: bytes) -> list[StreamEvent]:
         """Parse one chunk; the events returned are about to reach the caller."""
         plan = self.plan
-        if plan.deadline_at is not None and time.monotonic() >= plan.deadline_at:
-            raise self._attach(plan.deadline_error())
         parser = self.parser
         assert parser is not None
+        if (
+            plan.deadline_at is not None
+            and time.monotonic() >= plan.deadline_at
+            and not parser.finished
+        ):
+            raise self._attach(plan.deadline_error())
         events = parser.feed(chunk)
         if events:
             if not plan.delivered and parser.failure is not None and not parser.output_received:
@@ -463,6 +467,12 @@ class _Call:
             plan.delivered = True
             plan.resumes = 0
         return events
+
+    def answered(self) -> bool:
+        """The terminal event arrived and nothing failed: a later drop, stall or deadline
+        while draining the body (for keep-alive) does not make the answer any less whole."""
+        parser = self.parser
+        return parser is not None and parser.finished and parser.failure is None
 
     def check(self) -> None:
         """Raise the error the body reported (in-stream error, malformed data), if any."""
@@ -854,9 +864,11 @@ class ResponseStream(_StreamBase):
                             call.check()
                     events = call.eof()
             except httpx.TransportError as exc:
-                raise call.transport_error(
-                    exc, reading=reading, deadline_hit=watchdog is not None and watchdog.fired
-                ) from exc
+                if not (reading and call.answered()):
+                    raise call.transport_error(
+                        exc, reading=reading, deadline_hit=watchdog is not None and watchdog.fired
+                    ) from exc
+                events = []
             yield from events
             if reading:
                 call.check()
@@ -1073,7 +1085,9 @@ class AsyncResponseStream(_StreamBase):
                                 call.check()
                     events = call.eof()
             except (httpx.TransportError, TimeoutError) as exc:
-                raise call.transport_error(exc, reading=reading) from exc
+                if not (reading and call.answered()):
+                    raise call.transport_error(exc, reading=reading) from exc
+                events = []
             for event in events:
                 yield event
             if reading:

@@ -498,3 +498,23 @@ def test_unprocessable_is_not_retried(
     o = driver.run(fault_server.base_url, model=model, api=api)
     assert isinstance(o.error, UnprocessableEntityError)
     assert len(fault_server.requests_for(model)) == 1
+
+
+@pytest.mark.parametrize("fault", ["drop", "stall"])
+def test_trouble_after_the_terminal_event_is_harmless(
+    driver: Driver, api: str, fault_server: FaultServer, model: str, fault: str
+) -> None:
+    """The whole answer arrived; the body then never ends cleanly. The answer stands, and the
+    broken connection is not reused."""
+    end = len(b"".join(frames(api, Step(), model)))
+    fault_server.script(model, Step(**{f"{fault}_after": end}), Step())  # type: ignore[arg-type]
+    first, second = driver.run_many(
+        fault_server.base_url,
+        2,
+        model=model,
+        api=api,
+        client={"timeout": httpx.Timeout(0.2, connect=2.0)},
+    )
+    check_ok(first)
+    check_ok(second)
+    assert len({r["conn"] for r in fault_server.requests_for(model)}) == 2
