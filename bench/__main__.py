@@ -12,6 +12,7 @@ import gc
 import json
 import os
 import random
+import socket
 import statistics
 import subprocess
 import sys
@@ -27,17 +28,22 @@ from .contenders import BY_NAME, CONTENDERS, Contender
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 SECTIONS = ("streams", "ttft", "concurrency", "reuse", "h2", "imports", "memory", "soak")
+APIS = ("chat", "responses")
 IMPORT_MODULES = (
     "lemon_adapters",
     "lemon_adapters.langchain",
     "lemon_adapters.llama_index",
     "langchain_openai",
     "llama_index.llms.openai",
-    "langchain_core",
-    "llama_index.core.llms",
+    "langchain_core.language_models",
+    "llama_index.core",
     "openai",
     "httpx",
 )
+#: What every LangChain / LlamaIndex chat model must import: BaseChatModel lives in
+#: langchain_core.language_models, and any llama_index.core.* import runs
+#: llama_index/core/__init__.py, which loads the whole of llama_index.core.
+QUICK_IMPORTS = ("lemon_adapters", "lemon_adapters.langchain", "langchain_openai", "httpx")
 
 
 def log(msg: str) -> None:
@@ -52,6 +58,7 @@ class Server:
             [sys.executable, "-m", "bench.server", *args],
             cwd=ROOT,
             stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
             text=True,
         )
         assert self.proc.stdout is not None
@@ -60,10 +67,24 @@ class Server:
             self.proc.kill()
             raise RuntimeError(f"bench server did not start: {line!r}")
         self.port = int(line.split()[1])
+        deadline = time.monotonic() + 15
+        while True:  # hypercorn prints the port before it listens
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise
+                time.sleep(0.05)
 
     def stop(self) -> None:
         self.proc.terminate()
-        self.proc.wait(5)
+        try:
+            self.proc.wait(2)
+        except subprocess.TimeoutExpired:  # hypercorn waits for idle keep-alive clients
+            self.proc.kill()
+            self.proc.wait(5)
 
 
 class Stats:
@@ -171,7 +192,9 @@ class Bench:
                             samples.setdefault(key, []).append([wall, cpu, ttft or 0.0, n])
         return {"samples": samples, "errors": errors}
 
-    def concurrency(self, streams: int, chunks: int, reps: int) -> dict[str, Any]:
+    def concurrency(
+        self, streams: int, chunks: int, reps: int, warmup: bool = True
+    ) -> dict[str, Any]:
         """``streams`` concurrent async streams of ``chunks`` chunks, per async contender."""
         out: dict[str, Any] = {
             "streams": streams,
@@ -183,7 +206,7 @@ class Bench:
         stats = Stats(self.root)
         scenario = f"text-{chunks}"
         asyncs = [c for c in self.contenders if c.is_async and c.name != "abytes"]
-        for rep in range(reps + 1):
+        for rep in range(0 if warmup else 1, reps + 1):
             log(f"  concurrency: round {rep}/{reps}" + (" (warm-up)" if rep == 0 else ""))
             for api in ("chat", "responses"):
                 for c in asyncs:
@@ -310,7 +333,7 @@ def http2_section(streams: int, chunks: int, reps: int) -> dict[str, Any]:
                         async def many(run: Any = run) -> list[Any]:
                             return list(await asyncio.gather(*(run() for _ in range(streams))))
 
-                        before = stats.accepts()
+                        stats.accepts()  # starts the count
                         t0 = time.perf_counter()
                         try:
                             runner.run(many())
@@ -320,7 +343,8 @@ def http2_section(streams: int, chunks: int, reps: int) -> dict[str, Any]:
                         wall = time.perf_counter() - t0
                         if rep:
                             out["samples"].setdefault(name, []).append(wall)
-                            out["connections"][name] = stats.accepts() - before
+                            # the h2 server counts connections used since the last call
+                            out["connections"][name] = stats.accepts()
             stats.close()
             out["httpx"] = httpx.__version__
         finally:
@@ -332,7 +356,7 @@ def http2_section(streams: int, chunks: int, reps: int) -> dict[str, Any]:
     return out
 
 
-def imports_section(runs: int) -> dict[str, Any]:
+def imports_section(runs: int, modules: tuple[str, ...] = IMPORT_MODULES) -> dict[str, Any]:
     """Import time of each entry module in a fresh interpreter, ``runs`` times each."""
     code = (
         "import time, sys; t = time.perf_counter(); __import__(sys.argv[1]); "
@@ -341,7 +365,7 @@ def imports_section(runs: int) -> dict[str, Any]:
     out: dict[str, list[float]] = {}
     errors: dict[str, str] = {}
     for _ in range(runs):
-        for module in IMPORT_MODULES:
+        for module in modules:
             if module in errors:
                 continue
             proc = subprocess.run(
@@ -364,9 +388,9 @@ def probe(*args: str) -> dict[str, Any]:
     return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
 
 
-def memory_section(root: str, names: list[str], runs: int) -> dict[str, Any]:
+def memory_section(root: str, names: list[str], apis: Any, runs: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for api in ("chat", "responses"):
+    for api in apis:
         for name in names:
             results = [probe("mem", name, api, root) for _ in range(runs)]
             ok = [r for r in results if "error" not in r]
@@ -406,57 +430,76 @@ def main(argv: list[str] | None = None) -> None:
     log(machine.format(info))
     results: dict[str, Any] = {"machine": info, "quick": quick, "sections": sections}
 
+    # quick: under a minute on 2 shared cores; full: every size and enough rounds for medians
+    plan = {
+        "reps": args.reps or (2 if quick else 5),
+        "sizes": ["text-300"]
+        if quick
+        else [f"{kind}-{n}" for n in (100, 1000, 10000) for kind in ("text", "tool")],
+        "ttft_reps": args.reps or (2 if quick else 15),
+        "concurrency": (40, 40, 1) if quick else (200, 200, 3),
+        "sequential": 5 if quick else 20,
+        "import_runs": 1 if quick else 7,
+        "memory": (["floor", "core"], ("responses",), 1)
+        if quick
+        else (["floor", "core", "openai", "lc", "lc_peer", "li", "li_peer"], APIS, 3),
+        "soak": 20_000 if quick else 100_000,
+    }
+    results["plan"] = plan
     server = Server("h1")
     root = f"http://127.0.0.1:{server.port}"
     bench = Bench(root, only)
+    t_section = time.perf_counter()
+
+    def done(section: str) -> None:
+        nonlocal t_section
+        now = time.perf_counter()
+        log(f"  ({section}: {now - t_section:.1f} s)")
+        t_section = now
+
     try:
         if "streams" in sections:
-            reps = args.reps or (3 if quick else 7)
-            sizes = (
-                ["text-1000", "tool-1000"]
-                if quick
-                else [f"{kind}-{n}" for n in (100, 1000, 10000) for kind in ("text", "tool")]
-            )
-            log(f"streams: {', '.join(sizes)} x {reps} rounds")
-            results["streams"] = bench.streams(sizes, reps, "streams")
+            log(f"streams: {', '.join(plan['sizes'])} x {plan['reps']} rounds")
+            results["streams"] = bench.streams(plan["sizes"], plan["reps"], "streams")
+            done("streams")
         if "ttft" in sections:
-            reps = args.reps or (5 if quick else 15)
-            log(f"ttft: {reps} rounds")
-            results["ttft"] = bench.streams(["ttft"], reps, "ttft")
+            log(f"ttft: {plan['ttft_reps']} rounds")
+            results["ttft"] = bench.streams(["ttft"], plan["ttft_reps"], "ttft")
+            done("ttft")
         if "concurrency" in sections:
-            n, chunks, reps = (100, 100, 1) if quick else (200, 200, 3)
+            n, chunks, reps = plan["concurrency"]
             log(f"concurrency: {n} streams x {chunks} chunks x {reps} rounds")
-            results["concurrency"] = bench.concurrency(n, chunks, reps)
+            results["concurrency"] = bench.concurrency(n, chunks, reps, warmup=not quick)
+            done("concurrency")
         if "reuse" in sections:
-            sequential = 5 if quick else 20
-            log(f"reuse: {sequential} sequential streams per object")
-            results["reuse"] = bench.reuse(sequential)
-        bench.runner.close()
+            log(f"reuse: {plan['sequential']} sequential streams per object")
+            results["reuse"] = bench.reuse(plan["sequential"])
+            done("reuse")
         if "h2" in sections:
-            n, chunks, reps = (100, 100, 1) if quick else (200, 200, 3)
+            n, chunks, reps = plan["concurrency"]
             log(f"h2: {n} streams x {chunks} chunks x {reps} rounds")
             try:
                 results["h2"] = http2_section(n, chunks, reps)
             except Exception as exc:
                 results["h2"] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
                 log(f"  ! h2: {results['h2']['error']}")
+            done("h2")
         if "imports" in sections:
-            runs = 1 if quick else 7
-            log(f"imports: {runs} fresh interpreters per module")
-            results["imports"] = imports_section(runs)
+            log(f"imports: {plan['import_runs']} fresh interpreters per module")
+            results["imports"] = imports_section(
+                plan["import_runs"], QUICK_IMPORTS if quick else IMPORT_MODULES
+            )
+            done("imports")
         if "memory" in sections:
-            names = ["floor", "core", "openai", "lc", "lc_peer", "li", "li_peer"]
-            if quick:
-                names = ["floor", "core"]
+            names, apis, runs = plan["memory"]
             names = [n for n in names if only is None or n in only]
             log(f"memory: 10,000-chunk stream, fresh process each: {', '.join(names)}")
-            results["memory"] = memory_section(root, names, 1 if quick else 3)
+            results["memory"] = memory_section(root, names, apis, runs)
+            done("memory")
         if "soak" in sections:
-            n = 20_000 if quick else 100_000
-            log(f"soak: one {n:,}-chunk stream through the core, per API")
-            results["soak"] = {
-                api: probe("soak", api, root, str(n)) for api in ("chat", "responses")
-            }
+            log(f"soak: one {plan['soak']:,}-chunk stream through the core, per API")
+            results["soak"] = {api: probe("soak", api, root, str(plan["soak"])) for api in APIS}
+            done("soak")
     finally:
         server.stop()
     results["missing"] = bench.missing

@@ -234,7 +234,7 @@ def markdown(results: dict[str, Any], contenders: dict[str, Any]) -> str:
                 "through `AsyncLemonDataClient`, TLS on 127.0.0.1, one hypercorn server "
                 "speaking both (ALPN). httpx's default pool allows 100 connections.",
                 "",
-                "| client | wall s (median) | connections |",
+                "| client | wall s (median) | connections used |",
                 "|---|---:|---:|",
             ]
             for name, s in h2["samples"].items():

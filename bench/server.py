@@ -402,7 +402,10 @@ def _asgi_app(bodies: _Bodies) -> Any:
         while (await receive()).get("more_body"):
             pass
         if scope["method"] == "GET" and scope["path"].startswith("/stats"):
-            payload = json.dumps({"accepts": len(peers), "requests": counts["requests"]})
+            # ASGI does not show accepts; count the distinct client ports (connections)
+            # that carried requests since the last /stats call.
+            payload = json.dumps({"accepts": len(peers) - 1, "requests": counts["requests"]})
+            peers.clear()
             await send(
                 {
                     "type": "http.response.start",
