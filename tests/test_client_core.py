@@ -453,3 +453,16 @@ async def test_recordings_through_both_clients(driver: Driver, entry: dict[str, 
         want.model,
     )
     assert got.request_id == "req_mock"
+
+
+async def test_explicit_aclose_without_async_with_closes_the_response() -> None:
+    with DevServer(_long_responder) as server:
+        async with AsyncLemonDataClient(
+            api_key=KEY, base_url=server.base_url, max_retries=0
+        ) as client:
+            stream = client.stream(model="m", messages=[{"role": "user", "content": "x"}])
+            first = await stream.__anext__()
+            assert first.kind == "response_started"
+            assert stream.response is not None and not stream.response.is_closed
+            await stream.aclose()
+            assert stream.response.is_closed
