@@ -10,6 +10,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lemon_adapters.core.errors import (
     IncompleteStreamError,
@@ -644,3 +646,76 @@ def test_chat_id_learned_after_an_id_less_first_chunk() -> None:
     events, parser = run("chat", sse(first, chunk({"content": "b"}), chunk(finish="stop")))
     assert events[0].kind == "response_started"
     assert (parser.result.response_id, parser.result.model, parser.result.text) == ("c1", "m", "ab")
+
+
+# -- property: random Chat Completions streams agree with the reference reader ------------------
+
+_piece = st.text(min_size=1, max_size=6)
+
+
+@st.composite
+def chat_streams(draw: st.DrawFn) -> tuple[bytes, dict[str, Any]]:
+    ncalls = draw(st.integers(0, 3))
+    first_index = draw(st.sampled_from([0, 1]))
+    ops = draw(st.lists(st.sampled_from(["text", "reasoning", "call"]), max_size=25))
+    chunks: list[dict[str, Any]] = []
+    text, reasoning = [], []
+    calls: list[list[str]] = [[] for _ in range(ncalls)]
+    opened = 0
+    for op in ops:
+        if op == "text":
+            piece = draw(_piece)
+            text.append(piece)
+            chunks.append(chunk({"content": piece}))
+        elif op == "reasoning":
+            piece = draw(_piece)
+            reasoning.append(piece)
+            key = draw(st.sampled_from(["reasoning_content", "reasoning"]))
+            chunks.append(chunk({key: piece}))
+        elif ncalls:
+            n = draw(st.integers(0, min(opened, ncalls - 1)))
+            args = draw(st.text(max_size=5))
+            if n == opened:  # a new call: identity on its first delta
+                opened += 1
+                delta = tc(first_index + n, f"call_{n}", f"fn{n}", args)
+            else:
+                delta = tc(first_index + n, None, None, args)
+            calls[n].append(args)
+            chunks.append(chunk({"tool_calls": [delta]}))
+    finish = "tool_calls" if opened else draw(st.sampled_from(["stop", "length"]))
+    usage = {"prompt_tokens": 3, "completion_tokens": 4, "total_tokens": 7}
+    where = draw(st.sampled_from(["none", "finish", "separate"]))
+    chunks.append(chunk(finish=finish, **({"usage": usage} if where == "finish" else {})))
+    if where == "separate":
+        chunks.append({"id": "c1", "model": "m", "choices": [], "usage": usage})
+    done = draw(st.booleans())
+    expected = {
+        "text": "".join(text),
+        "reasoning": "".join(reasoning),
+        "calls": [(f"call_{n}", f"fn{n}", "".join(calls[n])) for n in range(opened)],
+        "usage": None if where == "none" else (3, 4, 7),
+        "finish": finish,
+    }
+    return sse(*chunks, done=done), expected
+
+
+@settings(max_examples=150, deadline=None)
+@given(stream=chat_streams(), cuts=st.lists(st.integers(min_value=0), max_size=8))
+def test_random_chat_streams(stream: tuple[bytes, dict[str, Any]], cuts: list[int]) -> None:
+    body, expected = stream
+    points = sorted({c % (len(body) + 1) for c in cuts})
+    parser = StreamParser("chat")
+    events: list[StreamEvent] = []
+    for a, b in zip([0, *points], [*points, len(body)], strict=True):
+        events += parser.feed(body[a:b])
+    events += parser.close()
+    check_invariants(events)
+    r = parser.result
+    assert parser.failure is None
+    assert (r.text, r.reasoning) == (expected["text"], expected["reasoning"])
+    assert [(c.id, c.name, c.arguments) for c in r.tool_calls] == expected["calls"]
+    u = r.usage
+    assert (None if u is None else (u.input_tokens, u.output_tokens, u.total_tokens)) == (
+        expected["usage"]
+    )
+    assert r.finish_reason == expected["finish"]
