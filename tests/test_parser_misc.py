@@ -719,3 +719,137 @@ def test_random_chat_streams(stream: tuple[bytes, dict[str, Any]], cuts: list[in
         expected["usage"]
     )
     assert r.finish_reason == expected["finish"]
+
+
+# -- property: random Responses streams agree with their own terminal object --------------------
+
+
+@st.composite
+def responses_streams(draw: st.DrawFn) -> tuple[bytes, dict[str, Any]]:
+    kinds = draw(st.lists(st.sampled_from(["message", "reasoning", "function_call"]), max_size=5))
+    events: list[dict[str, Any]] = [resp("response.created", response={"id": "r1", "model": "m"})]
+    output: list[dict[str, Any]] = []
+    for n, kind in enumerate(kinds):
+        item_id = f"{kind}_{n}"
+        pieces = draw(st.lists(_piece, min_size=1, max_size=4))
+        stream_deltas = draw(st.booleans())  # else the content arrives only in *.done
+        if kind == "message":
+            item = {
+                "id": item_id,
+                "type": "message",
+                "role": "assistant",
+                "content": [{"type": "output_text", "text": "".join(pieces)}],
+            }
+            events.append(
+                resp("response.output_item.added", output_index=n, item={**item, "content": []})
+            )
+            if stream_deltas:
+                events += [
+                    resp(
+                        "response.output_text.delta",
+                        item_id=item_id,
+                        output_index=n,
+                        content_index=0,
+                        delta=p,
+                    )
+                    for p in pieces
+                ]
+            events.append(
+                resp(
+                    "response.output_text.done",
+                    item_id=item_id,
+                    output_index=n,
+                    content_index=0,
+                    text="".join(pieces),
+                )
+            )
+        elif kind == "reasoning":
+            item = {
+                "id": item_id,
+                "type": "reasoning",
+                "summary": [{"type": "summary_text", "text": "".join(pieces)}],
+            }
+            events.append(
+                resp("response.output_item.added", output_index=n, item={**item, "summary": []})
+            )
+            if stream_deltas:
+                events += [
+                    resp(
+                        "response.reasoning_summary_text.delta",
+                        item_id=item_id,
+                        output_index=n,
+                        summary_index=0,
+                        delta=p,
+                    )
+                    for p in pieces
+                ]
+        else:
+            item = {
+                "id": item_id,
+                "type": "function_call",
+                "call_id": f"call_{n}",
+                "name": f"fn{n}",
+                "arguments": "".join(pieces),
+            }
+            events.append(
+                resp("response.output_item.added", output_index=n, item={**item, "arguments": ""})
+            )
+            if stream_deltas:
+                events += [
+                    resp(
+                        "response.function_call_arguments.delta",
+                        item_id=item_id,
+                        output_index=n,
+                        delta=p,
+                    )
+                    for p in pieces
+                ]
+            events.append(
+                resp(
+                    "response.function_call_arguments.done",
+                    item_id=item_id,
+                    output_index=n,
+                    arguments="".join(pieces),
+                )
+            )
+        events.append(resp("response.output_item.done", output_index=n, item=item))
+        output.append(item)
+    events.append(terminal(output=output))
+    for seq, event in enumerate(events):
+        event["sequence_number"] = seq
+    named = draw(st.booleans())
+    body = b"".join(
+        (f"event: {e['type']}\n" if named else "").encode() + f"data: {json.dumps(e)}\n\n".encode()
+        for e in events
+    ) + (b"data: [DONE]\n\n" if draw(st.booleans()) else b"")
+    texts = [i["content"][0]["text"] for i in output if i["type"] == "message"]
+    reasoning = [i["summary"][0]["text"] for i in output if i["type"] == "reasoning"]
+    calls = [
+        (i["call_id"], i["name"], i["arguments"]) for i in output if i["type"] == "function_call"
+    ]
+    expected = {
+        "text": "".join(texts),
+        "reasoning": "\n\n".join(reasoning),
+        "calls": calls,
+        "finish": "tool_calls" if calls else "stop",
+    }
+    return body, expected
+
+
+@settings(max_examples=150, deadline=None)
+@given(stream=responses_streams(), cuts=st.lists(st.integers(min_value=0), max_size=8))
+def test_random_responses_streams(stream: tuple[bytes, dict[str, Any]], cuts: list[int]) -> None:
+    body, expected = stream
+    points = sorted({c % (len(body) + 1) for c in cuts})
+    parser = StreamParser("responses")
+    events: list[StreamEvent] = []
+    for a, b in zip([0, *points], [*points, len(body)], strict=True):
+        events += parser.feed(body[a:b])
+    events += parser.close()
+    check_invariants(events)
+    r = parser.result
+    assert parser.failure is None
+    assert (r.text, r.reasoning) == (expected["text"], expected["reasoning"])
+    assert [(c.id, c.name, c.arguments) for c in r.tool_calls] == expected["calls"]
+    assert r.finish_reason == expected["finish"]
+    assert r.usage is not None and r.usage.total_tokens == 7
