@@ -368,6 +368,7 @@ class _Call:
 
     def request(self) -> _Request:
         """The next HTTP request: the POST, or the GET that resumes a background response."""
+        self.plan.start()
         timeout = _capped(self.timeout, self.plan.remaining())
         if self._resuming and self.parser is not None:
             self.parser.failure = None  # the failure that led here is superseded by this try

@@ -216,13 +216,16 @@ class StreamPlan:
         attempts: re-sends made so far (before the first event).
         resumes: consecutive resumes without a new event.
         fell_back: the request was re-sent via Chat Completions after a route rejection.
-        deadline_at: ``time.monotonic()`` value at which the whole stream must end, or None.
+        deadline: the overall time limit in seconds, or None.
+        deadline_at: ``time.monotonic()`` value at which the whole call must end; set by
+            :meth:`start` when the first request is sent, None before (or without a deadline).
     """
 
     __slots__ = (
         "api",
         "attempts",
         "base_url",
+        "deadline",
         "deadline_at",
         "delivered",
         "fell_back",
@@ -257,7 +260,13 @@ class StreamPlan:
         self.attempts = 0
         self.resumes = 0
         self.fell_back = False
-        self.deadline_at = None if deadline is None else time.monotonic() + deadline
+        self.deadline = deadline
+        self.deadline_at: float | None = None
+
+    def start(self) -> None:
+        """Start the deadline clock (idempotent): called as the first request is sent."""
+        if self.deadline is not None and self.deadline_at is None:
+            self.deadline_at = time.monotonic() + self.deadline
 
     def remaining(self) -> float | None:
         """Seconds left before the deadline (never negative), or ``None`` without one."""

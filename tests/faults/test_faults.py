@@ -23,6 +23,7 @@ from lemon_adapters import (
     IncompleteStreamError,
     InsufficientCreditsError,
     InternalServerError,
+    LemonDataClient,
     MalformedStreamError,
     NotFoundError,
     RateLimitError,
@@ -32,7 +33,7 @@ from lemon_adapters import (
 )
 from lemon_adapters.core.retry import DEADLINE_CODE
 
-from .drivers import KEY, Driver, Outcome
+from .drivers import KEY, MESSAGES, Driver, Outcome
 from .server import TEXT, FaultServer, Step, frames, lemon_error, text_frames
 
 HTML = b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
@@ -518,3 +519,14 @@ def test_trouble_after_the_terminal_event_is_harmless(
     check_ok(first)
     check_ok(second)
     assert len({r["conn"] for r in fault_server.requests_for(model)}) == 2
+
+
+def test_deadline_clock_starts_with_the_first_request(
+    fault_server: FaultServer, model: str
+) -> None:
+    fault_server.script(model, Step())
+    with LemonDataClient(api_key=KEY, base_url=fault_server.base_url, deadline=0.3) as client:
+        stream = client.stream(model=model, messages=MESSAGES)
+        time.sleep(0.4)  # longer than the deadline, but nothing was sent yet
+        with stream:
+            assert stream.until_done().text == TEXT

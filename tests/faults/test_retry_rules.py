@@ -148,6 +148,10 @@ def test_deadline_errors_are_final_and_waits_must_fit() -> None:
         policy=RetryPolicy(3, max_delay=30),
         deadline=5.0,
     )
+    assert plan.remaining() is None  # the clock starts with the first request
+    plan.start()
+    remaining = plan.remaining()
+    assert remaining is not None and 4.0 < remaining <= 5.0
     with pytest.raises(APITimeoutError):
         plan.decide(plan.deadline_error())
     with pytest.raises(RateLimitError):
