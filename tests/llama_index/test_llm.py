@@ -8,7 +8,7 @@ import base64
 import json
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import httpx
@@ -640,3 +640,61 @@ def test_api_auto_is_passed_to_the_core(
     llm = make_llm(server, "auto")
     assert "heard: hi" in "".join(c.delta or "" for c in llm.stream_complete("hi"))
     assert server.requests[-1]["api"] == "responses"  # the core's first choice for auto
+
+
+class _TrackedBody(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A long streamed answer that records whether the client closed it."""
+
+    def __init__(self, api: str) -> None:
+        render = render_responses if api == "responses" else render_chat
+        self.frames = [f for f, _ in render(Reply(text="word " * 200, chunk_chars=5), "m")]
+        self.closed = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.frames)
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for frame in self.frames:
+            yield frame
+
+    def close(self) -> None:
+        self.closed = True
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_leaving_a_stream_early_closes_the_response(api: str, mode: str) -> None:
+    body = _TrackedBody(api)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=body)
+
+    transport = httpx.MockTransport(handler)
+    llm = LemonData(
+        model="m",
+        api=api,
+        api_key=KEY,
+        base_url="http://lemon.test/v1",
+        http_client=httpx.Client(transport=transport),
+        async_http_client=httpx.AsyncClient(transport=transport),
+    )
+    messages = [ChatMessage(role="user", content="x")]
+
+    async def leave_async() -> None:
+        stream = await llm.astream_chat(messages)
+        async for chunk in stream:
+            if chunk.delta:
+                break
+        await stream.aclose()
+
+    def leave_sync() -> None:
+        stream = llm.stream_chat(messages)
+        for chunk in stream:
+            if chunk.delta:
+                break
+        stream.close()
+
+    run(mode, leave_sync if mode == "sync" else leave_async)
+    assert body.closed
