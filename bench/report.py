@@ -74,6 +74,90 @@ def scenarios_of(table: dict[tuple[str, str, str], Any]) -> list[str]:
     return sorted({s for _, s, _ in table}, key=key)
 
 
+def summary(results: dict[str, Any], contenders: dict[str, Any]) -> list[str]:
+    """The headline table: each target's figure for both APIs (empty if no streams)."""
+    table = stream_table(results, "streams")
+    if not table:
+        return []
+    scen = scenarios_of(table)
+    head = max(
+        (s for s in scen if s.startswith("text")), key=lambda s: int(s[5:]), default=scen[-1]
+    )
+    rows: list[tuple[str, str, Any]] = []
+
+    def ratio(name: str, key: str) -> Any:
+        return lambda api: (derived(table, contenders, api, head, name) or {}).get(key)
+
+    for name, label in (("core", "LemonDataClient.stream"), ("acore", "AsyncLemonDataClient")):
+        rows.append((f"{label}: CPU per chunk vs floor", "≤ 1.30x", ratio(name, "x_floor")))
+    for name, label, peer in (
+        ("lc", "ChatLemonData.stream", "ChatOpenAI"),
+        ("alc", "ChatLemonData.astream", "ChatOpenAI"),
+        ("li", "LemonData.stream_chat", "llama-index"),
+        ("ali", "LemonData.astream_chat", "llama-index"),
+    ):
+        rows.append((f"{label}: wall vs {peer}", "≤ 0.33x", ratio(name, "x_peer_wall")))
+    ttft = stream_table(results, "ttft")
+    if ttft:
+        for name in ("core", "acore"):
+            floor = "afloor" if name == "acore" else "floor"
+
+            def delta(api: str, name: str = name, floor: str = floor) -> Any:
+                a, b = ttft.get((api, "ttft", name)), ttft.get((api, "ttft", floor))
+                return a and b and (a["ttft"] - b["ttft"]) * 1e3
+
+            rows.append((f"TTFT {contenders[name].label.split()[1]} − floor (ms)", "≤ 1", delta))
+    conc = results.get("concurrency") or {}
+    for name in ("acore", "alc", "ali"):
+        if conc.get("samples"):
+
+            def cratio(api: str, name: str = name) -> Any:
+                s = conc["samples"].get(f"{api}|{name}")
+                p = conc["samples"].get(f"{api}|{contenders[name].peer}")
+                return s and p and med(s) / med(p)
+
+            n, c = conc["streams"], conc["chunks"]
+            label = contenders[name].label
+            rows.append((f"{n} concurrent x {c} chunks: {label} vs peer", "≤ 0.33x", cratio))
+    reuse = (results.get("reuse") or {}).get("new_connections") or {}
+    if reuse:
+        k = results["reuse"]["sequential"]
+        for name in ("core", "acore", "lc", "alc", "li", "ali", "lc_peer", "li_peer", "openai"):
+            if any(key.endswith("|" + name) for key in reuse):
+                rows.append(
+                    (
+                        f"connections for {k} sequential streams: {contenders[name].label}",
+                        "1" if contenders[name].group == "ours" else "",
+                        lambda api, name=name: reuse.get(f"{api}|{name}"),
+                    )
+                )
+    lines = [
+        f"## Summary ({head.replace('-', ' streams of ')} chunks unless said)",
+        "",
+        "| figure | target | chat | responses |",
+        "|---|---|---:|---:|",
+    ]
+    for label, target, get in rows:
+        cells = []
+        for api in APIS:
+            v = get(api)
+            if v is None or (v == 0 and "connections" not in label and "TTFT" not in label):
+                cells.append("–")
+            elif isinstance(v, int):
+                cells.append(str(v))
+            elif "TTFT" in label:
+                cells.append(f"{v:+.2f}")
+            else:
+                cells.append(f"{v:.2f}x")
+        lines.append(f"| {label} | {target} | " + " | ".join(cells) + " |")
+    imports = (results.get("imports") or {}).get("samples") or {}
+    if imports:
+        parts = [f"`{m}` {med(s):.2f} s" for m, s in imports.items()]
+        lines += ["", "Imports (fresh interpreter, median): " + ", ".join(parts) + "."]
+    lines.append("")
+    return lines
+
+
 def markdown(results: dict[str, Any], contenders: dict[str, Any]) -> str:
     m = results["machine"]
     lines = [
@@ -90,6 +174,7 @@ def markdown(results: dict[str, Any], contenders: dict[str, Any]) -> str:
         "absolute times are noisy: compare within a table (same run).",
         "",
     ]
+    lines += summary(results, contenders)
     table = stream_table(results, "streams")
     names = [c for c in contenders if any(k[2] == c for k in table)]
     if table:
