@@ -377,3 +377,39 @@ def test_configuration_errors() -> None:
         build_body("chat", model="m", messages=[], tools=[{"type": "function", "function": {}}])
     with pytest.raises(ConfigurationError, match="role"):
         build_body("responses", model="m", messages=[{"role": "narrator", "content": "x"}])
+
+
+def test_responses_cache_control_on_messages_and_parts_is_kept() -> None:
+    marker = {"type": "ephemeral"}
+    b = body(
+        "responses",
+        messages=[
+            {"role": "system", "content": "Long shared prefix.", "cache_control": marker},
+            {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": "Doc...", "cache_control": marker},
+                    {"type": "image_url", "image_url": {"url": PNG}, "cache_control": marker},
+                ],
+            },
+        ],
+    )
+    assert "instructions" not in b  # not lifted: the marker stays on its message
+    assert b["input"][0] == {
+        "role": "system",
+        "content": "Long shared prefix.",
+        "cache_control": marker,
+    }
+    assert b["input"][1]["content"] == [
+        {"type": "input_text", "text": "Doc...", "cache_control": marker},
+        {"type": "input_image", "image_url": PNG, "detail": "auto", "cache_control": marker},
+    ]
+
+
+def test_chat_cache_control_on_messages_and_parts_is_kept() -> None:
+    marker = {"type": "ephemeral"}
+    msgs = [
+        {"role": "system", "content": [{"type": "text", "text": "P", "cache_control": marker}]},
+        {"role": "user", "content": "hi", "cache_control": marker},
+    ]
+    assert body("chat", messages=msgs)["messages"] == msgs

@@ -224,7 +224,12 @@ def _responses_input(
     leading = lift
     for message in messages:
         role = message.get("role")
-        if leading and role in ("system", "developer") and isinstance(message.get("content"), str):
+        if (
+            leading
+            and role in ("system", "developer")
+            and isinstance(message.get("content"), str)
+            and "cache_control" not in message  # a cache marker must stay on its message
+        ):
             instructions.append(message["content"])
             continue
         leading = False
@@ -261,8 +266,12 @@ def _responses_items(message: Message) -> list[dict[str, Any]]:
         return out
     if role in ("system", "developer", "user"):
         if isinstance(content, str) or content is None:
-            return [{"role": role, "content": content or ""}]
-        return [{"role": role, "content": [_responses_part(p) for p in content]}]
+            item: dict[str, Any] = {"role": role, "content": content or ""}
+        else:
+            item = {"role": role, "content": [_responses_part(p) for p in content]}
+        if "cache_control" in message:  # LemonData's prompt-cache marker travels as given
+            item["cache_control"] = message["cache_control"]
+        return [item]
     if message.get("type"):
         return [dict(message)]  # already a Responses input item
     raise ConfigurationError(f"unsupported message role {role!r} in {dict(message)!r}")
@@ -272,14 +281,17 @@ def _responses_part(part: Any) -> dict[str, Any]:
     if isinstance(part, str):
         return {"type": "input_text", "text": part}
     kind = part.get("type")
+    # Keys beyond the ones translated (LemonData's cache_control above all) are kept.
     if kind == "text":
-        return {"type": "input_text", "text": part.get("text", "")}
+        extra = {k: v for k, v in part.items() if k not in ("type", "text")}
+        return {"type": "input_text", "text": part.get("text", ""), **extra}
     if kind == "image_url":
         image = part.get("image_url")
         url = image.get("url") if isinstance(image, Mapping) else image
         out: dict[str, Any] = {"type": "input_image", "image_url": url}
         detail = image.get("detail") if isinstance(image, Mapping) else None
         out["detail"] = detail or "auto"
+        out.update((k, v) for k, v in part.items() if k not in ("type", "image_url"))
         return out
     if kind == "file":
         file = dict(part.get("file") or {})
