@@ -373,8 +373,11 @@ def _last_user_text(messages: list[dict[str, Any]]) -> str:
     return ""
 
 
-def _neutral_view(api: str, body: dict[str, Any]) -> tuple[list[dict[str, Any]], list[Any]]:
-    """(messages-ish list, tool names) from either API's body."""
+def neutral_view(api: str, body: dict[str, Any]) -> tuple[list[dict[str, Any]], list[Any]]:
+    """A request body of either API as ``(chat-style messages, offered tool names)``.
+
+    Responders use it to read a conversation without caring which API carried it.
+    """
     if api == "chat":
         tools = [t.get("function", {}).get("name") for t in body.get("tools") or ()]
         return list(body.get("messages") or ()), tools
@@ -422,7 +425,7 @@ def demo_responder(api: str, body: dict[str, Any]) -> Reply:
     model = str(body.get("model", ""))
     if model.startswith("error-") and model[6:].isdigit():
         return error_reply(int(model[6:]), model)
-    messages, tool_names = _neutral_view(api, body)
+    messages, tool_names = neutral_view(api, body)
     prompt = _last_user_text(messages)
     tool_results = [m for m in messages if m.get("role") == "tool"]
     reasoning = ""
@@ -508,6 +511,9 @@ def error_reply(status: int, model: str) -> Reply:
     )
     headers = {"Retry-After": "1"} if status in (429, 503) else {}
     return Reply(status=status, error=error, headers=headers)
+
+
+_neutral_view = neutral_view  # the name early test responders imported
 
 
 # -- the HTTP server --------------------------------------------------------------------
@@ -658,7 +664,10 @@ class DevServer:
     def start(self) -> DevServer:
         """Start serving in a daemon thread."""
         self._thread = threading.Thread(
-            target=self._server.serve_forever, daemon=True, name="lemon-devserver"
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},  # stop() returns within 50 ms
+            daemon=True,
+            name="lemon-devserver",
         )
         self._thread.start()
         return self
