@@ -336,6 +336,8 @@ class _Call:
         )
         self.body_for(api)  # configuration errors surface at call time, before any I/O
         self.parser: StreamParser | None = None
+        #: The current attempt's HTTP response (the stream objects expose it).
+        self.response: httpx.Response | None = None
         self._resuming = False
 
     # -- what to send ---------------------------------------------------------------------
@@ -467,6 +469,9 @@ class _Call:
                 raise parser.failure
             plan.delivered = True
             plan.resumes = 0
+        elif parser.failure is not None:
+            # An error frame alone in its chunk: raise now, not when the server closes.
+            raise parser.failure
         return events
 
     def answered(self) -> bool:
@@ -602,7 +607,6 @@ class _StreamBase:
 
     def __init__(self, call: _Call) -> None:
         self._call = call
-        self._response: httpx.Response | None = None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(api={self.api!r}, model={self._call.plan.model!r})"
@@ -628,7 +632,7 @@ class _StreamBase:
     @property
     def response(self) -> httpx.Response | None:
         """The current HTTP response, once open."""
-        return self._response
+        return self._call.response
 
     @property
     def attempts(self) -> int:
@@ -814,70 +818,73 @@ class ResponseStream(_StreamBase):
         """Stop reading and release the connection."""
         if self._iter is not None:
             self._iter.close()  # type: ignore[attr-defined]
-        if self._response is not None:
-            self._response.close()
+        if self._call.response is not None:
+            self._call.response.close()
 
     def _ensure_iter(self) -> Iterator[StreamEvent]:
         if self._iter is None:
-            self._iter = self._events()
+            # A plain function, not a method: the generator must not reference this object,
+            # so dropping the stream finalizes the generator (closing the response) at once
+            # instead of waiting for the cycle collector.
+            self._iter = _sync_events(self._client._client, self._call)
         return self._iter
 
-    def _events(self) -> Iterator[StreamEvent]:
-        call = self._call
-        while True:
-            try:
-                yield from self._attempt(call)
-                return
-            except LemonDataError as exc:
-                delay = call.next_step(exc)
-            if delay > 0:
-                time.sleep(delay)
 
-    def _attempt(self, call: _Call) -> Iterator[StreamEvent]:
-        http = self._client._client
-        req = call.request()
-        response: httpx.Response | None = None
-        watchdog: _Watchdog | None = None
-        reading = False
+def _sync_events(http: httpx.Client, call: _Call) -> Iterator[StreamEvent]:
+    while True:
         try:
-            try:
-                request = http.build_request(
-                    req.method,
-                    req.url,
-                    json=req.json,
-                    params=req.params,
-                    headers=req.headers,
-                    timeout=req.timeout,
-                )
-                response = self._response = http.send(request, stream=True)
-                if not call.open(response):
-                    content = _read_some_sync(response, call.wants_whole_body(response))
-                    events = call.body(response, content)
-                else:
-                    remaining = call.plan.remaining()
-                    if remaining is not None:
-                        watchdog = _Watchdog(response, remaining)
-                    reading = True
-                    for chunk in response.iter_bytes():
-                        events = call.feed(chunk)
-                        if events:
-                            yield from events
-                            call.check()
-                    events = call.eof()
-            except httpx.TransportError as exc:
-                if not (reading and call.answered()):
-                    raise call.transport_error(
-                        exc, reading=reading, deadline_hit=watchdog is not None and watchdog.fired
-                    ) from exc
-                events = []
-            yield from events
-            if reading:
-                call.check()
-        finally:
-            if watchdog is not None:
-                watchdog.cancel()
-            if response is not None:
-                response.close()
+            yield from _sync_attempt(http, call)
+            return
+        except LemonDataError as exc:
+            delay = call.next_step(exc)
+        if delay > 0:
+            time.sleep(delay)
+
+
+def _sync_attempt(http: httpx.Client, call: _Call) -> Iterator[StreamEvent]:
+    req = call.request()
+    response: httpx.Response | None = None
+    watchdog: _Watchdog | None = None
+    reading = False
+    try:
+        try:
+            request = http.build_request(
+                req.method,
+                req.url,
+                json=req.json,
+                params=req.params,
+                headers=req.headers,
+                timeout=req.timeout,
+            )
+            response = call.response = http.send(request, stream=True)
+            if not call.open(response):
+                content = _read_some_sync(response, call.wants_whole_body(response))
+                events = call.body(response, content)
+            else:
+                remaining = call.plan.remaining()
+                if remaining is not None:
+                    watchdog = _Watchdog(response, remaining)
+                reading = True
+                for chunk in response.iter_bytes():
+                    events = call.feed(chunk)
+                    if events:
+                        yield from events
+                        call.check()
+                events = call.eof()
+        except httpx.TransportError as exc:
+            if not (reading and call.answered()):
+                raise call.transport_error(
+                    exc, reading=reading, deadline_hit=watchdog is not None and watchdog.fired
+                ) from exc
+            events = []
+        yield from events
+        if reading:
+            call.check()
+    finally:
+        if watchdog is not None:
+            watchdog.cancel()
+        if response is not None:
+            response.close()
 
 
 def _read_some_sync(response: httpx.Response, whole: bool) -> bytes:
@@ -1032,70 +1039,71 @@ class AsyncResponseStream(_StreamBase):
         """Stop reading and release the connection."""
         if self._iter is not None:
             await self._iter.aclose()  # type: ignore[attr-defined]
-        if self._response is not None:
-            await self._response.aclose()
+        if self._call.response is not None:
+            await self._call.response.aclose()
 
     def _ensure_iter(self) -> AsyncIterator[StreamEvent]:
         if self._iter is None:
-            self._iter = self._events()
+            # Not a method: see ResponseStream._ensure_iter.
+            self._iter = _async_events(self._client._client, self._call)
         return self._iter
 
-    async def _events(self) -> AsyncIterator[StreamEvent]:
-        call = self._call
-        while True:
-            # aclosing: an early aclose() of this stream must finalize the attempt now.
-            try:
-                async with contextlib.aclosing(self._attempt(call)) as attempt:
-                    async for event in attempt:
-                        yield event
-                return
-            except LemonDataError as exc:
-                delay = call.next_step(exc)
-            if delay > 0:
-                await anyio.sleep(delay)
 
-    async def _attempt(self, call: _Call) -> AsyncGenerator[StreamEvent, None]:
-        http = self._client._client
-        req = call.request()
-        response: httpx.Response | None = None
-        reading = False
+async def _async_events(http: httpx.AsyncClient, call: _Call) -> AsyncIterator[StreamEvent]:
+    while True:
+        # aclosing: an early aclose() of this stream must finalize the attempt now.
         try:
-            try:
-                request = http.build_request(
-                    req.method,
-                    req.url,
-                    json=req.json,
-                    params=req.params,
-                    headers=req.headers,
-                    timeout=req.timeout,
-                )
+            async with contextlib.aclosing(_async_attempt(http, call)) as attempt:
+                async for event in attempt:
+                    yield event
+            return
+        except LemonDataError as exc:
+            delay = call.next_step(exc)
+        if delay > 0:
+            await anyio.sleep(delay)
+
+
+async def _async_attempt(http: httpx.AsyncClient, call: _Call) -> AsyncGenerator[StreamEvent, None]:
+    req = call.request()
+    response: httpx.Response | None = None
+    reading = False
+    try:
+        try:
+            request = http.build_request(
+                req.method,
+                req.url,
+                json=req.json,
+                params=req.params,
+                headers=req.headers,
+                timeout=req.timeout,
+            )
+            with _limit(call):
+                response = call.response = await http.send(request, stream=True)
+            if not call.open(response):
                 with _limit(call):
-                    response = self._response = await http.send(request, stream=True)
-                if not call.open(response):
-                    with _limit(call):
-                        content = await _read_some_async(response, call.wants_whole_body(response))
-                    events = call.body(response, content)
-                else:
-                    reading = True
-                    async with contextlib.aclosing(_chunks(response, call)) as chunks:
-                        async for chunk in chunks:
-                            events = call.feed(chunk)
-                            if events:
-                                for event in events:
-                                    yield event
-                                call.check()
-                    events = call.eof()
-            except (httpx.TransportError, TimeoutError) as exc:
-                if not (reading and call.answered()):
-                    raise call.transport_error(exc, reading=reading) from exc
-                events = []
-            for event in events:
-                yield event
-            if reading:
-                call.check()
-        finally:
-            if response is not None:
-                await response.aclose()
+                    content = await _read_some_async(response, call.wants_whole_body(response))
+                events = call.body(response, content)
+            else:
+                reading = True
+                async with contextlib.aclosing(_chunks(response, call)) as chunks:
+                    async for chunk in chunks:
+                        events = call.feed(chunk)
+                        if events:
+                            for event in events:
+                                yield event
+                            call.check()
+                events = call.eof()
+        except (httpx.TransportError, TimeoutError) as exc:
+            if not (reading and call.answered()):
+                raise call.transport_error(exc, reading=reading) from exc
+            events = []
+        for event in events:
+            yield event
+        if reading:
+            call.check()
+    finally:
+        if response is not None:
+            await response.aclose()
 
 
 def _chunks(response: httpx.Response, call: _Call) -> AsyncGenerator[bytes, None]:

@@ -69,6 +69,24 @@ def test_abandoned_sync_stream_is_closed_by_gc(
         assert not fault_server.wait_closed(model)
 
 
+def test_dropping_a_sync_stream_closes_it_without_the_cycle_collector(
+    fault_server: FaultServer, model: str, api: str
+) -> None:
+    """`for event in client.stream(...): break` must not hold the connection until a GC pass."""
+    _stalled(fault_server, model, api)
+    with LemonDataClient(api_key=KEY, base_url=fault_server.base_url, timeout=STALL) as client:
+        gc.disable()
+        try:
+            for event in client.stream(model=model, messages=MESSAGES, api=api):
+                if isinstance(event, TextDelta):
+                    break
+            del event
+            assert active_connections(client.http_client) == 0
+        finally:
+            gc.enable()
+        assert not fault_server.wait_closed(model)
+
+
 def test_closing_a_sync_stream_mid_way(fault_server: FaultServer, model: str, api: str) -> None:
     _stalled(fault_server, model, api)
     with LemonDataClient(api_key=KEY, base_url=fault_server.base_url, timeout=STALL) as client:

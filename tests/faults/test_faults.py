@@ -11,6 +11,8 @@ from __future__ import annotations
 import email.utils
 import logging
 import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -18,6 +20,7 @@ import pytest
 from lemon_adapters import (
     APIConnectionError,
     APITimeoutError,
+    AsyncLemonDataClient,
     AuthenticationError,
     BadRequestError,
     IncompleteStreamError,
@@ -336,6 +339,62 @@ def test_in_stream_error_event(
         "upstream_error",
         "retry in a moment",
     )
+
+
+class _ErrorThenHold(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A body sent as the given chunks, which must not be read past its last one."""
+
+    def __init__(self, chunks: list[bytes]) -> None:
+        self.chunks = chunks
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self.chunks
+        raise AssertionError("the client read past an in-stream error frame")
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for chunk in self.chunks:
+            yield chunk
+        raise AssertionError("the client read past an in-stream error frame")
+
+
+@pytest.mark.parametrize("api", ["responses", "chat"])
+async def test_in_stream_error_alone_in_a_chunk_raises_without_reading_on(api: str) -> None:
+    """An error frame must end the stream at once: a server may hold the connection open
+    after it, and waiting for more bytes would turn the real error into a timeout."""
+    if api == "responses":
+        chunks = [
+            b'data: {"type":"response.created","response":{"id":"r1","model":"m"}}\n\n'
+            b'data: {"type":"response.output_text.delta","item_id":"i","delta":"Hi"}\n\n',
+            b'event: error\ndata: {"type":"error","code":"boom","message":"crashed"}\n\n',
+        ]
+    else:
+        chunks = [
+            b'data: {"id":"c1","model":"m","choices":[{"index":0,"delta":{"content":"Hi"}}]}\n\n',
+            b'data: {"error":{"code":"boom","message":"crashed"}}\n\n',
+        ]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        headers = {"content-type": "text/event-stream"}
+        return httpx.Response(200, headers=headers, stream=_ErrorThenHold(chunks))
+
+    options: dict[str, Any] = {"api_key": KEY, "base_url": "http://test/v1", "max_retries": 0}
+    with (
+        LemonDataClient(
+            http_client=httpx.Client(transport=httpx.MockTransport(handler)), **options
+        ) as client,
+        pytest.raises(StreamError) as sync_error,
+    ):
+        client.stream(model="m", messages=MESSAGES, api=api).until_done()
+    assert sync_error.value.code == "boom"
+    assert sync_error.value.partial is not None and sync_error.value.partial.text == "Hi"
+    transport = httpx.MockTransport(handler)
+    async with AsyncLemonDataClient(
+        http_client=httpx.AsyncClient(transport=transport), **options
+    ) as aclient:
+        with pytest.raises(StreamError) as async_error:
+            await aclient.stream(model="m", messages=MESSAGES, api=api).until_done()
+    assert async_error.value.code == "boom"
+    assert async_error.value.partial is not None and async_error.value.partial.text == "Hi"
 
 
 # -- bad input ----------------------------------------------------------------------------------
