@@ -59,7 +59,6 @@ from .retry import (
     StreamPlan,
     parse_retry_after,
 )
-from .sse import SSEDecoder
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -372,14 +371,14 @@ class _Call:
         """The next HTTP request: the POST, or the GET that resumes a background response."""
         self.plan.start()
         timeout = _capped(self.timeout, self.plan.remaining())
-        if self._resuming and self.parser is not None:
-            self.parser.failure = None  # the failure that led here is superseded by this try
-            mapper = self.parser.mapper
-            url = f"{self.client.base_url}/responses/{getattr(mapper, 'response_id', '')}"
-            params = {
-                "stream": "true",
-                "starting_after": str(getattr(mapper, "last_sequence_number", -1)),
-            }
+        point = self.parser.resume_point if self._resuming and self.parser else None
+        if point is not None:
+            assert self.parser is not None
+            # The failure that led here is superseded by this try; same mapper and result.
+            self.parser.new_connection()
+            response_id, last_sequence_number = point
+            url = f"{self.client.base_url}/responses/{response_id}"
+            params = {"stream": "true", "starting_after": str(last_sequence_number)}
             headers = {k: v for k, v in self._headers.items() if k != "Content-Type"}
             return _Request("GET", url, None, params, headers, timeout)
         url = self.client.base_url + _PATHS[self.api]
@@ -395,11 +394,7 @@ class _Call:
         if content_type and "event-stream" not in content_type:
             return False
         if self._resuming and self.parser is not None:
-            # Same mapper and accumulator (state and sequence numbers continue) but a fresh
-            # SSE decoder: the dropped connection may have left half a line buffered.
-            # StreamParser has no public way to do this yet (reported to its owner).
-            self.parser._decoder = SSEDecoder()
-            self._resuming = False
+            self._resuming = False  # request() already moved the parser to this connection
         else:
             self.parser = self._new_parser(response)
         self.plan.succeeded()
@@ -534,11 +529,8 @@ class _Call:
         """Decide after a failed attempt: seconds to sleep before the next one, or raise."""
         self.client._scrub(exc)
         parser = self.parser
-        response_id = None
-        if parser is not None:
-            mapper = parser.mapper
-            if getattr(mapper, "last_sequence_number", -1) >= 0:
-                response_id = getattr(mapper, "response_id", None)
+        point = parser.resume_point if parser is not None else None
+        response_id = point[0] if point is not None else None
         action, delay = self.plan.decide(exc, response_id=response_id)
         logger.info(
             "lemon_adapters: %s in %.3fs after %s: %s", action, delay, type(exc).__name__, exc
@@ -560,7 +552,7 @@ def _json_result(api: Api, response: httpx.Response, content: bytes) -> StreamRe
     if "error" in obj and obj.get("error"):
         raise status_error(response.status_code, response.headers, content)
     parser = events_from_object(api, obj)
-    parser._acc.set_transport(
+    parser.set_transport(
         cache_status=response.headers.get("x-cache-status"),
         request_id=request_id_of(response.headers),
     )
@@ -597,9 +589,7 @@ def _replay(parser: StreamParser, result: StreamResult) -> list[StreamEvent]:
     events.append(
         Finish(reason=result.finish_reason or "stop", raw_reason=result.raw_finish_reason)
     )
-    for event in events:
-        parser._acc.add(event)
-    return events
+    return parser.replay(events)
 
 
 class _StreamBase:

@@ -61,6 +61,34 @@ class StreamParser:
         """A terminal event was mapped (normal finish or in-stream error)."""
         return self.mapper.finished
 
+    @property
+    def resume_point(self) -> tuple[str, int] | None:
+        """``(response id, last sequence number)`` to resume a Responses stream from, if any."""
+        mapper = self.mapper
+        if (
+            isinstance(mapper, ResponsesMapper)
+            and mapper.response_id is not None
+            and mapper.last_sequence_number >= 0
+        ):
+            return mapper.response_id, mapper.last_sequence_number
+        return None
+
+    def new_connection(self) -> None:
+        """Continue on a new connection (a resumed stream): the mapper and the result carry
+        on, events already seen are skipped by sequence number, and the SSE decoder starts
+        afresh because the dropped connection may have left half a line buffered."""
+        self._decoder = SSEDecoder()
+        self.failure = None
+
+    def set_transport(self, *, cache_status: str | None, request_id: str | None) -> None:
+        """Record facts from the HTTP response headers in the result."""
+        self.request_id = request_id
+        self._acc.set_transport(cache_status=cache_status, request_id=request_id)
+
+    def replay(self, events: list[StreamEvent]) -> list[StreamEvent]:
+        """Fold events produced elsewhere (a JSON answer to a streaming request)."""
+        return self._fold(list(events))
+
     def feed(self, chunk: bytes) -> list[StreamEvent]:
         """Parse one network chunk. Check :attr:`failure` after using the events."""
         if self.failure is not None:
