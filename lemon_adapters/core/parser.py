@@ -103,6 +103,9 @@ class StreamParser:
                 raise decoder.error  # after mapping the events that arrived intact
         except LemonDataError as exc:
             return self._fail(out, exc)
+        if len(out) == 1 and not self.mapper.finished:
+            self._acc.add(out[0])  # one delta from one chunk: the per-token case
+            return out
         return self._fold(out)
 
     def feed_events(self, sses: list[ServerSentEvent]) -> list[StreamEvent]:
