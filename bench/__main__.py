@@ -35,13 +35,13 @@ IMPORT_MODULES = (
     "lemon_adapters.llama_index",
     "langchain_openai",
     "llama_index.llms.openai",
-    "langchain_core.language_models",
+    "langchain_core.language_models.chat_models",
     "llama_index.core",
     "openai",
     "httpx",
 )
 #: What every LangChain / LlamaIndex chat model must import: BaseChatModel lives in
-#: langchain_core.language_models, and any llama_index.core.* import runs
+#: langchain_core.language_models.chat_models, and any llama_index.core.* import runs
 #: llama_index/core/__init__.py, which loads the whole of llama_index.core.
 QUICK_IMPORTS = ("lemon_adapters", "lemon_adapters.langchain", "langchain_openai", "httpx")
 
