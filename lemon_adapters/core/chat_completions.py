@@ -286,23 +286,13 @@ class ChatCompletionsMapper:
         out.append(Finish(reason=reason, raw_reason=raw))
 
     def _error(self, error: dict[str, Any], chunk: dict[str, Any], out: list[StreamEvent]) -> None:
-        code = error.get("code")
-        param = error.get("param")
         # OpenRouter bills the failed attempt and says so on the error chunk itself
         # (chat__openrouter_minimax-m2__midstream-error): keep it on the partial result.
         usage = usage_from_chat(chunk.get("usage") or self._usage)
         if usage is not None:
             out.append(UsageReported(usage=usage))
         self.finished = True
-        out.append(
-            StreamFailed(
-                message=str(error.get("message") or "the server reported an error"),
-                code=None if code is None else str(code),
-                type=error.get("type"),
-                param=None if param is None else str(param),
-                body=chunk,
-            )
-        )
+        out.append(StreamFailed.from_error(error, chunk, default="the server reported an error"))
 
 
 def usage_from_chat(usage: Any) -> Usage | None:

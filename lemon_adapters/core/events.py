@@ -104,6 +104,22 @@ class StreamFailed:
     body: dict[str, Any] = field(default_factory=dict)
     kind: Literal["error"] = "error"
 
+    @classmethod
+    def from_error(
+        cls, error: dict[str, Any], body: dict[str, Any], *, default: str
+    ) -> StreamFailed:
+        """From a wire error object (``message``, ``code``, ``type``, ``param``); codes and
+        params are kept as text even when a server sends numbers (OpenRouter's ``429``)."""
+        code = error.get("code")
+        param = error.get("param")
+        return cls(
+            message=str(error.get("message") or default),
+            code=None if code is None else str(code),
+            type=error.get("type"),
+            param=None if param is None else str(param),
+            body=body,
+        )
+
 
 StreamEvent: TypeAlias = (
     ResponseStarted

@@ -442,25 +442,13 @@ class ResponsesMapper:
         self._identify(response)
         error = response.get("error") or {}
         self.finished = True
-        out.append(_failure(error, "the response failed", obj))
+        out.append(StreamFailed.from_error(error, obj, default="the response failed"))
 
     def _error(self, obj: dict[str, Any], out: list[StreamEvent]) -> None:
         raw = obj.get("error")
         error: dict[str, Any] = raw if isinstance(raw, dict) else obj
         self.finished = True
-        out.append(_failure(error, "the server reported an error", obj))
-
-
-def _failure(error: dict[str, Any], default: str, body: dict[str, Any]) -> StreamFailed:
-    code = error.get("code")
-    param = error.get("param")
-    return StreamFailed(
-        message=str(error.get("message") or default),
-        code=None if code is None else str(code),
-        type=error.get("type"),
-        param=None if param is None else str(param),
-        body=body,
-    )
+        out.append(StreamFailed.from_error(error, obj, default="the server reported an error"))
 
 
 def usage_from_responses(usage: Any) -> Usage | None:
