@@ -129,7 +129,16 @@ class Accumulator:
                 _compact(self._text_blocks, text)
             self.output_received = True
         elif type(event) is ToolCallDelta:
-            self._tool_call(event)
+            calls = self._calls
+            if event.index < len(calls) and event.id is None and event.name is None:
+                if event.arguments:  # a fragment of a known call: the per-token case
+                    call = calls[event.index]
+                    parts = call.parts
+                    parts.append(event.arguments)
+                    if len(parts) == _BLOCK:
+                        _compact(call.blocks, parts)
+            else:
+                self._tool_call(event)
             self.output_received = True
         elif type(event) is ReasoningDelta:
             reasoning = self._reasoning
