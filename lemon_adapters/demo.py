@@ -1,7 +1,13 @@
-"""The main job: stream a few answers live in the terminal.
+"""The main job: three live streams in the terminal, one per framework.
 
-Without ``LEMONDATA_API_KEY`` it starts :class:`~lemon_adapters.devserver.DevServer` on
-127.0.0.1 (paced like a real model) and says so; with a key it talks to the real API.
+1. a LangChain chain (``prompt | ChatLemonData``) answering token by token;
+2. a LangGraph agent turn whose tool-call arguments grow on screen before the tool runs;
+3. a LlamaIndex query engine answering over a few bundled documents.
+
+Each ends with its time to first token, tokens per second and token usage. Without
+``LEMONDATA_API_KEY`` it starts :class:`~lemon_adapters.devserver.DevServer` on 127.0.0.1,
+paced like a real model (30-60 ms between tokens), and says so; with a key it uses the
+real API and ``--model`` (or ``LEMONDATA_MODEL``). Ctrl-C ends it cleanly.
 """
 
 from __future__ import annotations
@@ -10,47 +16,156 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from .core.client import LemonDataClient
-from .core.events import ReasoningDelta, TextDelta, ToolCallDelta
+DOCUMENTS = [
+    "Lemons are citrus fruits rich in vitamin C; one lemon holds about 30 mg.",
+    "Lemon juice is about five percent citric acid, which is why lemons taste sour.",
+    "Meyer lemons are a cross between a lemon and a mandarin orange, sweeter than most.",
+    "Lemon trees flower and fruit all year round in warm climates.",
+]
+
+DIM, BOLD, CYAN, RESET = "\033[2m", "\033[1m", "\033[36m", "\033[0m"
 
 
-def _stream_one(client: LemonDataClient, model: str, api: Any, title: str,
-                messages: list[dict[str, Any]], **params: Any) -> None:
-    out = sys.stdout
-    out.write(f"\n\033[1m== {title} ({api} API, model {model})\033[0m\n")
-    start = time.perf_counter()
+@dataclass
+class Meter:
+    """Times one stream: time to first token, deltas per second, usage."""
+
+    title: str
+    start: float = field(default_factory=time.perf_counter)
     first: float | None = None
-    deltas = 0
-    with client.stream(model=model, messages=messages, api=api, **params) as stream:
-        for event in stream:
-            if isinstance(event, TextDelta | ReasoningDelta | ToolCallDelta):
-                if first is None:
-                    first = time.perf_counter()
-                deltas += 1
-            if isinstance(event, ReasoningDelta):
-                out.write(f"\033[2m{event.text}\033[0m")
-            elif isinstance(event, TextDelta):
-                out.write(event.text)
-            elif isinstance(event, ToolCallDelta):
-                if event.name:
-                    out.write(f"\n[tool call {event.name}] ")
-                out.write(f"\033[36m{event.arguments}\033[0m")
-            out.flush()
-        result = stream.result
-    elapsed = time.perf_counter() - start
-    ttft = (first - start) * 1000 if first else float("nan")
-    rate = deltas / (elapsed - (first - start)) if first and elapsed > first - start else 0.0
-    usage = result.usage
-    out.write(
-        f"\n\033[2m-- finish={result.finish_reason} ttft={ttft:.0f} ms "
-        f"{rate:.0f} deltas/s"
-        + (f" tokens in/out/total={usage.input_tokens}/{usage.output_tokens}/"
-           f"{usage.total_tokens}" if usage else "")
-        + "\033[0m\n"
+    deltas: int = 0
+    usage: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        out(f"\n{BOLD}== {self.title}{RESET}\n{DIM}connecting ...{RESET}\r")
+
+    def tick(self) -> None:
+        """One delta arrived."""
+        if self.first is None:
+            self.first = time.perf_counter()
+            out(" " * 16 + "\r")  # clear the "connecting" line
+        self.deltas += 1
+
+    def add_usage(self, input_tokens: int, output_tokens: int) -> None:
+        """Count a model call's reported tokens."""
+        self.usage["input"] = self.usage.get("input", 0) + input_tokens
+        self.usage["output"] = self.usage.get("output", 0) + output_tokens
+
+    def report(self) -> None:
+        """Print the figures."""
+        end = time.perf_counter()
+        if self.first is None:
+            out(f"\n{DIM}-- no tokens received{RESET}\n")
+            return
+        ttft = (self.first - self.start) * 1000
+        rate = self.deltas / max(end - self.first, 1e-9)
+        usage = (
+            f", tokens in/out {self.usage.get('input', 0)}/{self.usage.get('output', 0)}"
+            if self.usage
+            else ""
+        )
+        out(f"\n{DIM}-- time to first token {ttft:.0f} ms, {rate:.0f} tokens/s{usage}{RESET}\n")
+
+
+def out(text: str) -> None:
+    """Write to the terminal at once."""
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def chain_stream(model: str, api: Any) -> None:
+    """A LangChain chain, token by token."""
+    from langchain_core.prompts import ChatPromptTemplate
+
+    from .langchain import ChatLemonData
+
+    llm = ChatLemonData(model=model, api=api)
+    prompt = ChatPromptTemplate.from_messages(
+        [("system", "You are a concise assistant."), ("user", "{question}")]
     )
+    meter = Meter(f"LangChain chain: prompt | ChatLemonData ({api} API)")
+    for chunk in (prompt | llm).stream({"question": "Why do lemons taste sour?"}):
+        if chunk.text:
+            meter.tick()
+            out(chunk.text)
+        if chunk.usage_metadata:
+            meter.add_usage(
+                chunk.usage_metadata["input_tokens"], chunk.usage_metadata["output_tokens"]
+            )
+    meter.report()
+
+
+def agent_stream(model: str, api: Any) -> None:
+    """A LangGraph agent turn: tool-call arguments grow, the tool runs, the answer streams."""
+    from langchain.agents import create_agent
+    from langchain_core.messages import AIMessageChunk, ToolMessage
+    from langchain_core.tools import tool
+
+    from .langchain import ChatLemonData
+
+    @tool
+    def add(a: int, b: int) -> int:
+        """Add two integers."""
+        return a + b
+
+    @tool
+    def multiply(a: int, b: int) -> int:
+        """Multiply two integers."""
+        return a * b
+
+    agent = create_agent(ChatLemonData(model=model, api=api), [add, multiply])
+    meter = Meter(f"LangGraph agent with two tools ({api} API)")
+    question: Any = {"messages": [{"role": "user", "content": "What is 40 + 2? Use a tool."}]}
+    for message, _meta in agent.stream(question, stream_mode="messages"):
+        if isinstance(message, AIMessageChunk):
+            for part in message.tool_call_chunks:
+                meter.tick()
+                if part.get("name"):
+                    out(f"[tool call] {part['name']}(")
+                out(f"{CYAN}{part.get('args') or ''}{RESET}")
+            if message.text:
+                meter.tick()
+                out(message.text)
+            if message.usage_metadata:
+                meter.add_usage(
+                    message.usage_metadata["input_tokens"], message.usage_metadata["output_tokens"]
+                )
+        elif isinstance(message, ToolMessage):
+            out(f")\n[tool ran] {message.name} -> {message.content}\n")
+    meter.report()
+
+
+def query_engine_stream(model: str, api: Any) -> None:
+    """A LlamaIndex query engine over the bundled documents."""
+    from llama_index.core import Document, Settings, VectorStoreIndex
+    from llama_index.core.callbacks import CallbackManager, TokenCountingHandler
+    from llama_index.core.embeddings import MockEmbedding
+
+    from .llama_index import LemonData
+
+    # Query engines report LLM events to the global callback manager: count real usage there.
+    counter = TokenCountingHandler()
+    Settings.callback_manager = CallbackManager([counter])
+    llm = LemonData(model=model, api=api)
+    index = VectorStoreIndex.from_documents(
+        [Document(text=t) for t in DOCUMENTS], embed_model=MockEmbedding(embed_dim=8)
+    )
+    engine = index.as_query_engine(llm=llm, streaming=True, similarity_top_k=len(DOCUMENTS))
+    meter = Meter(f"LlamaIndex query engine over {len(DOCUMENTS)} documents ({api} API)")
+    response = engine.query("Why do lemons taste sour?")
+    for token in _tokens(response):
+        meter.tick()
+        out(token)
+    meter.add_usage(counter.prompt_llm_token_count, counter.completion_llm_token_count)
+    meter.report()
+
+
+def _tokens(response: Any) -> Iterator[str]:
+    yield from response.response_gen
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -58,47 +173,46 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="lemon-adapters demo", description=__doc__)
     parser.add_argument("--api", choices=["responses", "chat"], default="responses")
     parser.add_argument("--model", default=os.environ.get("LEMONDATA_MODEL", "gpt-4o-mini"))
-    parser.add_argument("--delay", type=float, default=0.04,
-                        help="seconds between offline tokens (default 0.04)")
+    parser.add_argument(
+        "--delay", type=float, default=0.03, help="offline: least seconds between tokens"
+    )
+    parser.add_argument(
+        "--jitter", type=float, default=0.03, help="offline: up to this many seconds more"
+    )
     args = parser.parse_args(argv)
 
     server = None
-    if os.environ.get("LEMONDATA_API_KEY"):
-        client = LemonDataClient()
-        print(f"Using the real LemonData API at {client.base_url}")
-    else:
-        from .devserver import DevServer
-
-        server = DevServer(delay=args.delay).start()
-        client = LemonDataClient(api_key="sk-offline-demo", base_url=server.base_url)
-        print(
-            "LEMONDATA_API_KEY is not set: streaming from a local LemonData-shaped server at "
-            f"{server.base_url} (offline demo; set the key to use the real API)."
-        )
-    tools = [{
-        "type": "function",
-        "function": {
-            "name": "add",
-            "description": "Add two integers.",
-            "parameters": {"type": "object", "properties": {
-                "a": {"type": "integer"}, "b": {"type": "integer"}},
-                "required": ["a", "b"]},
-        },
-    }]
+    saved = {k: os.environ.get(k) for k in ("LEMONDATA_API_KEY", "LEMONDATA_BASE_URL")}
     try:
-        with client:
-            _stream_one(client, args.model, args.api, "Streaming text",
-                        [{"role": "user", "content": "Say hello in three languages."}])
-            _stream_one(client, args.model, args.api, "Reasoning then answer",
-                        [{"role": "user", "content": "Is 17 prime?"}], reasoning_effort="low")
-            _stream_one(client, args.model, args.api, "Tool call arguments streaming",
-                        [{"role": "user", "content": "What is 40 + 2?"}], tools=tools)
+        if os.environ.get("LEMONDATA_API_KEY"):
+            base = os.environ.get("LEMONDATA_BASE_URL", "https://api.lemondata.cc/v1")
+            out(f"Using the real LemonData API at {base} with model {args.model}.\n")
+        else:
+            from .devserver import DevServer
+
+            server = DevServer(delay=args.delay, jitter=args.jitter).start()
+            os.environ["LEMONDATA_API_KEY"] = "sk-offline-demo"
+            os.environ["LEMONDATA_BASE_URL"] = server.base_url
+            out(
+                "LEMONDATA_API_KEY is not set: streaming from a local LemonData-shaped server at "
+                f"{server.base_url}\n(offline demo, paced like a real model; set the key to use "
+                "the real API)\n"
+            )
+        out(f"{DIM}loading LangChain and LlamaIndex ...{RESET}\n")
+        chain_stream(args.model, args.api)
+        agent_stream(args.model, args.api)
+        query_engine_stream(args.model, args.api)
     except KeyboardInterrupt:
-        print("\ninterrupted")
+        out(f"\n{DIM}interrupted{RESET}\n")
         return 130
     finally:
         if server is not None:
             server.stop()
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
     return 0
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import random
 import socket
 import threading
 import time
@@ -42,6 +43,7 @@ class Reply:
         headers: extra response headers.
         chunk_chars: characters per streamed delta.
         delay: seconds to wait between streamed deltas (0 for as fast as possible).
+        jitter: up to this many seconds more, drawn per delta (pacing like a real model).
         input_tokens: reported prompt size.
     """
 
@@ -53,6 +55,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     chunk_chars: int = 4
     delay: float = 0.0
+    jitter: float = 0.0
     input_tokens: int = 12
 
 
@@ -410,18 +413,66 @@ def example_arguments(schema: dict[str, Any] | None, prompt: str) -> dict[str, A
         elif kind == "array":
             out[name] = []
         elif kind == "object":
-            out[name] = {}
+            out[name] = example_arguments(spec, prompt)
+        elif isinstance(spec, dict) and spec.get("enum"):
+            out[name] = spec["enum"][0]
         else:
-            out[name] = (
-                spec.get("enum", [None])[0]
-                if isinstance(spec, dict) and spec.get("enum")
-                else (prompt[:40] or "example")
-            )
+            out[name] = _salient_word(prompt)
     return out
 
 
+def _salient_word(prompt: str) -> str:
+    """The prompt's last proper noun ("Seoul"), else its last word ("lemons")."""
+    words = [w.strip(".,?!:;'\"") for w in prompt.split()]
+    words = [w for w in words if w.isalpha()]
+    proper = [w for w in words[1:] if w[0].isupper()]
+    return proper[-1] if proper else (words[-1] if words else "example")
+
+
+def _schema_of(api: str, body: dict[str, Any]) -> dict[str, Any] | None:
+    """The JSON schema a structured-output request asks for (``{}`` for JSON mode)."""
+    fmt: Any = (body.get("text") or {}).get("format") if api == "responses" else None
+    if api == "chat":
+        fmt = body.get("response_format")
+        if isinstance(fmt, dict) and isinstance(fmt.get("json_schema"), dict):
+            fmt = {"type": "json_schema", **fmt["json_schema"]}
+    if not isinstance(fmt, dict):
+        return None
+    if fmt.get("type") == "json_schema":
+        return dict(fmt.get("schema") or {})
+    if fmt.get("type") == "json_object":
+        return {}
+    return None
+
+
+def _answer_from_context(prompt: str) -> str | None:
+    """For a retrieval prompt (context, then ``Query:``): the context line that best
+    matches the query, as a retrieval-augmented model would ground its answer."""
+    if "Query:" not in prompt:
+        return None
+    context, _, query = prompt.rpartition("Query:")
+    query = query.split("Answer:")[0]
+
+    def stems(text: str) -> set[str]:  # crude stemming: "lemons" and "lemon" match
+        return {w.strip(".,?!;:").lower()[:5] for w in text.split() if len(w) > 3}
+
+    words = stems(query)
+    lines = [ln.strip() for ln in context.splitlines() if ln.strip() and not set(ln) <= {"-"}]
+    facts = [ln for ln in lines if not ln.lower().startswith(("context information", "given the"))]
+    if not facts:
+        return None
+    best = max(facts, key=lambda ln: len(words & stems(ln)))
+    return f"According to the documents: {best}"
+
+
 def demo_responder(api: str, body: dict[str, Any]) -> Reply:
-    """A plausible assistant for offline demos (see the module docstring)."""
+    """A plausible assistant for offline demos (see the module docstring).
+
+    It calls the first offered tool (arguments drawn from the prompt) until a tool result
+    is in the conversation, then answers from that result; it fills a requested JSON
+    schema; it answers a retrieval prompt from its best-matching context line; it streams
+    a short reasoning first when reasoning is requested.
+    """
     model = str(body.get("model", ""))
     if model.startswith("error-") and model[6:].isdigit():
         return error_reply(int(model[6:]), model)
@@ -432,6 +483,10 @@ def demo_responder(api: str, body: dict[str, Any]) -> Reply:
     effort = (body.get("reasoning") or {}).get("effort") or body.get("reasoning_effort")
     if effort:
         reasoning = f"The user asks: {prompt[:80]!r}. I should answer briefly and concretely."
+    schema = _schema_of(api, body)
+    if schema is not None:
+        value = example_arguments(schema, prompt) if schema else {"answer": prompt[:40]}
+        return Reply(reasoning=reasoning, text=json.dumps(value))
     if tool_names and not tool_results:
         tools = body.get("tools") or []
         calls = []
@@ -444,8 +499,8 @@ def demo_responder(api: str, body: dict[str, Any]) -> Reply:
         result = str(tool_results[-1].get("content"))
         text = f"The tool returned {result}. So the answer is {result}."
     else:
-        text = (
-            f"You asked: {prompt!r}. This answer comes from the lemon-adapters local "
+        text = _answer_from_context(prompt) or (
+            f"You asked: {prompt[:80]!r}. This answer comes from the lemon-adapters local "
             "LemonData-shaped server, streamed token by token over real HTTP so you can see "
             "deltas arrive as they would from the gateway."
         )
@@ -584,6 +639,8 @@ class _Handler(BaseHTTPRequestHandler):
         reply = self.server.responder(api, body)
         if self.server.delay is not None and reply.delay == 0.0:
             reply.delay = self.server.delay
+        if reply.jitter == 0.0:
+            reply.jitter = self.server.jitter
         if reply.status >= 400:
             self._json(reply.status, {"error": reply.error or {"message": "error"}}, reply.headers)
             return
@@ -603,8 +660,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         try:
             for frame, is_delta in render(reply, model):
-                if is_delta and reply.delay:
-                    time.sleep(reply.delay)
+                if is_delta and (reply.delay or reply.jitter):
+                    time.sleep(reply.delay + random.uniform(0.0, reply.jitter))
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(frame), frame))
                 self.wfile.flush()
             self.wfile.write(b"0\r\n\r\n")
@@ -628,6 +685,7 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     responder: Responder
     delay: float | None
+    jitter: float
     requests: list[dict[str, Any]]
 
 
@@ -639,15 +697,22 @@ class DevServer:
     Args:
         responder: decides each answer (default :func:`demo_responder`).
         delay: seconds between streamed deltas for every reply (``None``: the reply's own).
+        jitter: up to this many seconds more per delta, drawn at random.
         port: 0 picks a free port.
     """
 
     def __init__(
-        self, responder: Responder = demo_responder, *, delay: float | None = None, port: int = 0
+        self,
+        responder: Responder = demo_responder,
+        *,
+        delay: float | None = None,
+        jitter: float = 0.0,
+        port: int = 0,
     ) -> None:
         self._server = _Server(("127.0.0.1", port), _Handler)
         self._server.responder = responder
         self._server.delay = delay
+        self._server.jitter = jitter
         self._server.requests = []
         self._thread: threading.Thread | None = None
 
