@@ -55,8 +55,9 @@ def main() -> None:
         run([str(PY), "-m", "pytest", *rest])
     elif task == "lint":
         ensure_env()
-        run([str(BIN / "ruff"), "check", "lemon_adapters", "tests", "tasks.py"])
-        run([str(BIN / "ruff"), "format", "--check", "lemon_adapters", "tests", "tasks.py"])
+        paths = ["lemon_adapters", "tests", "examples", "bench", "tools", "tasks.py"]
+        run([str(BIN / "ruff"), "check", *paths])
+        run([str(BIN / "ruff"), "format", "--check", *paths])
         run([str(BIN / "mypy"), "--strict", "lemon_adapters"])
     elif task == "bench":
         ensure_env("dev,bench")
