@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +25,7 @@ from lemon_adapters.core.accumulate import StreamResult
 from lemon_adapters.core.errors import AuthenticationError, ConfigurationError, LemonDataError
 from lemon_adapters.core.events import StreamEvent
 from lemon_adapters.devserver import DevServer, Reply
-from tests.conftest import CASSETTES, ROOT
+from tests.conftest import CASSETTES
 from tests.invariants import check_invariants
 from tests.test_recordings import STREAMS, body_of, parse, random_split
 
@@ -400,25 +398,6 @@ def test_explicit_close_without_with_block_closes_the_response() -> None:
 
 
 # -- the demo -----------------------------------------------------------------------------------
-
-
-def test_demo_runs_offline_against_the_local_server() -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LEMONDATA_", "OPENAI_"))}
-    proc = subprocess.run(
-        [sys.executable, "-m", "lemon_adapters.demo", "--delay", "0"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    # It says plainly that it is using a local server (not the real API), and where.
-    intro = proc.stdout.lstrip().splitlines()[0].lower()
-    assert "local" in intro and "http://127.0.0.1:" in intro and "lemondata_api_key" in intro
-    assert "finish=" in proc.stdout
-    assert "Traceback" not in proc.stderr
 
 
 # -- every recording through both clients under random network chunking -----------------------
