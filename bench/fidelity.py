@@ -1,0 +1,903 @@
+"""Fidelity: what each contender delivers to the user, on the same real recorded streams.
+
+Every streaming HTTP 200 recording in ``../shared/recordings/wire`` is served verbatim (the
+recorded bytes, one HTTP/1.1 chunk per SSE frame, ``text/event-stream``) from a local
+server on 127.0.0.1, and streamed through each contender on the matching API:
+
+- Chat Completions recordings: langchain-openai ``ChatOpenAI(use_responses_api=False)``,
+  ``ChatLemonData(api="chat")``, llama-index ``OpenAI`` and ``LemonData(api="chat")``;
+- Responses recordings: ``ChatOpenAI(use_responses_api=True)``,
+  ``ChatLemonData(api="responses")``, llama-index ``OpenAIResponses`` and
+  ``LemonData(api="responses")``.
+
+The ground truth of a recording is the core parser's result (``parse_body``), cross-checked
+for a few recordings against an independent reading of the raw bytes (below). Per cell:
+text, reasoning, refusal, tool calls (name and parsed arguments, in order), usage reported
+in the stream, and whether an in-stream error is raised as a typed error. Three behaviour
+probes follow: an unknown model name, streamed usage on Chat Completions by default, and a
+503 with ``Retry-After: 0`` before a successful stream.
+
+Run: ``python -m bench.fidelity`` (offline; writes ``bench/results/fidelity.md``). Peer
+packages are imported lazily, so :func:`compare` also runs with only the ``dev`` extra for
+our own adapters (``tests/test_fidelity_smoke.py``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from lemon_adapters.core.errors import LemonDataError
+from lemon_adapters.core.parser import parse_body
+
+ROOT = Path(__file__).resolve().parent.parent
+WIRE = ROOT.parent / "shared" / "recordings" / "wire"
+OUT = Path(__file__).resolve().parent / "results" / "fidelity.md"
+KEY = "sk-fidelity-test"
+#: Peers validate model names; the server ignores the name.
+PEER_MODEL = "gpt-4o-mini"
+TIMEOUT = 20.0
+
+
+# -- recordings and ground truth ------------------------------------------------------------
+
+
+def streaming_entries() -> list[dict[str, Any]]:
+    """The index entries of every streaming HTTP 200 recording."""
+    index: list[dict[str, Any]] = json.loads((WIRE / "index.json").read_text())
+    return [e for e in index if e.get("stream") and e["status"] == 200]
+
+
+@dataclass
+class Truth:
+    """What a faithful client delivers for one recording."""
+
+    text: str
+    reasoning: str
+    refusal: str
+    calls: list[tuple[str, Any]]
+    usage: tuple[int, int] | None
+    error: bool
+
+
+def truth_of(api: str, body: bytes) -> Truth:
+    """The core parser's reading of ``body``."""
+    parser = parse_body(api, body)  # type: ignore[arg-type]
+    r = parser.result
+    return Truth(
+        text=r.text,
+        reasoning=r.reasoning,
+        refusal=r.refusal,
+        calls=[(c.name or "", c.args) for c in r.tool_calls],
+        usage=(r.usage.input_tokens, r.usage.output_tokens) if r.usage else None,
+        error=parser.failure is not None,
+    )
+
+
+def _data_payloads(body: bytes) -> Iterator[Any]:
+    for line in body.decode("utf-8").splitlines():
+        if line.startswith("data:"):
+            data = line[5:].strip()
+            if data and data != "[DONE]":
+                yield json.loads(data)
+
+
+def raw_reading(api: str, body: bytes) -> Truth:
+    """An independent, deliberately naive reading of the raw bytes (for plain recordings).
+
+    Chat Completions: ``choices[0].delta`` content / reasoning_content / tool_calls by index
+    and the last ``usage``. Responses: the terminal response object's ``output`` and usage.
+    """
+    if api == "chat":
+        text, reasoning, usage = "", "", None
+        calls: dict[int, list[str]] = {}
+        for obj in _data_payloads(body):
+            if obj.get("usage"):
+                usage = (obj["usage"]["prompt_tokens"], obj["usage"]["completion_tokens"])
+            for choice in obj.get("choices") or []:
+                if choice.get("index", 0) != 0:
+                    continue
+                delta = choice.get("delta") or {}
+                text += delta.get("content") or ""
+                reasoning += delta.get("reasoning_content") or delta.get("reasoning") or ""
+                for tc in delta.get("tool_calls") or []:
+                    slot = calls.setdefault(tc.get("index", 0), ["", ""])
+                    fn = tc.get("function") or {}
+                    slot[0] += fn.get("name") or ""
+                    slot[1] += fn.get("arguments") or ""
+        parsed = [(n, json.loads(a) if a else {}) for _, (n, a) in sorted(calls.items())]
+        return Truth(text, reasoning, "", parsed, usage, False)
+    final: dict[str, Any] = {}
+    for obj in _data_payloads(body):
+        if obj.get("type") in ("response.completed", "response.incomplete"):
+            final = obj["response"]
+    text, reasoning, out_calls = "", "", []
+    for item in final.get("output") or []:
+        if item["type"] == "message":
+            text += "".join(p.get("text", "") for p in item["content"])
+        elif item["type"] == "function_call":
+            out_calls.append((item["name"], json.loads(item["arguments"] or "{}")))
+        elif item["type"] == "reasoning":
+            reasoning += "".join(p["text"] for p in item.get("summary") or [])
+            reasoning += "".join(p["text"] for p in item.get("content") or [])
+    u = final.get("usage")
+    usage = (u["input_tokens"], u["output_tokens"]) if u else None
+    return Truth(text, reasoning, "", out_calls, usage, False)
+
+
+#: Plain recordings whose ground truth is cross-checked against :func:`raw_reading`.
+CROSS_CHECK = (
+    "chat__openai_gpt-4__text+include_usage__otel-contrib__0.body",
+    "chat__deepseek_reasoner__reasoning_content__pydantic-ai__0.body",
+    "chat__openai_gpt-4o__parallel-tools__openai-python__0.body",
+    "chat__xai_grok-3-mini__reasoning_content+tool__fantasy__0.body",
+    "resp__openai_gpt-4o__parallel-tools__fantasy__0.body",
+    "resp__openai_gpt-5__reasoning-summary+tool__fantasy__1.body",
+    "resp__openai_gpt-4o__single-tool__fantasy__1.body",
+)
+
+
+def cross_check() -> list[tuple[str, bool, str]]:
+    """(file, agrees, what differs) for each :data:`CROSS_CHECK` recording."""
+    out = []
+    for name in CROSS_CHECK:
+        api = "chat" if name.startswith("chat__") else "responses"
+        body = (WIRE / name).read_bytes()
+        ours, raw = truth_of(api, body), raw_reading(api, body)
+        diffs = [
+            f
+            for f in ("text", "reasoning", "calls", "usage")
+            if getattr(ours, f) != getattr(raw, f)
+        ]
+        out.append((name, not diffs, ", ".join(diffs)))
+    return out
+
+
+# -- the local server -----------------------------------------------------------------------
+
+
+def frames(body: bytes) -> list[bytes]:
+    """``body`` cut after each blank line (LF or CRLF framing); the pieces join to ``body``."""
+    out, start, i = [], 0, 0
+    while True:
+        lf, crlf = body.find(b"\n\n", i), body.find(b"\r\n\r\n", i)
+        cands = [(p, n) for p, n in ((lf, 2), (crlf, 4)) if p >= 0]
+        if not cands:
+            break
+        pos, n = min(cands)
+        out.append(body[start : pos + n])
+        start = i = pos + n
+    if start < len(body):
+        out.append(body[start:])
+    return out
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: Replay
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet
+        pass
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length)
+        parts = self.path.split("/")
+        key = parts[2] if len(parts) > 2 and parts[1] == "r" else ""
+        try:
+            req = json.loads(raw)
+        except ValueError:
+            req = None
+        with self.server.lock:
+            self.server.requests.setdefault(key, []).append(req)
+            attempt = len(self.server.requests[key])
+        route = self.server.routes.get(key)
+        if route is None:
+            self._send_json(404, {"error": {"message": f"no route {key!r}", "type": "x"}})
+            return
+        body, fail_first, spec_usage = route
+        if attempt <= fail_first:
+            self._send_json(
+                503,
+                {"error": {"message": "upstream busy", "type": "service_unavailable"}},
+                {"Retry-After": "0"},
+            )
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        asked = bool(((req or {}).get("stream_options") or {}).get("include_usage"))
+        for frame in frames(body):
+            if spec_usage and not asked and _usage_only(frame):
+                continue  # as the OpenAI spec says: no usage chunk unless asked for
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(frame), frame))
+            self.wfile.flush()
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
+
+    def _send_json(self, status: int, obj: Any, headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(obj).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def _usage_only(frame: bytes) -> bool:
+    """A Chat Completions frame that carries only usage (``choices: []``)."""
+    text = frame.decode("utf-8", "replace").strip()
+    if not text.startswith("data:") or text.endswith("[DONE]"):
+        return False
+    try:
+        obj = json.loads(text[5:])
+    except ValueError:
+        return False
+    return isinstance(obj, dict) and obj.get("choices") == [] and bool(obj.get("usage"))
+
+
+class Replay(ThreadingHTTPServer):
+    """Serves recorded bodies verbatim at ``/r/<key>/v1/...`` on 127.0.0.1."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.lock = threading.Lock()
+        self.routes: dict[str, tuple[bytes, int, bool]] = {}
+        self.requests: dict[str, list[Any]] = {}
+        self._n = 0
+
+    def route(
+        self, body: bytes, *, fail_first: int = 0, spec_usage: bool = False
+    ) -> tuple[str, str]:
+        """A fresh route serving ``body``: (key, base_url).
+
+        Args:
+            body: the recorded bytes, served verbatim.
+            fail_first: answer the first requests with 503 and ``Retry-After: 0``.
+            spec_usage: drop the usage-only chunk unless the request asked for it
+                (``stream_options.include_usage``), as an OpenAI-compatible server does.
+        """
+        with self.lock:
+            self._n += 1
+            key = f"k{self._n}"
+            self.routes[key] = (body, fail_first, spec_usage)
+        return key, f"http://127.0.0.1:{self.server_address[1]}/r/{key}/v1"
+
+
+@contextmanager
+def serving() -> Iterator[Replay]:
+    """A running :class:`Replay` server, shut down on exit."""
+    server = Replay()
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.daemon = True
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+# -- what a contender delivered -------------------------------------------------------------
+
+
+@dataclass
+class Delivered:
+    """What one contender handed the user for one stream."""
+
+    text: str = ""
+    final_text: str | None = None
+    reasoning: str = ""
+    refusal: str = ""
+    calls: list[tuple[str, Any]] = field(default_factory=list)
+    usage: tuple[Any, Any] | None = None
+    error: BaseException | None = None
+
+    @property
+    def partial_usage(self) -> tuple[Any, Any] | None:
+        """Usage kept on the raised error's ``partial`` result (ours), if any."""
+        partial = getattr(self.error, "partial", None)
+        usage = getattr(partial, "usage", None)
+        return (usage.input_tokens, usage.output_tokens) if usage is not None else None
+
+
+def _typed(exc: BaseException | None) -> bool:
+    """A documented API error class (ours or the openai SDK's), not a stray exception."""
+    if exc is None:
+        return False
+    if isinstance(exc, LemonDataError):
+        return True
+    openai = sys.modules.get("openai")
+    return bool(openai is not None and isinstance(exc, openai.APIError))
+
+
+def _lc_reasoning(msg: Any) -> str:
+    reasoning = msg.additional_kwargs.get("reasoning_content")
+    if reasoning:
+        return str(reasoning)
+    parts: list[str] = []
+    if isinstance(msg.content, list):
+        for block in msg.content:
+            if isinstance(block, dict) and block.get("type") == "reasoning":
+                if isinstance(block.get("reasoning"), str):
+                    parts.append(block["reasoning"])
+                for s in block.get("summary") or []:
+                    parts.append(s.get("text", ""))
+                for c in block.get("content") or []:
+                    parts.append(c.get("text", ""))
+    if parts:
+        return "".join(parts)
+    legacy = msg.additional_kwargs.get("reasoning")  # langchain-openai output_version v0
+    if isinstance(legacy, dict):
+        return "".join(s.get("text", "") for s in legacy.get("summary") or [])
+    return ""
+
+
+def run_langchain(model: Any) -> Delivered:
+    """Stream through a LangChain chat model; aggregate the chunks with ``+``."""
+    from langchain_core.messages import HumanMessage
+
+    out = Delivered()
+    agg = None
+    try:
+        for chunk in model.stream([HumanMessage("hi")]):
+            agg = chunk if agg is None else agg + chunk
+            out.text += chunk.text
+    except Exception as exc:
+        out.error = exc
+    if agg is not None:
+        out.final_text = agg.text
+        out.reasoning = _lc_reasoning(agg)
+        out.refusal = str(agg.additional_kwargs.get("refusal") or "")
+        out.calls = [(c["name"], c["args"]) for c in agg.tool_calls]
+        out.calls += [(c.get("name") or "", "<invalid>") for c in agg.invalid_tool_calls]
+        um = agg.usage_metadata
+        if um:
+            out.usage = (um.get("input_tokens"), um.get("output_tokens"))
+    return out
+
+
+def _li_usage(resp: Any) -> tuple[Any, Any] | None:
+    kw = resp.additional_kwargs or {}
+    if kw.get("prompt_tokens") is not None or kw.get("completion_tokens") is not None:
+        return (kw.get("prompt_tokens"), kw.get("completion_tokens"))
+    u = kw.get("usage")
+    if u is not None:
+        return (getattr(u, "input_tokens", None), getattr(u, "output_tokens", None))
+    return None
+
+
+def run_llama_index(llm: Any) -> Delivered:
+    """Stream through a LlamaIndex LLM; the last response is the final message."""
+    from llama_index.core.base.llms.types import ChatMessage, ThinkingBlock
+
+    out = Delivered()
+    last = None
+    streamed_thinking = ""
+    try:
+        for resp in llm.stream_chat([ChatMessage(role="user", content="hi")]):
+            last = resp
+            out.text += resp.delta or ""
+            streamed_thinking += (resp.additional_kwargs or {}).get("thinking_delta") or ""
+            usage = _li_usage(resp)
+            if usage is not None:
+                out.usage = usage
+    except Exception as exc:
+        out.error = exc
+    if last is not None:
+        out.final_text = last.message.content or ""
+        thinking = [b.content or "" for b in last.message.blocks if isinstance(b, ThinkingBlock)]
+        out.reasoning = "".join(thinking) or streamed_thinking
+        try:
+            selections = llm.get_tool_calls_from_response(last, error_on_no_tool_call=False)
+            out.calls = [(s.tool_name, s.tool_kwargs) for s in selections]
+        except Exception as exc:
+            out.calls = [("<error>", repr(exc))]
+    else:
+        out.reasoning = streamed_thinking
+    return out
+
+
+# -- contenders -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Contender:
+    """One way a user streams a recording: a label, the API, a factory and a runner."""
+
+    name: str
+    family: str  # "langchain" | "llama_index"
+    ours: bool
+    make: Callable[[str, str], Any]  # (api, base_url) -> model
+    run: Callable[[Any], Delivered]
+
+
+def _lc_peer(api: str, base_url: str) -> Any:
+    from langchain_openai import ChatOpenAI
+
+    return ChatOpenAI(
+        model=PEER_MODEL,
+        base_url=base_url,
+        api_key=KEY,  # type: ignore[arg-type]
+        use_responses_api=api == "responses",
+        timeout=TIMEOUT,
+    )
+
+
+def _lc_ours(api: str, base_url: str) -> Any:
+    from lemon_adapters.langchain import ChatLemonData
+
+    return ChatLemonData(model=PEER_MODEL, api=api, api_key=KEY, base_url=base_url, timeout=TIMEOUT)  # type: ignore[call-arg]
+
+
+def _li_peer(api: str, base_url: str) -> Any:
+    if api == "responses":
+        from llama_index.llms.openai import OpenAIResponses
+
+        return OpenAIResponses(model=PEER_MODEL, api_base=base_url, api_key=KEY, timeout=TIMEOUT)
+    from llama_index.llms.openai import OpenAI
+
+    return OpenAI(model=PEER_MODEL, api_base=base_url, api_key=KEY, timeout=TIMEOUT)
+
+
+def _li_ours(api: str, base_url: str) -> Any:
+    from lemon_adapters.llama_index import LemonData
+
+    return LemonData(model=PEER_MODEL, api=api, api_key=KEY, base_url=base_url, timeout=TIMEOUT)
+
+
+CONTENDERS = (
+    Contender("LC ChatOpenAI", "langchain", False, _lc_peer, run_langchain),
+    Contender("LC ChatLemonData (ours)", "langchain", True, _lc_ours, run_langchain),
+    Contender("LI OpenAI/OpenAIResponses", "llama_index", False, _li_peer, run_llama_index),
+    Contender("LI LemonData (ours)", "llama_index", True, _li_ours, run_llama_index),
+)
+
+
+# -- scoring --------------------------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    """One contender on one recording, scored against the truth."""
+
+    file: str
+    contender: str
+    got: Delivered
+    truth: Truth
+    requests: int
+    text_ok: bool = False
+    reasoning_ok: bool = False
+    calls_ok: bool = False
+    usage_ok: bool = False
+    error_ok: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    def score(self) -> Cell:
+        g, t = self.got, self.truth
+        # A refusal has no channel in LlamaIndex; text + refusal in the text is faithful there.
+        texts = {t.text, t.text + t.refusal} if t.refusal else {t.text}
+        self.text_ok = g.text in texts and (g.final_text is None or g.final_text in texts)
+        if g.final_text is not None and g.final_text != g.text:
+            self.notes.append(f"final text {len(g.final_text)} != streamed {len(g.text)}")
+        if t.refusal:
+            got_refusal = g.refusal == t.refusal or g.text == t.text + t.refusal
+            self.notes.append("refusal delivered" if got_refusal else "refusal lost")
+            self.text_ok = self.text_ok and got_refusal
+        # Several reasoning summary parts are joined with a separator of each library's
+        # choosing ("", "\n", "\n\n"); that is not a loss, so it counts as a match.
+        self.reasoning_ok = g.reasoning == t.reasoning
+        if not self.reasoning_ok and "".join(g.reasoning.split()) == "".join(t.reasoning.split()):
+            self.reasoning_ok = True
+            self.notes.append(
+                f"reasoning equal up to whitespace ({len(g.reasoning)} vs {len(t.reasoning)} chars)"
+            )
+        self.calls_ok = g.calls == t.calls
+        self.usage_ok = g.usage == t.usage
+        if not self.usage_ok and t.error and g.partial_usage == t.usage:
+            self.usage_ok = True
+            self.notes.append("usage kept on the raised error's .partial")
+        if t.error:
+            self.error_ok = _typed(g.error)
+        else:
+            self.error_ok = g.error is None
+        if g.error is not None:
+            kind = "typed" if _typed(g.error) else "untyped"
+            msg = str(g.error).splitlines()[0][:80] if str(g.error) else ""
+            self.notes.append(f"raised {kind} {type(g.error).__name__}: {msg}")
+        elif t.error:
+            self.notes.append("in-stream error NOT raised (silent partial result)")
+        if self.requests != 1:
+            self.notes.append(f"{self.requests} requests")
+        return self
+
+
+def _close(obj: Any) -> None:
+    # Our models own an httpx pool; closing it leaves no socket for the GC to warn about.
+    close = getattr(obj, "close", None)
+    if callable(close):
+        close()
+
+
+def _run(c: Contender, api: str, url: str, model: str | None = None) -> Delivered:
+    obj = None
+    try:
+        obj = c.make(api, url)
+        if model is not None:
+            obj = _renamed(obj, model)
+        return c.run(obj)
+    except Exception as exc:  # construction failed: still a cell
+        return Delivered(error=exc)
+    finally:
+        if obj is not None:
+            _close(obj)
+
+
+def compare(
+    files: list[str] | None = None, contenders: tuple[Contender, ...] = CONTENDERS
+) -> list[Cell]:
+    """Stream each recording through each contender; one scored :class:`Cell` per pair."""
+    entries = streaming_entries()
+    if files is not None:
+        entries = [e for e in entries if e["file"] in files]
+    cells = []
+    with serving() as server:
+        for e in entries:
+            body = (WIRE / e["file"]).read_bytes()
+            truth = truth_of(e["api"], body)
+            for c in contenders:
+                key, url = server.route(body)
+                got = _run(c, e["api"], url)
+                n = len(server.requests.get(key, []))
+                cells.append(Cell(e["file"], c.name, got, truth, n).score())
+    return cells
+
+
+# -- behaviour probes -----------------------------------------------------------------------
+
+_TEXT = "chat__openai_gpt-4__text+include_usage__otel-contrib__0.body"
+_RESP_TEXT = "resp__openai_gpt-4o__text__fantasy__0.body"
+
+
+def _probe_cells(
+    server: Replay,
+    body: bytes,
+    api: str,
+    fail_first: int,
+    model: str | None,
+    spec_usage: bool = False,
+) -> list[tuple[str, int, Delivered, list[Any]]]:
+    rows = []
+    for c in CONTENDERS:
+        key, url = server.route(body, fail_first=fail_first, spec_usage=spec_usage)
+        got = _run(c, api, url, model)
+        reqs = server.requests.get(key, [])
+        rows.append((c.name, len(reqs), got, reqs))
+    return rows
+
+
+def _renamed(obj: Any, model: str) -> Any:
+    # Re-create with the probe's model name: constructors are where peers validate.
+    if hasattr(obj, "model_copy") and obj.__class__.__module__.startswith("langchain"):
+        return obj.__class__(**{**_lc_init(obj), "model": model})
+    return obj.__class__(**{**_li_init(obj), "model": model})
+
+
+def _lc_init(obj: Any) -> dict[str, Any]:
+    base = {"base_url": str(getattr(obj, "openai_api_base", None) or obj.base_url)}
+    if obj.__class__.__name__ == "ChatOpenAI":
+        return {**base, "api_key": KEY, "use_responses_api": obj.use_responses_api}
+    return {**base, "api_key": KEY, "api": obj.api, "timeout": TIMEOUT}
+
+
+def _li_init(obj: Any) -> dict[str, Any]:
+    if obj.__class__.__name__ in ("OpenAI", "OpenAIResponses"):
+        return {"api_base": obj.api_base, "api_key": KEY, "timeout": TIMEOUT}
+    return {"base_url": obj.base_url, "api": obj.api, "api_key": KEY, "timeout": TIMEOUT}
+
+
+def probes() -> dict[str, list[tuple[str, str]]]:
+    """The three behaviour probes: {probe title: [(contender, finding)]}."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    with serving() as server:
+        text = (WIRE / _TEXT).read_bytes()
+        rtext = (WIRE / _RESP_TEXT).read_bytes()
+        for model in ("claude-sonnet-4-5", "deepseek-v3.2-exp"):
+            rows = []
+            for api, body in (("chat", text), ("responses", rtext)):
+                for name, n, got, _ in _probe_cells(server, body, api, 0, model):
+                    if got.error is not None:
+                        what = f"raised {type(got.error).__name__} ({str(got.error)[:70]})"
+                    else:
+                        what = f"streamed {len(got.text)} chars"
+                    sent = "request sent" if n else "NO request sent"
+                    rows.append((f"{name} [{api}]", f"{sent}; {what}"))
+            out[f"(a) unknown model name `{model}`"] = rows
+        rows = []
+        for name, _, got, reqs in _probe_cells(server, text, "chat", 0, None, spec_usage=True):
+            opts = (reqs[0] or {}).get("stream_options") if reqs else None
+            asked = bool(opts and opts.get("include_usage"))
+            what = "usage requested" if asked else "usage NOT requested"
+            has = f"usage delivered {got.usage}" if got.usage else "NO usage delivered"
+            rows.append((name, f"{what} (`stream_options`: `{json.dumps(opts)}`); {has}"))
+        out[
+            "(b) Chat Completions, custom base_url, default settings: usage requested? "
+            "(the server sends the usage chunk only when asked, as the OpenAI spec says)"
+        ] = rows
+        rows = []
+        for api, body in (("chat", text), ("responses", rtext)):
+            for name, n, got, _ in _probe_cells(server, body, api, 1, None):
+                ok = got.error is None and bool(got.text)
+                res = "stream OK" if ok else f"FAILED ({type(got.error).__name__})"
+                rows.append((f"{name} [{api}]", f"{n} attempts; {res}"))
+        out["(c) 503 + Retry-After: 0, then success (default retries)"] = rows
+    return out
+
+
+# -- report ---------------------------------------------------------------------------------
+
+
+def _yn(ok: bool) -> str:
+    return "yes" if ok else "**no**"
+
+
+def report(cells: list[Cell], checks: list[tuple[str, bool, str]], probe: dict[str, Any]) -> str:
+    """The markdown report."""
+    names = list(dict.fromkeys(c.contender for c in cells))
+    n_rec = len({c.file for c in cells})
+    lines = [
+        "# Fidelity: what each contender delivers, on real recorded streams",
+        "",
+        f"{n_rec} streaming HTTP 200 recordings from `../shared/recordings/wire`, served "
+        "verbatim from 127.0.0.1 (one HTTP chunk per SSE frame). Truth = the core parser's "
+        "result (`parse_body`). Generated by `python -m bench.fidelity`.",
+        "",
+        "## Totals (recordings where the contender matches the truth)",
+        "",
+        "Matching rules: text = the streamed deltas and the final message both equal the "
+        "truth's text (choice 0 when a stream carries `n` choices); a refusal must arrive "
+        "either in a refusal field or, where the framework has none (LlamaIndex), as the "
+        "text. Reasoning may differ only in the whitespace that joins several summary "
+        "parts. Tool calls: the same (name, parsed arguments) list, in order. Usage: input "
+        "and output tokens equal the stream's (for a stream that fails after reporting "
+        "usage, usage kept on the raised error counts). Errors: the three in-stream error "
+        "recordings must raise the library's documented API error class (openai "
+        "`APIError` or our `LemonDataError`), not a stray exception or nothing.",
+        "",
+        "Caveat: the truth is our own core parser, so for our adapters this measures the "
+        "adapters' fidelity to the core, and the core's reading is checked separately "
+        "(cross-check below, and `tests/test_recordings.py`). Where a peer differs, the "
+        "detail list says exactly what it delivered, so a reader can judge the semantics "
+        "(e.g. `n` choices, refusal channel) independently.",
+        "",
+        "| contender | text | reasoning | tool calls | usage | errors typed "
+        "| crashed on a valid stream | all five |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name in names:
+        mine = [c for c in cells if c.contender == name]
+        errs = [c for c in mine if c.truth.error]
+        n = len(mine)
+        allok = sum(
+            c.text_ok and c.reasoning_ok and c.calls_ok and c.usage_ok and c.error_ok for c in mine
+        )
+        lines.append(
+            f"| {name} | {sum(c.text_ok for c in mine)}/{n} "
+            f"| {sum(c.reasoning_ok for c in mine)}/{n} | {sum(c.calls_ok for c in mine)}/{n} "
+            f"| {sum(c.usage_ok for c in mine)}/{n} "
+            f"| {sum(c.error_ok for c in errs)}/{len(errs)} "
+            f"| {sum(c.got.error is not None and not c.truth.error for c in mine)} "
+            f"| {allok}/{n} |"
+        )
+    # Subsets where the channel matters, so a total over empty channels does not flatter.
+    lines += [
+        "",
+        "Same, counted only over recordings that have the channel (truth non-empty):",
+        "",
+        "| contender | text | reasoning | tool calls | usage |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name in names:
+        mine = [c for c in cells if c.contender == name]
+        row = []
+        for attr, has in (
+            ("text_ok", lambda t: bool(t.text or t.refusal)),
+            ("reasoning_ok", lambda t: bool(t.reasoning)),
+            ("calls_ok", lambda t: bool(t.calls)),
+            ("usage_ok", lambda t: t.usage is not None),
+        ):
+            sub = [c for c in mine if has(c.truth)]
+            row.append(f"{sum(getattr(c, attr) for c in sub)}/{len(sub)}")
+        lines.append(f"| {name} | " + " | ".join(row) + " |")
+    lines += ["", "## Findings (computed from this run)", ""]
+    lines += [f"- {f}" for f in findings(cells)]
+    lines += ["", "## Behaviour probes", ""]
+    for title, rows in probe.items():
+        lines += [f"**{title}**", "", "| contender | result |", "|---|---|"]
+        lines += [f"| {n} | {r} |" for n, r in rows]
+        lines.append("")
+    lines += [
+        "## Ground-truth cross-check",
+        "",
+        "The parser's result against a naive independent reading of the raw bytes "
+        "(chat: `choices[0].delta`; responses: the terminal object's `output`):",
+        "",
+    ]
+    lines += [f"- `{f}`: {'agrees' if ok else 'DIFFERS in ' + d}" for f, ok, d in checks]
+    lines += [
+        "",
+        "## Per recording",
+        "",
+        "Cells: T text, R reasoning, C tool calls, U usage, E error handling "
+        "(typed error when the truth is an error, no exception otherwise); "
+        "`·` = matches, letter = differs. Truth column: text/reasoning chars, calls, usage.",
+        "",
+        "| recording | truth | " + " | ".join(names) + " |",
+        "|---|---|" + "---|" * len(names),
+    ]
+    files = list(dict.fromkeys(c.file for c in cells))
+    for f in files:
+        row = [c for c in cells if c.file == f]
+        t = row[0].truth
+        tr = f"{len(t.text)}/{len(t.reasoning)}c, {len(t.calls)} calls, " + (
+            f"u={t.usage[0]}/{t.usage[1]}" if t.usage else "no usage"
+        )
+        if t.refusal:
+            tr += f", refusal {len(t.refusal)}"
+        if t.error:
+            tr += ", ERROR"
+        marks = []
+        for c in row:
+            m = "".join(
+                "·" if ok else letter
+                for ok, letter in (
+                    (c.text_ok, "T"),
+                    (c.reasoning_ok, "R"),
+                    (c.calls_ok, "C"),
+                    (c.usage_ok, "U"),
+                    (c.error_ok, "E"),
+                )
+            )
+            marks.append(m)
+        lines.append(f"| `{f.removesuffix('.body')}` | {tr} | " + " | ".join(marks) + " |")
+    lines += ["", "## Differences in detail", ""]
+    for c in cells:
+        bad = [
+            k
+            for k, ok in (
+                ("text", c.text_ok),
+                ("reasoning", c.reasoning_ok),
+                ("calls", c.calls_ok),
+                ("usage", c.usage_ok),
+                ("error", c.error_ok),
+            )
+            if not ok
+        ]
+        if not bad and not c.notes:
+            continue
+        g, t = c.got, c.truth
+        detail = []
+        if "text" in bad and len(g.text) != len(t.text):
+            detail.append(f"text {len(g.text)} vs {len(t.text)} chars")
+        if "reasoning" in bad:
+            detail.append(f"reasoning {len(g.reasoning)} vs {len(t.reasoning)} chars")
+        if "calls" in bad:
+            detail.append(f"calls {_calls_str(g.calls)} vs {_calls_str(t.calls)}")
+        if "usage" in bad:
+            detail.append(f"usage {g.usage} vs {t.usage}")
+        detail += c.notes
+        lines.append(f"- `{c.file.removesuffix('.body')}` — {c.contender}: " + "; ".join(detail))
+    return "\n".join(lines) + "\n"
+
+
+def _short(files: list[str]) -> str:
+    return ", ".join(f"`{f.removesuffix('.body')}`" for f in files)
+
+
+def findings(cells: list[Cell]) -> list[str]:
+    """Short notes, each derived from the cells (nothing here is written by hand)."""
+    out = []
+    for name in dict.fromkeys(c.contender for c in cells):
+        mine = [c for c in cells if c.contender == name]
+        lost = [c.file for c in mine if c.truth.reasoning and not c.got.reasoning]
+        if lost:
+            out.append(f"{name} drops the reasoning entirely on {len(lost)}: {_short(lost)}.")
+        more = [
+            c.file
+            for c in mine
+            if c.truth.usage and c.got.usage and c.got.usage[0] and c.got.usage != c.truth.usage
+        ]
+        if more:
+            out.append(
+                f"{name} reports different token counts than the stream's usage on "
+                f"{len(more)} (usage sent more than once or cumulatively, added up): "
+                f"{_short(more)}."
+            )
+        missing = [c.file for c in mine if c.truth.usage and not c.got.usage and not c.usage_ok]
+        if missing:
+            out.append(f"{name} delivers no usage although the stream has it: {_short(missing)}.")
+        fewer = [c.file for c in mine if len(c.got.calls) < len(c.truth.calls)]
+        if fewer:
+            out.append(f"{name} loses tool calls on {_short(fewer)}.")
+        longer = [c.file for c in mine if len(c.got.text) > len(c.truth.text + c.truth.refusal)]
+        if longer:
+            out.append(
+                f"{name} delivers more text than choice 0 on {_short(longer)} "
+                "(all `n` choices run together into one message)."
+            )
+        refusal = [c.file for c in mine if "refusal lost" in c.notes]
+        if refusal:
+            out.append(f"{name} loses the refusal on {_short(refusal)}.")
+        crashed = [c for c in mine if c.got.error is not None and not c.truth.error]
+        for c in crashed:
+            out.append(
+                f"{name} raises {type(c.got.error).__name__} on the valid stream "
+                f"`{c.file.removesuffix('.body')}`: {str(c.got.error)[:80]}"
+            )
+        final = [c.file for c in mine if any(n.startswith("final text") for n in c.notes)]
+        if final:
+            out.append(
+                f"{name}'s last streamed message differs from the streamed deltas on "
+                f"{_short(final)}."
+            )
+        errs = [c for c in mine if c.truth.error]
+        if errs:
+            typed = sum(c.error_ok for c in errs)
+            with_usage = [c for c in errs if c.truth.usage]
+            kept = sum(
+                c.got.usage == c.truth.usage or c.got.partial_usage == c.truth.usage
+                for c in with_usage
+            )
+            out.append(
+                f"{name}: {typed}/{len(errs)} in-stream errors raised as typed errors; of the "
+                f"{len(with_usage)} whose stream carried usage, {kept} keep it "
+                "(in the stream or on the error)."
+            )
+        if any(c.contender == name for c in cells) and name.endswith("(ours)"):
+            short = [c for c in mine if not (c.text_ok and c.reasoning_ok and c.calls_ok)]
+            short += [c for c in mine if not (c.usage_ok and c.error_ok) and c not in short]
+            if not short:
+                out.append(f"{name}: matches the truth on every recording.")
+    return out
+
+
+def _calls_str(calls: list[tuple[str, Any]]) -> str:
+    s = ", ".join(f"{n}({json.dumps(a, sort_keys=True)[:40]})" for n, a in calls)
+    return f"[{s}]"
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the comparison and the probes; write and print the report."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args(argv)
+    import logging
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    logging.disable(logging.WARNING)  # peers log retries and callback errors
+    start = time.perf_counter()
+    cells = compare()
+    md = report(cells, cross_check(), probes())
+    md += f"\n_Run time: {time.perf_counter() - start:.1f} s._\n"
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(md)
+    print(md)
+
+
+if __name__ == "__main__":
+    main()
