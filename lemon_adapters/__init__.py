@@ -1,21 +1,18 @@
 """lemon-adapters: stream LemonData into LangChain and LlamaIndex, fast and faithfully.
 
 The core (this package's top level) has no framework dependency; the adapters live in
-:mod:`lemon_adapters.langchain` and :mod:`lemon_adapters.llama_index`.
+:mod:`lemon_adapters.langchain` and :mod:`lemon_adapters.llama_index`. The clients (and so
+httpx) load on first use: ``import lemon_adapters`` stays cheap for code that only needs
+the events, errors or results.
 """
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from typing import TYPE_CHECKING, Any
+
 from .core.accumulate import StreamResult, ToolCall
-from .core.client import (
-    AsyncLemonDataClient,
-    AsyncResponseStream,
-    LemonDataClient,
-    ResponseStream,
-    RetryPolicy,
-)
 from .core.errors import (
     APIConnectionError,
     APIStatusError,
@@ -89,3 +86,32 @@ __all__ = [
     "UsageReported",
     "__version__",
 ]
+
+if TYPE_CHECKING:
+    from .core.client import (
+        AsyncLemonDataClient,
+        AsyncResponseStream,
+        LemonDataClient,
+        ResponseStream,
+    )
+    from .core.retry import RetryPolicy
+
+_LAZY = {
+    "AsyncLemonDataClient": ".core.client",
+    "AsyncResponseStream": ".core.client",
+    "LemonDataClient": ".core.client",
+    "ResponseStream": ".core.client",
+    "RetryPolicy": ".core.retry",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the client classes on first access (PEP 562)."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
