@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import sys
 import threading
 import time
@@ -181,6 +182,17 @@ def frames(body: bytes) -> list[bytes]:
     return out
 
 
+def random_pieces(body: bytes, seed: int) -> list[bytes]:
+    """``body`` cut at seeded random offsets 1 to 64 bytes apart; the pieces join to ``body``."""
+    rng = random.Random(seed)
+    out, i = [], 0
+    while i < len(body):
+        n = rng.randint(1, 64)
+        out.append(body[i : i + n])
+        i += n
+    return out
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: Replay
@@ -204,7 +216,7 @@ class _Handler(BaseHTTPRequestHandler):
         if route is None:
             self._send_json(404, {"error": {"message": f"no route {key!r}", "type": "x"}})
             return
-        body, fail_first, spec_usage = route
+        pieces, fail_first, spec_usage = route
         if attempt <= fail_first:
             self._send_json(
                 503,
@@ -217,7 +229,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
         asked = bool(((req or {}).get("stream_options") or {}).get("include_usage"))
-        for frame in frames(body):
+        for frame in pieces:
             if spec_usage and not asked and _usage_only(frame):
                 continue  # as the OpenAI spec says: no usage chunk unless asked for
             self.wfile.write(b"%x\r\n%s\r\n" % (len(frame), frame))
@@ -256,12 +268,17 @@ class Replay(ThreadingHTTPServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.lock = threading.Lock()
-        self.routes: dict[str, tuple[bytes, int, bool]] = {}
+        self.routes: dict[str, tuple[list[bytes], int, bool]] = {}
         self.requests: dict[str, list[Any]] = {}
         self._n = 0
 
     def route(
-        self, body: bytes, *, fail_first: int = 0, spec_usage: bool = False
+        self,
+        body: bytes,
+        *,
+        fail_first: int = 0,
+        spec_usage: bool = False,
+        split_seed: int | None = None,
     ) -> tuple[str, str]:
         """A fresh route serving ``body``: (key, base_url).
 
@@ -270,11 +287,14 @@ class Replay(ThreadingHTTPServer):
             fail_first: answer the first requests with 503 and ``Retry-After: 0``.
             spec_usage: drop the usage-only chunk unless the request asked for it
                 (``stream_options.include_usage``), as an OpenAI-compatible server does.
+            split_seed: instead of one HTTP chunk per SSE frame, cut the body at seeded
+                random offsets (1 to 64 bytes: frames and UTF-8 characters split).
         """
+        pieces = frames(body) if split_seed is None else random_pieces(body, split_seed)
         with self.lock:
             self._n += 1
             key = f"k{self._n}"
-            self.routes[key] = (body, fail_first, spec_usage)
+            self.routes[key] = (pieces, fail_first, spec_usage)
         return key, f"http://127.0.0.1:{self.server_address[1]}/r/{key}/v1"
 
 
@@ -432,7 +452,7 @@ def _lc_peer(api: str, base_url: str) -> Any:
     return ChatOpenAI(
         model=PEER_MODEL,
         base_url=base_url,
-        api_key=KEY,  # type: ignore[arg-type]
+        api_key=KEY,
         use_responses_api=api == "responses",
         timeout=TIMEOUT,
     )
@@ -441,7 +461,7 @@ def _lc_peer(api: str, base_url: str) -> Any:
 def _lc_ours(api: str, base_url: str) -> Any:
     from lemon_adapters.langchain import ChatLemonData
 
-    return ChatLemonData(model=PEER_MODEL, api=api, api_key=KEY, base_url=base_url, timeout=TIMEOUT)  # type: ignore[call-arg]
+    return ChatLemonData(model=PEER_MODEL, api=api, api_key=KEY, base_url=base_url, timeout=TIMEOUT)
 
 
 def _li_peer(api: str, base_url: str) -> Any:
@@ -548,9 +568,15 @@ def _run(c: Contender, api: str, url: str, model: str | None = None) -> Delivere
 
 
 def compare(
-    files: list[str] | None = None, contenders: tuple[Contender, ...] = CONTENDERS
+    files: list[str] | None = None,
+    contenders: tuple[Contender, ...] = CONTENDERS,
+    *,
+    split_seed: int | None = None,
 ) -> list[Cell]:
-    """Stream each recording through each contender; one scored :class:`Cell` per pair."""
+    """Stream each recording through each contender; one scored :class:`Cell` per pair.
+
+    ``split_seed``: serve the bytes in random 1-64 byte HTTP chunks instead of one per frame.
+    """
     entries = streaming_entries()
     if files is not None:
         entries = [e for e in entries if e["file"] in files]
@@ -560,7 +586,7 @@ def compare(
             body = (WIRE / e["file"]).read_bytes()
             truth = truth_of(e["api"], body)
             for c in contenders:
-                key, url = server.route(body)
+                key, url = server.route(body, split_seed=split_seed)
                 got = _run(c, e["api"], url)
                 n = len(server.requests.get(key, []))
                 cells.append(Cell(e["file"], c.name, got, truth, n).score())
@@ -655,8 +681,38 @@ def _yn(ok: bool) -> str:
     return "yes" if ok else "**no**"
 
 
-def report(cells: list[Cell], checks: list[tuple[str, bool, str]], probe: dict[str, Any]) -> str:
-    """The markdown report."""
+def _ok(c: Cell) -> bool:
+    return c.text_ok and c.reasoning_ok and c.calls_ok and c.usage_ok and c.error_ok
+
+
+def _totals(cells: list[Cell]) -> list[str]:
+    lines = [
+        "| contender | text | reasoning | tool calls | usage | errors typed "
+        "| crashed on a valid stream | all five |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name in dict.fromkeys(c.contender for c in cells):
+        mine = [c for c in cells if c.contender == name]
+        errs = [c for c in mine if c.truth.error]
+        n = len(mine)
+        lines.append(
+            f"| {name} | {sum(c.text_ok for c in mine)}/{n} "
+            f"| {sum(c.reasoning_ok for c in mine)}/{n} | {sum(c.calls_ok for c in mine)}/{n} "
+            f"| {sum(c.usage_ok for c in mine)}/{n} "
+            f"| {sum(c.error_ok for c in errs)}/{len(errs)} "
+            f"| {sum(c.got.error is not None and not c.truth.error for c in mine)} "
+            f"| {sum(_ok(c) for c in mine)}/{n} |"
+        )
+    return lines
+
+
+def report(
+    cells: list[Cell],
+    checks: list[tuple[str, bool, str]],
+    probe: dict[str, Any],
+    fragmented: list[Cell] | None = None,
+) -> str:
+    """The markdown report (``fragmented``: the same run with random 1-64 byte chunks)."""
     names = list(dict.fromkeys(c.contender for c in cells))
     n_rec = len({c.file for c in cells})
     lines = [
@@ -684,25 +740,8 @@ def report(cells: list[Cell], checks: list[tuple[str, bool, str]], probe: dict[s
         "detail list says exactly what it delivered, so a reader can judge the semantics "
         "(e.g. `n` choices, refusal channel) independently.",
         "",
-        "| contender | text | reasoning | tool calls | usage | errors typed "
-        "| crashed on a valid stream | all five |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for name in names:
-        mine = [c for c in cells if c.contender == name]
-        errs = [c for c in mine if c.truth.error]
-        n = len(mine)
-        allok = sum(
-            c.text_ok and c.reasoning_ok and c.calls_ok and c.usage_ok and c.error_ok for c in mine
-        )
-        lines.append(
-            f"| {name} | {sum(c.text_ok for c in mine)}/{n} "
-            f"| {sum(c.reasoning_ok for c in mine)}/{n} | {sum(c.calls_ok for c in mine)}/{n} "
-            f"| {sum(c.usage_ok for c in mine)}/{n} "
-            f"| {sum(c.error_ok for c in errs)}/{len(errs)} "
-            f"| {sum(c.got.error is not None and not c.truth.error for c in mine)} "
-            f"| {allok}/{n} |"
-        )
+    lines += _totals(cells)
     # Subsets where the channel matters, so a total over empty channels does not flatter.
     lines += [
         "",
@@ -713,7 +752,8 @@ def report(cells: list[Cell], checks: list[tuple[str, bool, str]], probe: dict[s
     ]
     for name in names:
         mine = [c for c in cells if c.contender == name]
-        row = []
+        counts: list[str] = []
+        has: Callable[[Truth], bool]
         for attr, has in (
             ("text_ok", lambda t: bool(t.text or t.refusal)),
             ("reasoning_ok", lambda t: bool(t.reasoning)),
@@ -721,14 +761,34 @@ def report(cells: list[Cell], checks: list[tuple[str, bool, str]], probe: dict[s
             ("usage_ok", lambda t: t.usage is not None),
         ):
             sub = [c for c in mine if has(c.truth)]
-            row.append(f"{sum(getattr(c, attr) for c in sub)}/{len(sub)}")
-        lines.append(f"| {name} | " + " | ".join(row) + " |")
+            counts.append(f"{sum(getattr(c, attr) for c in sub)}/{len(sub)}")
+        lines.append(f"| {name} | " + " | ".join(counts) + " |")
+    if fragmented is not None:
+        lines += [
+            "",
+            "## The same under random fragmentation",
+            "",
+            "Every body cut at seeded random offsets 1 to 64 bytes apart (SSE frames, JSON "
+            "and UTF-8 characters split across HTTP chunks):",
+            "",
+            *_totals(fragmented),
+            "",
+        ]
+        before = {(c.file, c.contender): c for c in cells}
+        changed = [
+            c for c in fragmented if (k := before.get((c.file, c.contender))) and _ok(k) != _ok(c)
+        ]
+        lines += [
+            f"- `{c.file.removesuffix('.body')}` — {c.contender}: "
+            f"{'now matches' if _ok(c) else 'now differs'} ({'; '.join(c.notes)})"
+            for c in changed
+        ] or ["No verdict changed against one chunk per frame."]
     lines += ["", "## Findings (computed from this run)", ""]
     lines += [f"- {f}" for f in findings(cells)]
     lines += ["", "## Behaviour probes", ""]
-    for title, rows in probe.items():
+    for title, findings_ in probe.items():
         lines += [f"**{title}**", "", "| contender | result |", "|---|---|"]
-        lines += [f"| {n} | {r} |" for n, r in rows]
+        lines += [f"| {n} | {r} |" for n, r in findings_]
         lines.append("")
     lines += [
         "## Ground-truth cross-check",
@@ -884,6 +944,7 @@ def main(argv: list[str] | None = None) -> None:
     """Run the comparison and the probes; write and print the report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--seed", type=int, default=1, help="random fragmentation seed")
     args = parser.parse_args(argv)
     import logging
     import warnings
@@ -892,7 +953,8 @@ def main(argv: list[str] | None = None) -> None:
     logging.disable(logging.WARNING)  # peers log retries and callback errors
     start = time.perf_counter()
     cells = compare()
-    md = report(cells, cross_check(), probes())
+    fragmented = compare(split_seed=args.seed)
+    md = report(cells, cross_check(), probes(), fragmented)
     md += f"\n_Run time: {time.perf_counter() - start:.1f} s._\n"
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(md)

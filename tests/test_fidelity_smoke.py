@@ -60,3 +60,10 @@ def test_truth_agrees_with_an_independent_reading() -> None:
     body = (WIRE / FILES[0]).read_bytes()
     raw = raw_reading("chat", body)
     assert raw.calls and raw.reasoning and raw.usage
+
+
+def test_ours_match_the_truth_when_fragmented() -> None:
+    """Random 1-64 byte HTTP chunks (frames and UTF-8 characters split) change nothing."""
+    for c in compare(FILES, OURS, split_seed=7):
+        oks = (c.text_ok, c.reasoning_ok, c.calls_ok, c.usage_ok, c.error_ok)
+        assert all(oks), (c.file, c.contender, oks, c.notes)
