@@ -24,7 +24,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from lemon_adapters.devserver import Reply, complete_object, render_chat, render_responses
+from lemon_adapters.devserver import (
+    Reply,
+    complete_object,
+    error_reply,
+    render_chat,
+    render_responses,
+)
 
 TEXT = (
     "Lemons are citrus fruits, rich in vitamin C, and their juice is about five percent "
@@ -79,56 +85,16 @@ class Step:
 
 
 def lemon_error(status: int, **fields: Any) -> Step:
-    """An error step with a LemonData-shaped body (``fields`` override the defaults)."""
-    defaults: dict[int, dict[str, Any]] = {
-        400: {
-            "message": "Invalid request",
-            "type": "invalid_request_error",
-            "code": "invalid_request",
-            "retryable": False,
-        },
-        401: {
-            "message": "Invalid API key",
-            "type": "authentication_error",
-            "code": "invalid_api_key",
-            "retryable": False,
-            "hint": "Check LEMONDATA_API_KEY; keys start with sk-",
-        },
-        402: {
-            "message": "Insufficient balance",
-            "type": "billing_error",
-            "code": "insufficient_balance",
-            "retryable": False,
-            "hint": "Top up your LemonData balance at https://lemondata.cc/dashboard",
-        },
-        404: {
-            "message": "Model 'gpt-4o-mni' not found",
-            "type": "invalid_request_error",
-            "code": "model_not_found",
-            "param": "model",
-            "retryable": False,
-            "did_you_mean": "gpt-4o-mini",
-            "suggestions": ["gpt-4o-mini", "gpt-4o"],
-            "hint": "Use GET /v1/models to list available models",
-        },
-        429: {
-            "message": "Rate limit exceeded",
-            "type": "rate_limit_error",
-            "code": "rate_limit_exceeded",
-            "retryable": True,
-            "retry_after": 0,
-        },
-        503: {
-            "message": "Upstream unavailable",
-            "type": "upstream_error",
-            "code": "upstream_unavailable",
-            "retryable": True,
-            "retry_after": 0,
-        },
-    }
+    """An error step with the dev server's LemonData-shaped body for ``status`` (``fields``
+    override it). Its ``retry_after`` hints are zeroed so retrying tests do not wait."""
+    reply = error_reply(status, "gpt-4o-mni")
+    error = dict(reply.error or {})
+    if error.get("code") == str(status):  # no LemonData-specific body for this status
+        error = {"message": f"HTTP {status}", "type": "api_error"}
+    if "retry_after" in error:
+        error["retry_after"] = 0
     headers = fields.pop("headers", {})
-    error = {**defaults.get(status, {"message": f"HTTP {status}", "type": "api_error"}), **fields}
-    return Step(status=status, error=error, headers=headers)
+    return Step(status=status, error={**error, **fields}, headers=headers)
 
 
 def frames(api: str, step: Step, model: str = "m") -> list[bytes]:
