@@ -413,3 +413,39 @@ def test_chat_cache_control_on_messages_and_parts_is_kept() -> None:
         {"role": "user", "content": "hi", "cache_control": marker},
     ]
     assert body("chat", messages=msgs)["messages"] == msgs
+
+
+def test_responses_tool_result_with_an_image_keeps_it_as_content_parts() -> None:
+    image = "data:image/png;base64,iVBORw0KGgo="
+    messages = [
+        {"role": "user", "content": "Describe the chart the tool returns"},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {
+                    "id": "call_9",
+                    "type": "function",
+                    "function": {"name": "chart", "arguments": "{}"},
+                }
+            ],
+        },
+        {
+            "role": "tool",
+            "tool_call_id": "call_9",
+            "content": [
+                {"type": "text", "text": "Here is the chart"},
+                {"type": "image_url", "image_url": {"url": image}},
+            ],
+        },
+    ]
+    body = build_body("responses", model="m", messages=messages)
+    output = body["input"][-1]
+    assert output["type"] == "function_call_output" and output["call_id"] == "call_9"
+    assert output["output"] == [
+        {"type": "input_text", "text": "Here is the chart"},
+        {"type": "input_image", "image_url": image, "detail": "auto"},
+    ]
+    # text-only results stay a plain string
+    messages[-1]["content"] = [{"type": "text", "text": "18 C"}]
+    assert build_body("responses", model="m", messages=messages)["input"][-1]["output"] == "18 C"

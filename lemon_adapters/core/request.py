@@ -241,11 +241,20 @@ def _responses_items(message: Message) -> list[dict[str, Any]]:
     role = message.get("role")
     content = message.get("content")
     if role == "tool":
+        # Text results stay a string; results with images or files become the content
+        # array the Responses API accepts for function_call_output (nothing is dropped).
+        has_media = isinstance(content, list) and any(
+            isinstance(p, Mapping) and p.get("type") not in ("text", "input_text", "output_text")
+            for p in content
+        )
+        output: str | list[dict[str, Any]] = _text_of(content)
+        if has_media and isinstance(content, list):
+            output = [_responses_part(p) for p in content]
         return [
             {
                 "type": "function_call_output",
                 "call_id": message.get("tool_call_id"),
-                "output": _text_of(content),
+                "output": output,
             }
         ]
     if role == "assistant":
