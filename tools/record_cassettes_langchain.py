@@ -36,6 +36,13 @@ PDF_URL = "https://www.w3.org/WAI/ER/tests/xhtml/testfiles/resources/pdf/dummy.p
 MEDIA = {
     "test_image_inputs": (IMAGE_URL, "image/png"),
     "test_pdf_inputs": (PDF_URL, "application/pdf"),
+    "test_image_tool_message": (IMAGE_URL, "image/png"),
+    "test_pdf_tool_message": (PDF_URL, "application/pdf"),
+}
+#: Media tests that run on one API only (Chat Completions tool messages are text-only).
+MEDIA_CLASSES = {
+    "test_image_tool_message": ("TestChatLemonDataResponses",),
+    "test_pdf_tool_message": ("TestChatLemonDataResponses",),
 }
 
 
@@ -87,6 +94,8 @@ def seed_media() -> None:
     files = {"image/png": small_png(), "application/pdf": small_pdf()}
     for cls in CLASSES:
         for test, (url, mime) in MEDIA.items():
+            if cls not in MEDIA_CLASSES.get(test, CLASSES):
+                continue
             request = Request("GET", url, b"", {})
             response = {
                 "status": {"code": 200, "message": "OK"},

@@ -36,8 +36,6 @@ class TestChatLemonDataResponses(ChatModelIntegrationTests):
     Capability flags left off, and why:
 
     - ``supports_audio_inputs``: the Responses API has no audio input part.
-    - ``supports_image_tool_message`` / ``supports_pdf_tool_message``: tool results are
-      sent as text (``function_call_output.output``) by the core's request builder.
     - ``supports_anthropic_inputs``: Anthropic-native tools and content blocks belong to
       Anthropic's Messages API, not to the OpenAI-compatible APIs this model speaks.
     """
@@ -65,6 +63,14 @@ class TestChatLemonDataResponses(ChatModelIntegrationTests):
     @property
     def supports_pdf_inputs(self) -> bool:
         return True
+
+    @property
+    def supports_image_tool_message(self) -> bool:
+        return True  # function_call_output carries input_image parts
+
+    @property
+    def supports_pdf_tool_message(self) -> bool:
+        return True  # function_call_output carries input_file parts
 
     @property
     def enable_vcr_tests(self) -> bool:
@@ -103,3 +109,11 @@ class TestChatLemonDataChat(TestChatLemonDataResponses):
     @property
     def chat_model_params(self) -> dict[str, Any]:
         return {"model": "gpt-4o-mini", "api": "chat", **endpoint()}
+
+    @property
+    def supports_image_tool_message(self) -> bool:
+        return False
+
+    @property
+    def supports_pdf_tool_message(self) -> bool:
+        return False
