@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-RECORDINGS = ROOT.parent / "shared" / "recordings"
+RECORDINGS = ROOT / "tests" / "recordings"  # see its PROVENANCE.md
 WIRE = RECORDINGS / "wire"
 CASSETTES = ROOT / "cassettes"
 

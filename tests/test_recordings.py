@@ -1,4 +1,4 @@
-"""Every real recorded stream in ``../shared/recordings/wire`` through the pure parser.
+"""Every real recorded stream in ``tests/recordings/wire`` through the pure parser.
 
 Each streaming body (``stream: true``, HTTP 200 in ``index.json``) is parsed whole, byte by
 byte and at seeded random split points, and re-framed in the ways the SSE and Responses

@@ -3,7 +3,7 @@
 Reference: https://platform.openai.com/docs/api-reference/chat-streaming
 
 What real OpenAI-compatible servers send beyond the reference, each seen in
-``../shared/recordings/wire``:
+``tests/recordings/wire``:
 
 * ``delta.content`` as a list of typed parts, thinking included (Mistral magistral);
 * reasoning as ``reasoning_content`` (DeepSeek, xAI, Z.ai, llama.cpp), ``reasoning``

@@ -1,4 +1,4 @@
-"""Every real recorded stream in ``../shared/recordings/wire`` through ``LemonData``.
+"""Every real recorded stream in ``tests/recordings/wire`` through ``LemonData``.
 
 The recorded bytes are served by an ``httpx.MockTransport`` (an injected client) in small
 pieces; the chunks LlamaIndex would see must keep the streaming contract on each step and
@@ -23,7 +23,7 @@ from lemon_adapters.llama_index import LemonData
 
 from ..conftest import WIRE
 
-INDEX = json.loads((WIRE / "index.json").read_text()) if (WIRE / "index.json").exists() else []
+INDEX = json.loads((WIRE / "index.json").read_text())
 STREAMS = [e for e in INDEX if e["stream"] and e["status"] == 200]
 
 
@@ -72,7 +72,6 @@ def _state(chunk: ChatResponse) -> tuple[str, str, list[tuple[Any, str, Any]]]:
     return message.content or "", thinking, calls
 
 
-@pytest.mark.skipif(not STREAMS, reason="../shared/recordings is not beside the repository")
 @pytest.mark.parametrize("mode", ["sync", "async"])
 @pytest.mark.parametrize("entry", STREAMS, ids=[e["file"] for e in STREAMS])
 def test_recorded_stream_through_llama_index(entry: dict[str, Any], mode: str) -> None:
