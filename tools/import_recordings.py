@@ -38,11 +38,24 @@ per body, its API, HTTP status, method, URL and request body as recorded.
 The source projects are under permissive licenses (MIT, Apache-2.0, or Apache-2.0 OR
 BSD-3-Clause for dd-trace-py, used here under Apache-2.0). Their license texts, with the
 copyright notices and the NOTICE files they carry, are in `licenses/`, one file per source
-repository (`<owner>__<repo>__<file>`). The files are data: no code was copied.
+repository (`<owner>__<repo>__<file>`, read at the commit the recordings came from; a
+package folder's own LICENSE is kept beside its repository's). Two sources were read at a
+second commit whose texts differ, and both versions are kept: charmbracelet/fantasy's
+Cerebras recording (`charmbracelet__fantasy__71f727f0__*`) and the opentelemetry-python-contrib
+Anthropic package (`...instrumentation-anthropic__LICENSE`, from `910328a`). The files are
+data: no code was copied.
 
-| body | sha256 (first 16) | recording (interaction) | what it shows | source repository | path in repository | commit | license |
-|---|---|---|---|---|---|---|---|
 """
+COLUMNS = (
+    "body",
+    "sha256 (first 16)",
+    "recording (interaction)",
+    "what it shows",
+    "source repository",
+    "path in repository",
+    "commit",
+    "license",
+)
 
 
 def manifest_rows(manifest: str) -> dict[str, dict[str, str]]:
@@ -93,7 +106,9 @@ def main() -> None:
                 f"| `{entry['recording']}` ({entry['interaction']}) | {what} "
                 f"| {row['repo']} | {row['path']} | {row['commit']} | {row['license']} |"
             )
-    (DEST / "PROVENANCE.md").write_text(HEADER + "\n".join(table) + "\n", encoding="utf-8")
+    head = [f"| {' | '.join(COLUMNS)} |", "|" + "---|" * len(COLUMNS)]
+    text = HEADER + "\n" + "\n".join(head + table) + "\n"
+    (DEST / "PROVENANCE.md").write_text(text, encoding="utf-8")
     print(f"{len(table)} bodies copied into {DEST.relative_to(ROOT)}", file=sys.stderr)
 
 

@@ -9,7 +9,7 @@ events become ``AIMessageChunk`` objects, and a core ``StreamResult`` becomes an
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from langchain_core.messages import (
     AIMessage,
@@ -20,7 +20,7 @@ from langchain_core.messages import (
     ToolMessage,
     UsageMetadata,
 )
-from langchain_core.messages.tool import tool_call_chunk
+from langchain_core.messages.tool import invalid_tool_call, tool_call_chunk
 from langchain_core.messages.utils import convert_to_openai_messages
 
 from lemon_adapters.core.accumulate import StreamResult
@@ -163,16 +163,19 @@ def usage_metadata(usage: Usage | None) -> UsageMetadata | None:
     """LangChain's usage dict from the core's ``Usage``."""
     if usage is None:
         return None
-    out = UsageMetadata(
-        input_tokens=usage.input_tokens,
-        output_tokens=usage.output_tokens,
-        total_tokens=usage.total_tokens,
-    )
+    # Built as a plain dict: the detail keys are optional (NotRequired) in every
+    # langchain-core 1.x, but a type checker that cannot see NotRequired (langchain-core
+    # 1.8 imports it from ``typing``, new in Python 3.11) would demand them.
+    out: dict[str, Any] = {
+        "input_tokens": usage.input_tokens,
+        "output_tokens": usage.output_tokens,
+        "total_tokens": usage.total_tokens,
+    }
     if usage.cached_tokens is not None:
         out["input_token_details"] = {"cache_read": usage.cached_tokens}
     if usage.reasoning_tokens is not None:
         out["output_token_details"] = {"reasoning": usage.reasoning_tokens}
-    return out
+    return cast("UsageMetadata", out)
 
 
 def response_metadata(result: StreamResult, model: str) -> dict[str, Any]:
@@ -211,13 +214,7 @@ def result_to_message(result: StreamResult, model: str) -> AIMessage:
             )
         else:
             invalid.append(
-                InvalidToolCall(
-                    name=call.name,
-                    args=call.arguments,
-                    id=call.id,
-                    error=call.error,
-                    type="invalid_tool_call",
-                )
+                invalid_tool_call(name=call.name, args=call.arguments, id=call.id, error=call.error)
             )
     return AIMessage(
         content=result.text,
