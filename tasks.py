@@ -1,67 +1,160 @@
 #!/usr/bin/env python3
-"""Project tasks with nothing but Python and pip: ``python3 tasks.py demo|test|lint|bench``.
+"""Project tasks with nothing but Python and pip: ``python3 tasks.py <task> [args]``.
 
-Each task creates ``.venv`` on first use and reinstalls the project into it whenever
-``pyproject.toml`` changes, then runs inside it.
+  demo     stream the demo (a local LemonData-shaped server unless LEMONDATA_API_KEY is set)
+  test     run the test suite (pytest arguments pass through)
+  lint     ruff check, ruff format --check, mypy --strict
+  bench    the benchmark (installs the peers into .venv)
+  floors   the core's and adapters' tests with every runtime dependency at its lowest
+           declared version, in .venv-floors
+  wheel    build the wheel into dist/ and install it, one extra at a time, into fresh
+           environments that stream against the local server
+  lock     refresh constraints.txt and constraints-floors.txt to the newest allowed
+           versions, then run the tests and the lint on them
+
+Every environment installs from a committed lock: ``constraints.txt`` (the dev and bench
+tools, every Python the package supports) or ``constraints-floors.txt`` (the same with
+the runtime dependencies at their floors). A task reinstalls whenever ``pyproject.toml``
+or its lock changes.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import subprocess
 import sys
+import tempfile
 import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
-BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
-PY = BIN / "python"
-STAMP = VENV / ".lemon-installed"
+FLOORS_VENV = ROOT / ".venv-floors"
+LOCK = ROOT / "constraints.txt"
+FLOORS_LOCK = ROOT / "constraints-floors.txt"
+#: Installed from the lock before the project, so the install itself is pinned too.
+TOOLS = ("pip", "hatchling", "editables")
+#: The runtime requirements whose lowest versions the floors run installs.
+FLOOR_SECTIONS = ("dependencies", "http2", "langchain", "llamaindex")
+#: What `lock` and `floors` leave out of the suite: long soak, browser, packaging.
+QUICK = "not slow and not browser and not packaging"
+
+#: Fails unless each ``name==version`` argument is what is installed.
+CHECK_FLOORS = """
+import sys
+from importlib.metadata import version
+from packaging.version import Version
+got = {a.split("==")[0]: version(a.split("==")[0]) for a in sys.argv[1:]}
+print("floors:", ", ".join(f"{n} {v}" for n, v in got.items()))
+bad = [a for a in sys.argv[1:] if Version(got[a.split("==")[0]]) != Version(a.split("==")[1])]
+sys.exit(f"not at the floor: {bad}" if bad else 0)
+"""
 
 
-def ensure_env(extras: str = "dev") -> None:
-    """Create the virtual environment and install the project with ``extras``."""
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
-    if STAMP.exists() and STAMP.read_text() == digest and PY.exists():
-        return
-    if not PY.exists():
-        print(f"creating {VENV} ...", flush=True)
-        venv.EnvBuilder(with_pip=True).create(VENV)
+def bin_of(env: Path) -> Path:
+    """The scripts folder of a virtual environment."""
+    return env / ("Scripts" if os.name == "nt" else "bin")
+
+
+def ensure_env(extras: str = "dev", env: Path = VENV, lock: Path = LOCK) -> Path:
+    """Create ``env`` and install the project with ``extras`` under ``lock``; its python."""
+    py = bin_of(env) / "python"
+    stamp = env / ".lemon-installed"
+    digest = hashlib.sha256(
+        (ROOT / "pyproject.toml").read_bytes() + lock.read_bytes() + extras.encode()
+    ).hexdigest()
+    if stamp.exists() and stamp.read_text() == digest and py.exists():
+        return py
+    if not py.exists():
+        print(f"creating {env.name} ...", flush=True)
+        venv.EnvBuilder(with_pip=True).create(env)
     print(
-        f"installing lemon-adapters[{extras}] into .venv (first run takes a minute) ...", flush=True
+        f"installing lemon-adapters[{extras}] into {env.name} from {lock.name}"
+        " (the first run takes a minute or two) ...",
+        flush=True,
     )
-    run([str(PY), "-m", "pip", "install", "-q", "--upgrade", "pip"])
-    run([str(PY), "-m", "pip", "install", "-q", "-e", f".[{extras}]"])
-    STAMP.write_text(digest)
+    pip = [str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-c", str(lock)]
+    run([*pip, *TOOLS])
+    # The build backend comes from the lock as well, so nothing is resolved unpinned.
+    run([*pip, "--no-build-isolation", "-e", f".[{extras}]"])
+    stamp.write_text(digest)
+    return py
 
 
-def run(cmd: list[str]) -> None:
+def run(cmd: list[str], env: dict[str, str] | None = None) -> None:
     """Run a command in the project root; exit with its code if it fails."""
-    code = subprocess.call(cmd, cwd=ROOT)
+    code = subprocess.call(cmd, cwd=ROOT, env=env)
     if code:
         sys.exit(code)
+
+
+def floors() -> dict[str, str]:
+    """``{distribution: lowest version}`` from the ``>=`` bounds of the runtime requirements."""
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    pins: dict[str, str] = {}
+    for section in FLOOR_SECTIONS:
+        block = re.search(rf"^{section} = \[(.*?)\]", text, re.M | re.S)
+        if block is None:
+            raise SystemExit(f"pyproject.toml has no {section} list")
+        for name, version in re.findall(r'"([A-Za-z0-9_.-]+)(?:\[[^\]]*\])?>=([^",;]+)"', block[1]):
+            pins[name.lower()] = version
+    return pins
+
+
+def lock() -> None:
+    """Re-resolve both locks to the newest allowed versions with uv, then test on them."""
+    py = ensure_env()
+    run([str(py), "-m", "pip", "install", "-q", "--upgrade", "uv"])
+    uv = str(bin_of(VENV) / "uv")
+    with tempfile.TemporaryDirectory() as tmp:
+        tools = Path(tmp) / "tools.in"
+        tools.write_text("\n".join(TOOLS) + "\n")
+        pins = Path(tmp) / "floors.in"
+        pins.write_text("".join(f"{n}=={v}\n" for n, v in floors().items()))
+        # --universal: one file with environment markers, valid on every supported Python
+        # and platform; pip reads it as a plain constraints file.
+        common = ["pip", "compile", "--universal", "--python-version", "3.10", "--upgrade"]
+        common += ["--quiet", "--custom-compile-command", "python3 tasks.py lock"]
+        run([uv, *common, "pyproject.toml", str(tools), "--extra", "dev", "--extra", "bench",
+             "-o", str(LOCK)])  # fmt: skip
+        run([uv, *common, "pyproject.toml", str(tools), "--extra", "test", "-c", str(pins),
+             "-o", str(FLOORS_LOCK)])  # fmt: skip
+    py = ensure_env()
+    run([str(py), "-m", "pytest", "-q", "-m", QUICK])
+    lint(py)
+
+
+def lint(py: Path) -> None:
+    """ruff check, ruff format --check and mypy --strict, from the environment of ``py``."""
+    scripts = py.parent
+    paths = ["lemon_adapters", "tests", "examples", "bench", "tools", "tasks.py"]
+    run([str(scripts / "ruff"), "check", *paths])
+    run([str(scripts / "ruff"), "format", "--check", *paths])
+    run([str(scripts / "mypy"), "--strict", "lemon_adapters"])
 
 
 def main() -> None:
     """Dispatch ``sys.argv[1]``; extra arguments go to the task."""
     task, rest = (sys.argv[1] if len(sys.argv) > 1 else "help"), sys.argv[2:]
     if task == "demo":
-        ensure_env()
-        run([str(PY), "-m", "lemon_adapters.demo", *rest])
+        run([str(ensure_env()), "-m", "lemon_adapters.demo", *rest])
     elif task == "test":
-        ensure_env()
-        run([str(PY), "-m", "pytest", *rest])
+        run([str(ensure_env()), "-m", "pytest", *rest])
     elif task == "lint":
-        ensure_env()
-        paths = ["lemon_adapters", "tests", "examples", "bench", "tools", "tasks.py"]
-        run([str(BIN / "ruff"), "check", *paths])
-        run([str(BIN / "ruff"), "format", "--check", *paths])
-        run([str(BIN / "mypy"), "--strict", "lemon_adapters"])
+        lint(ensure_env())
     elif task == "bench":
-        ensure_env("dev,bench")
-        run([str(PY), "-m", "bench", *rest])
+        run([str(ensure_env("dev,bench")), "-m", "bench", *rest])
+    elif task == "floors":
+        py = ensure_env("test", FLOORS_VENV, FLOORS_LOCK)
+        run([str(py), "-c", CHECK_FLOORS, *(f"{n}=={v}" for n, v in floors().items())])
+        run([str(py), "-m", "pytest", "-q", "-m", QUICK, "-p", "no:randomly", *rest])
+    elif task == "wheel":
+        py = ensure_env()
+        run([str(py), "-m", "pytest", "-q", "-m", "packaging", "tests/test_packaging.py", *rest])
+    elif task == "lock":
+        lock()
     else:
         print(__doc__)
         sys.exit(0 if task == "help" else 2)

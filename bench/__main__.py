@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from . import machine, report
-from .contenders import BY_NAME, CONTENDERS, Contender
+from .contenders import ADAPTER_FLOORS, BY_NAME, CONTENDERS, Contender
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -160,6 +160,10 @@ class Bench:
 
     # -- sections ---------------------------------------------------------------------
 
+    def networked(self) -> list[Contender]:
+        """The contenders that stream over the network (all but the framework floors)."""
+        return [c for c in self.contenders if c.group != "framework"]
+
     def streams(
         self,
         scenarios: list[str],
@@ -167,17 +171,20 @@ class Bench:
         section: str,
         warmup: bool = True,
         into: dict[str, Any] | None = None,
+        framework: bool = True,
     ) -> dict[str, Any]:
         """Every contender on every scenario and API, interleaved, ``reps`` rounds (after a
-        warm-up round that builds the objects and opens their connections)."""
+        warm-up round that builds the objects, opens their connections and records the
+        framework floors' chunks); ``framework=False`` leaves the framework floors out."""
         into = into or {"samples": {}, "errors": {}}
+        contenders = self.contenders if framework else self.networked()
         samples: dict[str, list[list[float]]] = into["samples"]
         errors: dict[str, str] = into["errors"]
         for rep in range(0 if warmup else 1, reps + 1):
             log(f"  {section}: round {rep}/{reps}" + (" (warm-up)" if rep == 0 else ""))
             for scenario in scenarios:
                 for api in ("chat", "responses"):
-                    order = list(self.contenders)
+                    order = list(contenders)
                     random.Random(rep * 7919 + len(scenario)).shuffle(order)
                     for c in order:
                         key = f"{api}|{scenario}|{c.name}"
@@ -214,7 +221,7 @@ class Bench:
         }
         stats = Stats(self.root)
         scenario = f"text-{chunks}"
-        asyncs = [c for c in self.contenders if c.is_async and c.name != "abytes"]
+        asyncs = [c for c in self.networked() if c.is_async and c.name != "abytes"]
         for rep in range(0 if warmup else 1, reps + 1):
             log(f"  concurrency: round {rep}/{reps}" + (" (warm-up)" if rep == 0 else ""))
             for api in ("chat", "responses"):
@@ -254,7 +261,7 @@ class Bench:
         out: dict[str, Any] = {"sequential": sequential, "new_connections": {}, "errors": {}}
         stats = Stats(self.root)
         for api in ("chat", "responses"):
-            for c in self.contenders:
+            for c in self.networked():
                 if c.group == "floor" and c.name not in ("floor", "afloor"):
                     continue
                 run = self.run_for(c, api, "text-100", fresh=True)
@@ -432,6 +439,8 @@ def main(argv: list[str] | None = None) -> None:
     if unknown:
         parser.error(f"unknown sections {sorted(unknown)}")
     only = set(args.only.split(",")) | {"floor", "afloor"} if args.only else None
+    if only is not None:  # an adapter brings its core and framework floor (their sum is its limit)
+        only |= {n for name in only for n in ADAPTER_FLOORS.get(name, ())}
     quick = args.quick
     started = time.time()
 
@@ -443,7 +452,7 @@ def main(argv: list[str] | None = None) -> None:
     plan = {
         # (scenarios, rounds, warm-up round): 10,000-chunk streams are long enough that the
         # first one's connection set-up does not matter, and they dominate the run time
-        "streams": [(["text-300"], args.reps or 2, True)]
+        "streams": [(["text-300", "tool-300"], args.reps or 5, True)]
         if quick
         else [
             (["text-100", "tool-100", "text-1000", "tool-1000"], args.reps or 5, True),
@@ -480,7 +489,7 @@ def main(argv: list[str] | None = None) -> None:
             done("streams")
         if "ttft" in sections:
             log(f"ttft: {plan['ttft_reps']} rounds")
-            results["ttft"] = bench.streams(["ttft"], plan["ttft_reps"], "ttft")
+            results["ttft"] = bench.streams(["ttft"], plan["ttft_reps"], "ttft", framework=False)
             done("ttft")
         if "concurrency" in sections:
             n, chunks, reps = plan["concurrency"]
@@ -519,6 +528,7 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         server.stop()
     results["missing"] = bench.missing
+    results["framework_floor"] = report.floor_rows(results, BY_NAME)
     results["elapsed"] = time.time() - started
     results["machine"]["load_after"] = machine.loadavg()
     out = Path(args.out)

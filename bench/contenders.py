@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +34,9 @@ class Contender:
     Attributes:
         name: short id used on the command line and in tables.
         label: what it is, for people.
-        group: ``floor`` (raw httpx), ``ours`` or ``peer``.
+        group: ``floor`` (raw httpx), ``ours``, ``peer`` or ``framework`` (the framework
+            floors of :mod:`bench.floors`: no network, so not in the TTFT, concurrency and
+            reuse sections).
         is_async: whether ``run`` is a coroutine function.
         peer: the name of the contender this one is compared with (``x peer``).
         factory: ``(base_url, api) -> run``.
@@ -371,6 +373,91 @@ def _openai_li(base: str, api: str) -> Any:
     return OpenAI(model=MODEL, api_base=base, api_key=KEY, max_retries=0)
 
 
+# -- framework floors: the frameworks' own cost for our chunks (bench/floors.py) --------
+
+
+def _lc_floor(base: str, api: str, is_async: bool) -> Any:
+    from .floors import langchain_floor
+
+    return langchain_floor(_chat_lemon(base, api), PROMPT, is_async)
+
+
+def _li_floor(base: str, api: str, is_async: bool) -> Any:
+    from .floors import llama_index_floor
+
+    return llama_index_floor(_lemon_li(base, api), _li_messages(), is_async)
+
+
+# The core's stream and a framework floor's stream zipped: one floor chunk pulled per
+# content event. Both costs are paid interleaved, as inside an adapter, with nothing mapping
+# one to the other, so ``ours / zip`` is what the adapter's own code adds (the sum of the
+# two measured apart is lower: each runs with the CPU's caches to itself).
+
+
+def _zip_sync(base: str, api: str, chunks: Callable[[], Iterator[Any]]) -> SyncRun:
+    from lemon_adapters import LemonDataClient, TextDelta, ToolCallDelta
+
+    client = LemonDataClient(api_key=KEY, base_url=base, max_retries=0)
+
+    def run() -> Result:
+        n, first = 0, None
+        floor = chunks()
+        with client.stream(model=MODEL, messages=MESSAGES, api=api) as stream:  # type: ignore[arg-type]
+            for event in stream:
+                if type(event) is TextDelta or type(event) is ToolCallDelta:
+                    next(floor, None)
+                    n += 1
+                    if first is None:
+                        first = perf()
+        for _ in floor:
+            pass
+        return n, first
+
+    return run
+
+
+def _zip_async(
+    base: str, api: str, chunks: Callable[[], Awaitable[AsyncIterator[Any]]]
+) -> AsyncRun:
+    from lemon_adapters import AsyncLemonDataClient, TextDelta, ToolCallDelta
+
+    client = AsyncLemonDataClient(api_key=KEY, base_url=base, max_retries=0)
+
+    async def run() -> Result:
+        n, first = 0, None
+        floor = await chunks()
+        async with client.stream(model=MODEL, messages=MESSAGES, api=api) as stream:  # type: ignore[arg-type]
+            async for event in stream:
+                if type(event) is TextDelta or type(event) is ToolCallDelta:
+                    await anext(floor, None)
+                    n += 1
+                    if first is None:
+                        first = perf()
+        async for _ in floor:
+            pass
+        return n, first
+
+    return run
+
+
+def _lc_zip(base: str, api: str, is_async: bool) -> Any:
+    llm = _lc_floor(base, api, is_async)
+    if not is_async:
+        return _zip_sync(base, api, lambda: iter(llm.stream(PROMPT)))
+
+    async def chunks() -> AsyncIterator[Any]:
+        return aiter(llm.astream(PROMPT))
+
+    return _zip_async(base, api, chunks)
+
+
+def _li_zip(base: str, api: str, is_async: bool) -> Any:
+    llm, messages = _li_floor(base, api, is_async), _li_messages()
+    if not is_async:
+        return _zip_sync(base, api, lambda: iter(llm.stream_chat(messages)))
+    return _zip_async(base, api, lambda: llm.astream_chat(messages))
+
+
 CONTENDERS: list[Contender] = [
     Contender("bytes", "httpx iter_bytes (server ceiling)", "floor", False, bytes_sync),
     Contender("floor", "httpx iter_lines + json.loads", "floor", False, floor_sync),
@@ -403,6 +490,34 @@ CONTENDERS: list[Contender] = [
         "peer",
         False,
         lambda b, a: _li_sync(_openai_li(b, a)),
+    ),
+    Contender(
+        "lc_fw",
+        "LangChain floor: BaseChatModel.stream of ChatLemonData's chunks",
+        "framework",
+        False,
+        lambda b, a: _lc_sync(_lc_floor(b, a, False)),
+    ),
+    Contender(
+        "li_fw",
+        "LlamaIndex floor: CustomLLM.stream_chat of LemonData's chunks",
+        "framework",
+        False,
+        lambda b, a: _li_sync(_li_floor(b, a, False)),
+    ),
+    Contender(
+        "lc_zip",
+        "core ∥ LangChain floor (stream), zipped per chunk",
+        "framework",
+        False,
+        lambda b, a: _lc_zip(b, a, False),
+    ),
+    Contender(
+        "li_zip",
+        "core ∥ LlamaIndex floor (stream_chat), zipped per chunk",
+        "framework",
+        False,
+        lambda b, a: _li_zip(b, a, False),
     ),
     Contender("abytes", "httpx aiter_bytes (server ceiling)", "floor", True, bytes_async),
     Contender("afloor", "httpx aiter_lines + json.loads", "floor", True, floor_async),
@@ -441,6 +556,34 @@ CONTENDERS: list[Contender] = [
         True,
         lambda b, a: _li_async(_openai_li(b, a)),
     ),
+    Contender(
+        "alc_fw",
+        "LangChain floor: BaseChatModel.astream of ChatLemonData's chunks",
+        "framework",
+        True,
+        lambda b, a: _lc_async(_lc_floor(b, a, True)),
+    ),
+    Contender(
+        "ali_fw",
+        "LlamaIndex floor: CustomLLM.astream_chat of LemonData's chunks",
+        "framework",
+        True,
+        lambda b, a: _li_async(_li_floor(b, a, True)),
+    ),
+    Contender(
+        "alc_zip",
+        "async core ∥ LangChain floor (astream), zipped per chunk",
+        "framework",
+        True,
+        lambda b, a: _lc_zip(b, a, True),
+    ),
+    Contender(
+        "ali_zip",
+        "async core ∥ LlamaIndex floor (astream_chat), zipped per chunk",
+        "framework",
+        True,
+        lambda b, a: _li_zip(b, a, True),
+    ),
 ]
 BY_NAME = {c.name: c for c in CONTENDERS}
 
@@ -448,3 +591,13 @@ BY_NAME = {c.name: c for c in CONTENDERS}
 def floor_of(c: Contender) -> str:
     """The floor contender to compare ``c`` with (same sync/async flavour)."""
     return "afloor" if c.is_async else "floor"
+
+
+#: Each adapter contender -> (the core of the same flavour, its framework floor, the two
+#: zipped).
+ADAPTER_FLOORS = {
+    "lc": ("core", "lc_fw", "lc_zip"),
+    "alc": ("acore", "alc_fw", "alc_zip"),
+    "li": ("core", "li_fw", "li_zip"),
+    "ali": ("acore", "ali_fw", "ali_zip"),
+}

@@ -6,6 +6,8 @@ import statistics
 from pathlib import Path
 from typing import Any
 
+from .contenders import ADAPTER_FLOORS
+
 APIS = ("chat", "responses")
 
 
@@ -49,7 +51,12 @@ def derived(
     if row is None:
         return None
     c = contenders[name]
-    floor = table.get((api, scenario, "afloor" if c.is_async else "floor"))
+    # a framework floor does no network I/O: a ratio to the network floor means nothing
+    floor = (
+        None
+        if c.group == "framework"
+        else table.get((api, scenario, "afloor" if c.is_async else "floor"))
+    )
     peer = table.get((api, scenario, c.peer)) if c.peer else None
     n = row["n"]
     return {
@@ -66,12 +73,69 @@ def derived(
     }
 
 
+def against_floor(
+    table: dict[tuple[str, str, str], Any],
+    contenders: dict[str, Any],
+    api: str,
+    scenario: str,
+    name: str,
+) -> dict[str, float | None] | None:
+    """An adapter cell against its limit: the core of the same flavour plus the framework
+    floor (client CPU µs per content chunk, and CPU ratios per stream); ``None`` when the
+    adapter was not measured."""
+    row = table.get((api, scenario, name))
+    if row is None:
+        return None
+    core_name, fw_name, zip_name = ADAPTER_FLOORS[name]
+    core = table.get((api, scenario, core_name))
+    fw = table.get((api, scenario, fw_name))
+    zipped = table.get((api, scenario, zip_name))
+    peer_name = contenders[name].peer
+    peer = table.get((api, scenario, peer_name)) if peer_name else None
+    n = row["n"]
+    return {
+        "ours_us_chunk": row["cpu"] / n * 1e6,
+        "core_us_chunk": core["cpu"] / n * 1e6 if core else None,
+        "framework_us_chunk": fw["cpu"] / n * 1e6 if fw else None,
+        "x_core_framework": row["cpu"] / (core["cpu"] + fw["cpu"]) if core and fw else None,
+        "zip_us_chunk": zipped["cpu"] / n * 1e6 if zipped else None,
+        "x_zip": row["cpu"] / zipped["cpu"] if zipped else None,
+        "x_peer": row["cpu"] / peer["cpu"] if peer else None,
+    }
+
+
+def floor_rows(results: dict[str, Any], contenders: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every adapter cell of the streams section against core + framework floor (the json
+    form of the report's "Against the framework floor" tables)."""
+    table = stream_table(results, "streams")
+    rows = []
+    for scenario in scenarios_of(table):
+        for name in ADAPTER_FLOORS:
+            for api in APIS:
+                d = against_floor(table, contenders, api, scenario, name)
+                if d is not None:
+                    label = contenders[name].label
+                    rows.append(
+                        {"scenario": scenario, "api": api, "contender": name, "label": label, **d}
+                    )
+    return rows
+
+
 def scenarios_of(table: dict[tuple[str, str, str], Any]) -> list[str]:
     def key(s: str) -> tuple[int, str]:
         kind, _, n = s.partition("-")
         return (int(n or 0), kind)
 
     return sorted({s for _, s, _ in table}, key=key)
+
+
+def largest(scenarios: list[str], kind: str) -> str | None:
+    """The longest ``kind`` (``text`` or ``tool``) scenario measured, if any."""
+    return max(
+        (s for s in scenarios if s.startswith(kind + "-")),
+        key=lambda s: int(s.split("-")[1]),
+        default=None,
+    )
 
 
 def summary(results: dict[str, Any], contenders: dict[str, Any]) -> list[str]:
@@ -97,6 +161,21 @@ def summary(results: dict[str, Any], contenders: dict[str, Any]) -> list[str]:
         ("ali", "LemonData.astream_chat", "llama-index"),
     ):
         rows.append((f"{label}: wall vs {peer}", "≤ 0.33x", ratio(name, "x_peer_wall")))
+    tool = largest(scen, "tool")
+    for scenario in (head, tool):
+        if scenario is None:
+            continue
+        for name in ADAPTER_FLOORS:
+            if not any(k[1] == scenario and k[2] == name for k in table):
+                continue
+
+            def fw(api: str, name: str = name, scenario: str = scenario) -> Any:
+                d = against_floor(table, contenders, api, scenario, name)
+                return d and d["x_core_framework"]
+
+            where = "" if scenario == head else f" ({scenario})"
+            label = f"{contenders[name].label}{where}: CPU vs core + framework floor"
+            rows.append((label, "≤ 1.15x", fw))
     ttft = stream_table(results, "ttft")
     if ttft:
         for name in ("core", "acore"):
@@ -158,6 +237,50 @@ def summary(results: dict[str, Any], contenders: dict[str, Any]) -> list[str]:
     return lines
 
 
+def floor_section(table: dict[tuple[str, str, str], Any], contenders: dict[str, Any]) -> list[str]:
+    """The "Against the framework floor" tables, one per scenario (empty if not measured)."""
+    if not any(k[2] in ADAPTER_FLOORS for k in table):
+        return []
+    lines = [
+        "",
+        "## Against the framework floor",
+        "",
+        "Client CPU µs per content chunk of each adapter (ours), of the core client of the "
+        "same sync/async flavour, and of the framework floor: a minimal LangChain or "
+        "LlamaIndex model that replays the very chunks the adapter yields, with no "
+        "network (bench/README.md says how it is built). `x (core + fw)` is the adapter's "
+        "CPU time per stream over the core's plus the floor's: what the adapter spends "
+        "beyond the two costs it cannot avoid (target ≤ 1.15x). `core ∥ fw` runs the "
+        "core's stream and the floor's zipped, one floor chunk per content event, so both "
+        "are paid interleaved as inside an adapter; `x (core ∥ fw)` is then what the "
+        "adapter's own code adds. `x peer` is against ChatOpenAI / llama-index "
+        "OpenAI(Responses).",
+    ]
+    for scenario in scenarios_of(table):
+        if not any(k[1] == scenario and k[2] in ADAPTER_FLOORS for k in table):
+            continue
+        lines += [
+            "",
+            f"### {scenario}",
+            "",
+            "| adapter | api | ours µs/chunk | core µs/chunk | fw floor µs/chunk "
+            "| x (core + fw) | core ∥ fw µs/chunk | x (core ∥ fw) | x peer |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for name in ADAPTER_FLOORS:
+            for api in APIS:
+                d = against_floor(table, contenders, api, scenario, name)
+                if d is None:
+                    continue
+                lines.append(
+                    f"| {contenders[name].label} | {api} | {_fmt(d['ours_us_chunk'])} | "
+                    f"{_fmt(d['core_us_chunk'])} | {_fmt(d['framework_us_chunk'])} | "
+                    f"{_ratio(d['x_core_framework'])} | {_fmt(d['zip_us_chunk'])} | "
+                    f"{_ratio(d['x_zip'])} | {_ratio(d['x_peer'])} |"
+                )
+    return lines
+
+
 def markdown(results: dict[str, Any], contenders: dict[str, Any]) -> str:
     m = results["machine"]
     lines = [
@@ -202,6 +325,7 @@ def markdown(results: dict[str, Any], contenders: dict[str, Any]) -> str:
                     _ratio(d and d["x_peer"]),
                 ]
             lines.append(f"| {contenders[name].label} | " + " | ".join(cells) + " |")
+        lines += floor_section(table, contenders)
         lines += [
             "",
             "## Streams",
@@ -426,11 +550,18 @@ def chart(results: dict[str, Any], contenders: dict[str, Any], path: Path) -> Pa
     ]
     imports = (results.get("imports") or {}).get("samples") or {}
     ttft = stream_table(results, "ttft")
-    panels = 1 + bool(imports) + bool(ttft)
+    cells = [
+        (name, scenario)
+        for scenario in scen
+        if scenario in (head, largest(scen, "tool"))
+        for name in ADAPTER_FLOORS
+        if against_floor(table, contenders, "responses", scenario, name)
+    ]
+    panels = 1 + bool(imports) + bool(ttft) + bool(cells)
     fig, axes = plt.subplots(
         1, panels, figsize=(6.5 * panels, 0.42 * len(names) + 2.2), squeeze=False
     )
-    colors = {"floor": "#888888", "ours": "#e0b000", "peer": "#4a72b0"}
+    colors = {"floor": "#888888", "ours": "#e0b000", "peer": "#4a72b0", "framework": "#7fb07f"}
     ax = axes[0][0]
     y = range(len(names))
     for i, api in enumerate(APIS):
@@ -450,6 +581,34 @@ def chart(results: dict[str, Any], contenders: dict[str, Any], path: Path) -> Pa
     ax.set_xlabel("client CPU µs per chunk, lower is better")
     ax.set_title(f"{head}: each pair is chat (light), responses (dark)", fontsize=9)
     col = 1
+    if cells:
+        ax = axes[0][col]
+        figs = [against_floor(table, contenders, "responses", sc, n) or {} for n, sc in cells]
+        y = range(len(cells))
+        core = [f.get("core_us_chunk") or 0 for f in figs]
+        fw = [f.get("framework_us_chunk") or 0 for f in figs]
+        ax.barh([v - 0.2 for v in y], core, height=0.38, color=colors["floor"], label="core")
+        ax.barh(
+            [v - 0.2 for v in y],
+            fw,
+            left=core,
+            height=0.38,
+            color=colors["framework"],
+            label="framework floor",
+        )
+        ax.barh(
+            [v + 0.2 for v in y],
+            [f.get("ours_us_chunk") or 0 for f in figs],
+            height=0.38,
+            color=colors["ours"],
+            label="adapter (ours)",
+        )
+        ax.set_yticks(list(y), [f"{contenders[n].label} · {sc}" for n, sc in cells], fontsize=8)
+        ax.invert_yaxis()
+        ax.legend(fontsize=7, loc="lower right")
+        ax.set_xlabel("client CPU µs per chunk, responses API")
+        ax.set_title("adapters against core + framework floor", fontsize=9)
+        col += 1
     if ttft:
         ax = axes[0][col]
         tn = [n for n in names if any(k[2] == n for k in ttft)]

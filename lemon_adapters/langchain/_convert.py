@@ -18,8 +18,8 @@ from langchain_core.messages import (
     InvalidToolCall,
     ToolCall,
     ToolMessage,
-    UsageMetadata,
 )
+from langchain_core.messages.ai import UsageMetadata
 from langchain_core.messages.tool import invalid_tool_call, tool_call_chunk
 from langchain_core.messages.utils import convert_to_openai_messages
 

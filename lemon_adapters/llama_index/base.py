@@ -138,8 +138,13 @@ class LemonData(FunctionCallingLLM):
         )
 
     def to_payload(self) -> dict[str, Any]:
-        """What instrumentation events record about this LLM (no credentials)."""
-        return {**super().to_payload(), "api": self.api, "base_url": self.base_url}
+        """What instrumentation events record about this LLM (no credentials).
+
+        The same as ``BaseLLM.to_payload`` in the llama-index-core releases that have it
+        (the class name and the metadata), plus the API and base URL.
+        """
+        payload = {"class_name": self.class_name(), **self.metadata.model_dump()}
+        return {**payload, "api": self.api, "base_url": self.base_url}
 
     # -- clients ----------------------------------------------------------------------
 
