@@ -587,24 +587,33 @@ def chart(results: dict[str, Any], contenders: dict[str, Any], path: Path) -> Pa
         y = range(len(cells))
         core = [f.get("core_us_chunk") or 0 for f in figs]
         fw = [f.get("framework_us_chunk") or 0 for f in figs]
-        ax.barh([v - 0.2 for v in y], core, height=0.38, color=colors["floor"], label="core")
+        ax.barh([v - 0.27 for v in y], core, height=0.26, color=colors["floor"], label="core")
         ax.barh(
-            [v - 0.2 for v in y],
+            [v - 0.27 for v in y],
             fw,
             left=core,
-            height=0.38,
+            height=0.26,
             color=colors["framework"],
-            label="framework floor",
+            label="+ framework floor",
         )
         ax.barh(
-            [v + 0.2 for v in y],
+            list(y),
+            [f.get("zip_us_chunk") or 0 for f in figs],
+            height=0.26,
+            color=colors["framework"],
+            alpha=0.5,
+            label="core ∥ floor, zipped",
+        )
+        ax.barh(
+            [v + 0.27 for v in y],
             [f.get("ours_us_chunk") or 0 for f in figs],
-            height=0.38,
+            height=0.26,
             color=colors["ours"],
             label="adapter (ours)",
         )
         ax.set_yticks(list(y), [f"{contenders[n].label} · {sc}" for n, sc in cells], fontsize=8)
         ax.invert_yaxis()
+        ax.set_xlim(right=ax.get_xlim()[1] * 1.4)  # room for the legend
         ax.legend(fontsize=7, loc="lower right")
         ax.set_xlabel("client CPU µs per chunk, responses API")
         ax.set_title("adapters against core + framework floor", fontsize=9)

@@ -1,4 +1,5 @@
-"""A scripted fault server: raw HTTP/1.1 written by hand on an asyncio loop in a thread.
+"""A scripted fault server: raw HTTP/1.1 written by hand on an asyncio loop, in a child
+process of its own.
 
 Every byte is under the test's control: real sockets on 127.0.0.1, real chunked transfer,
 keep-alive, and faults at exact byte offsets. Streams are rendered with the dev server's
@@ -14,13 +15,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import json
+import multiprocessing
 import socket
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -132,7 +136,7 @@ def _error_frame(api: str, error: dict[str, Any]) -> bytes:
 
 
 class Stats:
-    """What the server saw (read from the test thread; written on the server loop)."""
+    """What the server saw (written on the server loop; a snapshot crosses to the tests)."""
 
     def __init__(self) -> None:
         self.connections_opened = 0
@@ -143,10 +147,103 @@ class Stats:
 
 
 class FaultServer:
-    """The server. Use as a context manager; ``base_url`` ends in ``/v1``."""
+    """The server, run in a child process. Use as a context manager; ``base_url`` ends in
+    ``/v1``.
+
+    The child has an interpreter of its own: a test that drives a thousand client streams
+    on its event loop must not be able to starve the server of the GIL (a new connection
+    then waits seconds to be accepted, and a healthy retry meets its idle timeout). Every
+    method below is a request over a pipe to the child, answered in order.
+    """
 
     def __init__(self) -> None:
-        self.stats = Stats()
+        ctx = multiprocessing.get_context("spawn")
+        self._pipe, child = ctx.Pipe()
+        self._process = ctx.Process(target=_child, args=(child,), daemon=True, name="faults")
+        self._lock = threading.Lock()
+        self.port = 0
+
+    def __enter__(self) -> FaultServer:
+        self._process.start()
+        self.port = self._ask("port")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with contextlib.suppress(OSError, EOFError):
+            self._ask("stop")
+        self._process.join(10)
+        if self._process.is_alive():
+            self._process.kill()
+
+    def _ask(self, command: str, *args: Any) -> Any:
+        with self._lock:
+            self._pipe.send((command, args))
+            ok, value = self._pipe.recv()
+        if not ok:
+            raise RuntimeError(f"fault server: {command} failed: {value}")
+        return value
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:<port>/v1``."""
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    @property
+    def stats(self) -> Stats:
+        """A snapshot of what the server saw so far."""
+        stats: Stats = self._ask("stats")
+        return stats
+
+    def script(self, model: str, *steps: Step) -> str:
+        """Answer requests for ``model`` with ``steps`` in order (the last one repeats)."""
+        self._ask("script", model, steps)
+        return model
+
+    def register_response(self, response_id: str, model: str, api: str = "responses") -> None:
+        """Route ``GET /responses/{response_id}`` to ``model``'s script (raw recordings)."""
+        self._ask("register_response", response_id, model, api)
+
+    def requests_for(self, model: str) -> list[dict[str, Any]]:
+        """The requests seen for ``model`` (method, path, query, body, connection id)."""
+        requests: list[dict[str, Any]] = self._ask("requests_for", model)
+        return requests
+
+    def wait_closed(self, model: str, limit: float = 10.0) -> set[int]:
+        """Poll until every connection that served ``model`` is closed; return those still open."""
+        still: set[int] = self._ask("wait_closed", model, limit)
+        return still
+
+    def wait_until_idle(self, limit: float = 10.0) -> int:
+        """Poll until no connection is open (or ``limit`` passes); return how many remain."""
+        left: int = self._ask("wait_until_idle", limit)
+        return left
+
+
+def _child(pipe: Connection) -> None:
+    """The child process: serve on a loop thread, answer the pipe on the main thread."""
+    server = _Server()
+    server.start()
+    try:
+        while True:
+            command, args = pipe.recv()
+            try:
+                if command == "stop":
+                    server.stop()
+                    pipe.send((True, None))
+                    return
+                value = server.port if command == "port" else getattr(server, command)(*args)
+                pipe.send((True, value))
+            except Exception as exc:  # reported to the test, which raises it
+                pipe.send((False, repr(exc)))
+    except EOFError:  # the test process is gone
+        server.stop()
+
+
+class _Server:
+    """The serving side, inside the child process."""
+
+    def __init__(self) -> None:
+        self._stats = Stats()
         self._scripts: dict[str, list[Step]] = {}
         self._background: dict[str, tuple[str, str, list[bytes]]] = {}
         self._loop = asyncio.new_event_loop()
@@ -157,17 +254,14 @@ class FaultServer:
         self._tasks: set[asyncio.Task[None]] = set()
         self.port = 0
 
-    # -- control (test thread) ---------------------------------------------------------------
-
-    def __enter__(self) -> FaultServer:
+    def start(self) -> None:
         self._thread.start()
         self._server = asyncio.run_coroutine_threadsafe(
             asyncio.start_server(self._serve, "127.0.0.1", 0), self._loop
         ).result()
         self.port = self._server.sockets[0].getsockname()[1]
-        return self
 
-    def __exit__(self, *exc: object) -> None:
+    def stop(self) -> None:
         async def stop() -> None:
             assert self._server is not None
             self._server.close()
@@ -178,36 +272,52 @@ class FaultServer:
         asyncio.run_coroutine_threadsafe(stop(), self._loop).result()
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
-        self._loop.close()
 
-    @property
-    def base_url(self) -> str:
-        """``http://127.0.0.1:<port>/v1``."""
-        return f"http://127.0.0.1:{self.port}/v1"
+    # -- the commands -----------------------------------------------------------------------
 
-    def script(self, model: str, *steps: Step) -> str:
-        """Answer requests for ``model`` with ``steps`` in order (the last one repeats)."""
-        self._scripts[model] = list(steps) or [Step()]
-        return model
+    def _on_loop(self, fn: Callable[[], Any]) -> Any:
+        """``fn()`` run on the server loop: state is only ever read where it is written."""
+
+        async def call() -> Any:
+            return fn()
+
+        return asyncio.run_coroutine_threadsafe(call(), self._loop).result()
+
+    def stats(self) -> Stats:
+        return self._on_loop(lambda: copy.deepcopy(self._stats))  # type: ignore[no-any-return]
+
+    def script(self, model: str, steps: tuple[Step, ...]) -> None:
+        self._on_loop(lambda: self._scripts.__setitem__(model, list(steps) or [Step()]))
+
+    def register_response(self, response_id: str, model: str, api: str) -> None:
+        self._on_loop(lambda: self._background.__setitem__(response_id, (model, api, [])))
 
     def requests_for(self, model: str) -> list[dict[str, Any]]:
-        """The requests seen for ``model`` (method, path, query, body, connection id)."""
-        return [r for r in self.stats.requests if r["model"] == model]
+        return self._on_loop(  # type: ignore[no-any-return]
+            lambda: copy.deepcopy([r for r in self._stats.requests if r["model"] == model])
+        )
 
-    def wait_closed(self, model: str, limit: float = 10.0) -> set[int]:
-        """Poll until every connection that served ``model`` is closed; return those still open."""
-        conns = {int(r["conn"]) for r in self.requests_for(model)}
+    def _open_of(self, model: str) -> set[int]:
+        return self._on_loop(  # type: ignore[no-any-return]
+            lambda: (
+                {int(r["conn"]) for r in self._stats.requests if r["model"] == model}
+                & self._stats.open_ids
+            )
+        )
+
+    def wait_closed(self, model: str, limit: float) -> set[int]:
         end = time.monotonic() + limit
-        while conns & self.stats.open_ids and time.monotonic() < end:
+        while (still := self._open_of(model)) and time.monotonic() < end:
             time.sleep(0.005)
-        return conns & self.stats.open_ids
+        return still
 
-    def wait_until_idle(self, limit: float = 10.0) -> int:
-        """Poll until no connection is open (or ``limit`` passes); return how many remain."""
+    def wait_until_idle(self, limit: float) -> int:
         end = time.monotonic() + limit
-        while self.stats.open_connections and time.monotonic() < end:
+        while (left := self._on_loop(lambda: self._stats.open_connections)) and (
+            time.monotonic() < end
+        ):
             time.sleep(0.01)
-        return self.stats.open_connections
+        return left  # type: ignore[no-any-return]
 
     # -- serving (server loop) -----------------------------------------------------------------
 
@@ -215,7 +325,7 @@ class FaultServer:
         task = asyncio.current_task()
         assert task is not None
         self._tasks.add(task)
-        stats = self.stats
+        stats = self._stats
         stats.connections_opened += 1
         stats.open_connections += 1
         conn = stats.connections_opened
@@ -262,7 +372,7 @@ class FaultServer:
             model = str(body.get("model", ""))
             api = "chat" if path.endswith("/chat/completions") else "responses"
             stored = []
-        self.stats.requests.append(
+        self._stats.requests.append(
             {
                 "method": method,
                 "path": path,
@@ -275,8 +385,8 @@ class FaultServer:
             }
         )
         steps = self._scripts.get(model, [Step()])
-        step = steps[min(self.stats.per_model[model], len(steps) - 1)]
-        self.stats.per_model[model] += 1
+        step = steps[min(self._stats.per_model[model], len(steps) - 1)]
+        self._stats.per_model[model] += 1
         if step.raw is not None:
             return await self._send_raw(writer, step)
         if step.status >= 400:
@@ -322,10 +432,6 @@ class FaultServer:
         writer.write(head + step.raw[:cut])
         await writer.drain()
         return cut is None
-
-    def register_response(self, response_id: str, model: str, api: str = "responses") -> None:
-        """Route ``GET /responses/{response_id}`` to ``model``'s script (raw recordings)."""
-        self._background[response_id] = (model, api, [])
 
     async def _stream(
         self,
