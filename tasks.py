@@ -7,8 +7,6 @@
   bench    the benchmark (installs the peers into .venv)
   floors   the core's and adapters' tests with every runtime dependency at its lowest
            declared version, in .venv-floors
-  wheel    build the wheel into dist/ and install it, one extra at a time, into fresh
-           environments that stream against the local server
   lock     refresh constraints.txt and constraints-floors.txt to the newest allowed
            versions, then run the tests and the lint on them
 
@@ -79,6 +77,12 @@ def ensure_env(extras: str = "dev", env: Path = VENV, lock: Path = LOCK) -> Path
     run([*pip, *TOOLS])
     # The build backend comes from the lock as well, so nothing is resolved unpinned.
     run([*pip, "--no-build-isolation", "-e", f".[{extras}]"])
+    if env == VENV:
+        # The packaging test installs the built wheel into fresh environments offline,
+        # from the dependencies of every extra downloaded here.
+        pip[3] = "download"
+        wheelhouse = ["-d", str(env / "wheelhouse"), "--no-build-isolation"]
+        run([*pip, *wheelhouse, ".[langchain,llamaindex,http2]"])
     stamp.write_text(digest)
     return py
 
@@ -150,9 +154,6 @@ def main() -> None:
         py = ensure_env("test", FLOORS_VENV, FLOORS_LOCK)
         run([str(py), "-c", CHECK_FLOORS, *(f"{n}=={v}" for n, v in floors().items())])
         run([str(py), "-m", "pytest", "-q", "-m", QUICK, "-p", "no:randomly", *rest])
-    elif task == "wheel":
-        py = ensure_env()
-        run([str(py), "-m", "pytest", "-q", "-m", "packaging", "tests/test_packaging.py", *rest])
     elif task == "lock":
         lock()
     else:

@@ -67,17 +67,16 @@ class Replay:
     def state(self) -> list[str]:
         return [""] * self.slots
 
-    def __len__(self) -> int:
-        return len(self.steps)
-
 
 class Recorder:
     """Turns objects into generated constructor calls, one chunk at a time.
 
     ``fields(obj)`` names the fields to pass when rebuilding a pydantic model (the ones
     its constructor was given). Dicts with string keys and lists become literals; ``None``,
-    booleans, numbers, enums and strings are arguments; anything else is deep-copied per
-    rebuild (not met in our adapters' chunks).
+    booleans and integers constants; floats, enums and strings arguments; anything else is
+    deep-copied per rebuild (not met in our adapters' chunks). A string of at least
+    :data:`GROW` characters gets a slot in the stream's state, keyed by where it sits in
+    the chunk, so the next chunk's string at the same place can be built from it.
     """
 
     def __init__(self, fields: Callable[[BaseModel], Iterable[str]]) -> None:
@@ -121,11 +120,11 @@ class Recorder:
         return f"a[{len(self._args) - 1}]"
 
     def _expr(self, value: Any, path: tuple[Any, ...]) -> str:
-        if value is None or type(value) in (bool, int, float):
+        if value is None or type(value) in (bool, int):
             return repr(value)
         if type(value) is str:
             return self._string(value, path)
-        if isinstance(value, (enum.Enum, bytes)):
+        if isinstance(value, (enum.Enum, float, bytes)):
             return self._arg(value)
         if type(value) is list:
             return "[" + ", ".join(self._expr(v, (*path, i)) for i, v in enumerate(value)) + "]"

@@ -1,10 +1,4 @@
-"""The ``lemon-adapters`` command: try a model from a shell.
-
-``lemon-adapters chat "prompt" [--framework langchain|llamaindex|core] [--api responses|chat]
-[--model M]`` streams one answer to the terminal (reasoning dimmed, tool calls shown);
-``lemon-adapters demo`` runs the demo. Without ``LEMONDATA_API_KEY`` both use the local
-LemonData-shaped server and say so.
-"""
+"""The ``lemon-adapters`` command: try a model from a shell (see :data:`HELP`)."""
 
 from __future__ import annotations
 
@@ -16,6 +10,18 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 DIM, RESET = "\033[2m", "\033[0m"
+
+HELP = """\
+Stream LemonData models into LangChain and LlamaIndex, from a shell.
+
+  lemon-adapters chat "prompt" [--framework langchain|llamaindex|core] [--api ...]
+      stream one answer to the terminal (reasoning dimmed, tool calls shown)
+  lemon-adapters demo
+      the three-framework streaming demo (also what plain `lemon-adapters` runs)
+
+Without LEMONDATA_API_KEY both answer from a local LemonData-shaped server and say so;
+LEMONDATA_BASE_URL and LEMONDATA_MODEL pick the gateway and the model.
+"""
 
 
 @contextlib.contextmanager
@@ -116,7 +122,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .demo import main as demo
 
         return demo(args[1:])
-    parser = argparse.ArgumentParser(prog="lemon-adapters", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="lemon-adapters",
+        description=HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     chat = sub.add_parser("chat", help="stream one answer")
     chat.add_argument("prompt")

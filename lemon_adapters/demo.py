@@ -164,13 +164,28 @@ def query_engine_stream(model: str, api: Any) -> None:
     meter.report()
 
 
+HELP = """\
+Three live streams in the terminal, one per framework:
+  1. a LangChain chain (prompt | ChatLemonData) answering token by token;
+  2. a LangGraph agent turn whose tool-call arguments grow before the tool runs;
+  3. a LlamaIndex query engine answering over a few bundled documents.
+Each ends with its time to first token, tokens per second and token usage. Without
+LEMONDATA_API_KEY it streams from a local LemonData-shaped server paced like a real
+model, and says so; with the key it uses the real API and --model (or LEMONDATA_MODEL).
+"""
+
+
 def _tokens(response: Any) -> Iterator[str]:
     yield from response.response_gen
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the demo; returns the process exit code."""
-    parser = argparse.ArgumentParser(prog="lemon-adapters demo", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="lemon-adapters demo",
+        description=HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--api", choices=["responses", "chat"], default="responses")
     parser.add_argument("--model", default=os.environ.get("LEMONDATA_MODEL", "gpt-4o-mini"))
     parser.add_argument(

@@ -99,3 +99,16 @@ def test_cli_reports_lemondata_hints_on_error() -> None:
     assert proc.returncode == 1
     assert "Did you mean 'gpt-4o-mini'?" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("args", [["--help"], ["chat", "--help"], ["demo", "--help"]])
+def test_help_reads_as_plain_text(args: list[str]) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "lemon_adapters.cli", *args],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert out.startswith("usage: lemon-adapters")
+    for markup in ("``", ":class:", ":mod:", ":func:"):
+        assert markup not in out

@@ -16,6 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 
 import httpx
+import pytest
 
 from lemon_adapters import (
     APITimeoutError,
@@ -29,6 +30,8 @@ from lemon_adapters import (
 )
 from tests.faults.drivers import KEY, MESSAGES, active_connections
 from tests.faults.server import FaultServer, Step, frames, lemon_error, text_frames
+
+pytestmark = pytest.mark.slow
 
 SEED = 20261121
 STREAMS = 1000

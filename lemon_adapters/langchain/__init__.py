@@ -6,8 +6,12 @@ Importing this module needs ``langchain-core`` (``pip install "lemon-adapters[la
 
 from __future__ import annotations
 
-from .chat_models import ChatLemonData
-from .errors import (
+from .._extras import require
+
+require("langchain", "lemon_adapters.langchain")
+
+from .chat_models import ChatLemonData  # noqa: E402
+from .errors import (  # noqa: E402
     LemonDataAPIStatusError,
     LemonDataAuthenticationError,
     LemonDataBadRequestError,

@@ -6,7 +6,11 @@ Needs ``pip install 'lemon-adapters[llamaindex]'``. Importing this module import
 
 from __future__ import annotations
 
-from ._models import DEFAULT_CONTEXT_WINDOW, FAMILIES, context_window_for
-from .base import LemonData
+from .._extras import require
+
+require("llamaindex", "lemon_adapters.llama_index")
+
+from ._models import DEFAULT_CONTEXT_WINDOW, FAMILIES, context_window_for  # noqa: E402
+from .base import LemonData  # noqa: E402
 
 __all__ = ["DEFAULT_CONTEXT_WINDOW", "FAMILIES", "LemonData", "context_window_for"]
