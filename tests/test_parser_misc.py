@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lemon_adapters.core import errors
 from lemon_adapters.core.errors import (
     IncompleteStreamError,
     LemonDataError,
@@ -637,7 +638,12 @@ def test_every_documented_responses_event_is_handled_or_deliberately_ignored(ety
     assert etype in mapper._handlers or etype in IGNORED
     # And a minimal instance of it never crashes the mapper nor counts as unknown.
     out: list[StreamEvent] = []
-    mapper.map(ServerSentEvent(etype, json.dumps({"type": etype}), "", None), out)
+    frame = ServerSentEvent(etype, json.dumps({"type": etype}), "", None)
+    if etype in ("error", "response.failed"):  # reported as the typed error they are
+        with pytest.raises(errors.StreamError):
+            mapper.map(frame, out)
+    else:
+        mapper.map(frame, out)
     assert mapper.ignored == {}
 
 

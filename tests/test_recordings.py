@@ -23,7 +23,7 @@ import pytest
 
 from lemon_adapters.core import errors
 from lemon_adapters.core.accumulate import StreamResult
-from lemon_adapters.core.client import status_error
+from lemon_adapters.core.errors import api_error as status_error
 from lemon_adapters.core.events import StreamEvent
 from lemon_adapters.core.parser import StreamParser, events_from_object
 from tests.conftest import WIRE
@@ -654,7 +654,7 @@ ERROR_EXPECTATIONS: dict[str, tuple[type[errors.APIStatusError], str | None, str
         "Incorrect API key provided",
     ),
     "err__openai-chat__404-model_not_found__otel-contrib__0.body": (
-        errors.NotFoundError,
+        errors.ModelNotFoundError,
         "model_not_found",
         None,
         "The model `this-model-does-not-exist` does not exist",

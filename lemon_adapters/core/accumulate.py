@@ -14,23 +14,21 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from .events import (
+    Api,
     Finish,
     FinishReason,
     ReasoningDelta,
     RefusalDelta,
     ResponseStarted,
     StreamEvent,
-    StreamFailed,
     TextDelta,
     ToolCallDelta,
     Usage,
     UsageReported,
 )
-
-Api = Literal["responses", "chat"]
 
 
 @dataclass(slots=True, kw_only=True)
@@ -70,7 +68,6 @@ class StreamResult:
     api: Api | None = None
     cache_status: str | None = None
     request_id: str | None = None
-    error: StreamFailed | None = None
 
     @property
     def complete(self) -> bool:
@@ -157,8 +154,6 @@ class Accumulator:
         elif isinstance(event, Finish):
             self._meta.finish_reason = event.reason
             self._meta.raw_finish_reason = event.raw_reason
-        elif isinstance(event, StreamFailed):
-            self._meta.error = event
 
     def _tool_call(self, event: ToolCallDelta) -> None:
         calls = self._calls
@@ -207,7 +202,6 @@ class Accumulator:
                 api=meta.api,
                 cache_status=meta.cache_status,
                 request_id=meta.request_id,
-                error=meta.error,
             )
         return self._cache
 

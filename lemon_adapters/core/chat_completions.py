@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .errors import MalformedStreamError
+from .errors import MalformedStreamError, stream_error
 from .events import (
     Finish,
     FinishReason,
@@ -33,7 +33,6 @@ from .events import (
     RefusalDelta,
     ResponseStarted,
     StreamEvent,
-    StreamFailed,
     TextDelta,
     ToolCallDelta,
     Usage,
@@ -57,7 +56,9 @@ FINISH_REASONS: dict[str, FinishReason] = {
 }
 
 
-class _Call:
+class _ToolCallState:
+    """What the mapper knows of one tool call while it streams."""
+
     __slots__ = ("args", "id", "index", "name")
 
     def __init__(self, index: int, call_id: str | None, name: str | None) -> None:
@@ -84,16 +85,22 @@ class ChatCompletionsMapper:
         self.model: str | None = None
         self.raw_finish: str | None = None
         self._usage: Any = None
-        self._calls: list[_Call] = []
-        self._by_index: dict[int, _Call] = {}
-        self._by_id: dict[str, _Call] = {}
+        self._calls: list[_ToolCallState] = []
+        self._by_index: dict[int, _ToolCallState] = {}
+        self._by_id: dict[str, _ToolCallState] = {}
 
     def map(self, sse: ServerSentEvent, out: list[StreamEvent]) -> None:
         """Map one SSE event, appending normalized events to ``out``."""
         self.map_data(sse.event, sse.data, out)
 
     def map_data(self, event: str, data: str, out: list[StreamEvent]) -> None:
-        """:meth:`map` for an event given as its ``event`` name and ``data`` text."""
+        """:meth:`map` for an event given as its ``event`` name and ``data`` text.
+
+        Raises:
+            StreamError: the stream reports an error (an error chunk or ``event: error``);
+                the events before it are in ``out``.
+            MalformedStreamError: ``data`` is not a JSON object.
+        """
         if self.finished:
             return
         if data == "[DONE]":
@@ -102,7 +109,7 @@ class ChatCompletionsMapper:
             return
         try:
             chunk = loads_json(data)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             if not data.strip():
                 return  # an empty `data:` event (a keep-alive) carries nothing to map
             raise MalformedStreamError(
@@ -112,6 +119,28 @@ class ChatCompletionsMapper:
             raise MalformedStreamError(
                 f"a Chat Completions data line is not a JSON object: {data[:200]!r}"
             )
+        self.map_chunk(event, chunk, out)
+
+    def map_completion(self, completion: dict[str, Any], out: list[StreamEvent]) -> None:
+        """Map a whole (non-streamed) chat completion: one chunk whose ``delta`` is each
+        choice's ``message`` (tool calls indexed in order), then the end of the stream."""
+        choices = []
+        for choice in completion.get("choices") or ():
+            message = dict(choice.get("message") or {})
+            if message.get("tool_calls"):
+                message["tool_calls"] = [
+                    {"index": i, **tc} for i, tc in enumerate(message["tool_calls"])
+                ]
+            choices.append({**choice, "delta": message})
+        self.map_chunk("message", {**completion, "choices": choices}, out)
+        if not self.started:  # an empty object: nothing says a response was produced
+            return
+        self.saw_done = True
+        if not self.finished:
+            self._finish(out)
+
+    def map_chunk(self, event: str, chunk: dict[str, Any], out: list[StreamEvent]) -> None:
+        """:meth:`map_data` for a chunk whose JSON is already decoded."""
         error = chunk.get("error")
         if not self.started:
             if not (
@@ -134,10 +163,7 @@ class ChatCompletionsMapper:
             self.response_id = chunk.get("id") or None
             self.model = self.model or chunk.get("model") or None
         if error or event == "error":  # `"error": null` on normal chunks is not one
-            if isinstance(error, str):
-                error = {"message": error}
-            self._error(error if isinstance(error, dict) else chunk, chunk, out)
-            return
+            self._error(error if isinstance(error, dict | str) else chunk, chunk, out)
         choices = chunk.get("choices")
         if choices:
             choice = choices[0]
@@ -236,7 +262,7 @@ class ChatCompletionsMapper:
                     out.append(ToolCallDelta(index=known.index, id=None, name=None, arguments=args))
                 return
 
-        call: _Call | None = None
+        call: _ToolCallState | None = None
         if call_id is not None:
             call = self._by_id.get(call_id)
             if call is None and wire_index is not None:
@@ -253,7 +279,7 @@ class ChatCompletionsMapper:
                 call = last
 
         if call is None:
-            call = _Call(len(self._calls), call_id, name)
+            call = _ToolCallState(len(self._calls), call_id, name)
             self._calls.append(call)
             if call_id is not None:
                 self._by_id[call_id] = call
@@ -285,14 +311,14 @@ class ChatCompletionsMapper:
         self.finished = True
         out.append(Finish(reason=reason, raw_reason=raw))
 
-    def _error(self, error: dict[str, Any], chunk: dict[str, Any], out: list[StreamEvent]) -> None:
+    def _error(self, error: Any, chunk: dict[str, Any], out: list[StreamEvent]) -> None:
         # OpenRouter bills the failed attempt and says so on the error chunk itself
         # (chat__openrouter_minimax-m2__midstream-error): keep it on the partial result.
         usage = usage_from_chat(chunk.get("usage") or self._usage)
         if usage is not None:
             out.append(UsageReported(usage=usage))
         self.finished = True
-        out.append(StreamFailed.from_error(error, chunk, default="the server reported an error"))
+        raise stream_error(error, frame=chunk, default="the server reported an error")
 
 
 def usage_from_chat(usage: Any) -> Usage | None:

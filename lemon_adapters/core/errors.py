@@ -1,33 +1,50 @@
-"""The exception tree. Every error the package raises is a :class:`LemonDataError`::
+"""The exception tree, and the one reader of LemonData's error JSON.
+
+Every error the package raises is a :class:`LemonDataError`::
 
     LemonDataError                      message, code, type, param, status_code, request_id,
-    │                                   did_you_mean, suggestions, hint, retryable,
-    │                                   retry_after, partial, output_received, body
+    │                                   the hint fields (did_you_mean, suggestions, hint, ...),
+    │                                   retryable, retry_after, partial, output_received, body
     ├── ConfigurationError              missing API key, bad option (raised before I/O)
-    ├── APIStatusError                  HTTP status >= 400, body parsed for LemonData's hints
+    ├── APIStatusError                  HTTP status >= 400, body read for LemonData's hints
     │   ├── BadRequestError             400
-    │   ├── AuthenticationError         401
-    │   ├── InsufficientCreditsError    402
+    │   │   └── ContextLengthError      context_length_exceeded: the prompt does not fit
+    │   ├── AuthenticationError         401 (invalid_api_key, expired_api_key)
+    │   ├── InsufficientCreditsError    402 insufficient_balance / insufficient_quota
+    │   │   └── SpendLimitError         402 quota_exceeded: the key's own spend limit
     │   ├── PermissionDeniedError       403
-    │   ├── NotFoundError               404 (model_not_found carries did_you_mean)
+    │   │   └── ModelNotAllowedError    model_not_allowed: the key may not use this model
+    │   ├── NotFoundError               404
+    │   │   └── ModelNotFoundError      model_not_found, whatever the status (a 400 one is
+    │   │                               also a BadRequestError); did_you_mean, suggestions
     │   ├── ConflictError               409
+    │   ├── PayloadTooLargeError        413
     │   ├── UnprocessableEntityError    422
     │   ├── RateLimitError              429 (retry_after from Retry-After / the body)
-    │   └── InternalServerError         >= 500
+    │   └── InternalServerError         >= 500 (and Anthropic's 529 overloaded)
+    │       └── ChannelsUnavailableError  all_channels_failed: ``retryable`` says whether
+    │                                   a channel may come back (false: none configured)
     ├── APIConnectionError              could not connect / send
     │   └── StreamDisconnectedError     the connection dropped mid-stream
     ├── APITimeoutError                 connect or idle-read timeout; the overall deadline
     │                                   (code="deadline_exceeded", never retried)
     ├── StreamError                     the server reported an error inside a 200 stream
     ├── IncompleteStreamError           the body ended without a terminal event
-    └── MalformedStreamError            not SSE, invalid JSON, invalid UTF-8, wrong content type
+    └── MalformedStreamError            not SSE, invalid JSON or UTF-8, a field of the wrong
+                                        type, wrong content type, undecodable compression
 
 Errors raised after the stream started carry ``partial``: the
 :class:`~lemon_adapters.core.accumulate.StreamResult` accumulated up to the failure, and
 ``output_received``: whether any text, reasoning or tool-call delta had been produced, so a
 caller can decide between resuming and asking again. ``retryable`` says whether the client
-would re-send (before the first event) -- see :mod:`lemon_adapters.core.retry` for the rules;
-a LemonData body's ``retryable`` overrides the status-based default.
+would re-send (before the first event; see :mod:`lemon_adapters.core.retry`); a body's
+explicit ``retryable`` wins over the status-based default, both ways.
+
+LemonData's error JSON (``{"error": {...}}``, or the object itself, in HTTP error bodies,
+in-stream error frames and failed responses) is read by :func:`error_fields` only. The
+documented pages disagree in places (``model_not_found`` as 400 or 404, ``type`` sometimes
+missing, ``suggestions`` as strings or ``{"id": ...}`` objects), so every field is read
+defensively: a value of the wrong type is left out, never trusted.
 
 The API key never appears in any of this text: the clients replace the exact key in every
 field of an error (servers do echo keys, e.g. "Incorrect API key provided: ..."), and
@@ -36,13 +53,23 @@ field of an error (servers do echo keys, e.g. "Incorrect API key provided: ...")
 
 from __future__ import annotations
 
+import email.utils
+import json
+import math
 import re
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .accumulate import StreamResult
 
 _SECRET = re.compile(r"(sk-|Bearer\s+)[A-Za-z0-9_\-.]{6,}")
+DEADLINE_CODE = "deadline_exceeded"
+#: Statuses retried by default (a body's ``retryable`` overrides): timeouts, conflicts,
+#: rate limits, server errors and Anthropic's 529 "overloaded".
+RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
 
 
 def redact(text: str) -> str:
@@ -53,8 +80,19 @@ def redact(text: str) -> str:
 class LemonDataError(Exception):
     """Base class of every lemon_adapters error.
 
-    Attributes mirror LemonData's error JSON (``{"error": {message, type, code, param,
-    did_you_mean, suggestions, hint, retryable, retry_after}}``) plus transport facts.
+    Attributes mirror LemonData's error JSON plus transport facts:
+        message, code, type, param: the error object's own fields (text).
+        did_you_mean: the model name the gateway suggests instead of a misspelled one.
+        suggestions: model ids the gateway suggests (``suggestions_raw``: as sent).
+        alternatives: other models offered when every channel failed
+            (``[{"id", "status", "tags"}]``).
+        hint: what to do about it, in words.
+        balance_usd, estimated_cost_usd: on 402 ``insufficient_balance``.
+        retryable: whether the client would re-send; ``retry_after``: seconds to wait.
+        extra: the error object's other fields, as sent.
+        status_code, request_id: from the HTTP response.
+        partial, output_received: what the stream produced before the failure.
+        body: the parsed error body (or its text when it was not JSON).
     """
 
     retryable_default = False
@@ -68,10 +106,15 @@ class LemonDataError(Exception):
         type: str | None = None,
         param: str | None = None,
         did_you_mean: str | None = None,
-        suggestions: list[Any] | None = None,
+        suggestions: list[str] | None = None,
+        suggestions_raw: list[Any] | None = None,
+        alternatives: list[dict[str, Any]] | None = None,
         hint: str | None = None,
+        balance_usd: float | None = None,
+        estimated_cost_usd: float | None = None,
         retryable: bool | None = None,
         retry_after: float | None = None,
+        extra: dict[str, Any] | None = None,
         request_id: str | None = None,
         partial: StreamResult | None = None,
         output_received: bool = False,
@@ -85,9 +128,14 @@ class LemonDataError(Exception):
         self.param = param
         self.did_you_mean = did_you_mean
         self.suggestions = suggestions
+        self.suggestions_raw = suggestions_raw
+        self.alternatives = alternatives
         self.hint = hint
+        self.balance_usd = balance_usd
+        self.estimated_cost_usd = estimated_cost_usd
         self.retryable = self.retryable_default if retryable is None else retryable
         self.retry_after = retry_after
+        self.extra = extra or {}
         self.request_id = request_id
         self.partial = partial
         self.output_received = output_received
@@ -123,26 +171,52 @@ class BadRequestError(APIStatusError):
     """HTTP 400: the request is invalid (see ``param`` and ``hint``)."""
 
 
+class ContextLengthError(BadRequestError):
+    """The prompt does not fit the model's context (``context_length_exceeded``);
+    ``suggestions`` may name models with a larger window."""
+
+
 class AuthenticationError(APIStatusError):
-    """HTTP 401: the API key is missing, wrong or revoked."""
+    """HTTP 401: the API key is missing, wrong, expired or revoked."""
 
 
 class InsufficientCreditsError(APIStatusError):
-    """HTTP 402: the account has no credit left."""
+    """HTTP 402: the account's balance is too low (``balance_usd``,
+    ``estimated_cost_usd``)."""
+
+
+class SpendLimitError(InsufficientCreditsError):
+    """HTTP 402 ``quota_exceeded``: this key's own spend limit is reached."""
 
 
 class PermissionDeniedError(APIStatusError):
     """HTTP 403: the key may not use this model or feature."""
 
 
+class ModelNotAllowedError(PermissionDeniedError):
+    """HTTP 403 ``model_not_allowed``: the key is restricted to other models."""
+
+
 class NotFoundError(APIStatusError):
-    """HTTP 404: unknown model or route (``did_you_mean`` and ``suggestions`` help)."""
+    """HTTP 404: unknown model or route."""
+
+
+class ModelNotFoundError(NotFoundError):
+    """``model_not_found``: no such model (``did_you_mean`` and ``suggestions`` help).
+
+    LemonData sends it as HTTP 404 or, on its Agent-First pages, as 400; the 400 one is
+    also a :class:`BadRequestError`.
+    """
 
 
 class ConflictError(APIStatusError):
     """HTTP 409: a conflicting request is in flight; retryable."""
 
     retryable_default = True
+
+
+class PayloadTooLargeError(APIStatusError):
+    """HTTP 413: the request body is too large."""
 
 
 class UnprocessableEntityError(APIStatusError):
@@ -159,6 +233,12 @@ class InternalServerError(APIStatusError):
     """HTTP 5xx: the gateway or the upstream provider failed."""
 
     retryable_default = True
+
+
+class ChannelsUnavailableError(InternalServerError):
+    """``all_channels_failed``: no upstream channel answered. Retried only when the body
+    says ``retryable: true``; ``false`` means no channel is configured for the model, and
+    ``alternatives`` may name models that are."""
 
 
 class APIConnectionError(LemonDataError):
@@ -188,7 +268,12 @@ class IncompleteStreamError(LemonDataError):
 
 
 class MalformedStreamError(LemonDataError):
-    """The body is not a valid event stream (HTML page, invalid JSON, invalid UTF-8...)."""
+    """The body is not what the API promises: not an event stream, invalid JSON or UTF-8,
+    a field of the wrong type, a compressed body that does not decompress."""
+
+
+class _BadRequestModelNotFoundError(ModelNotFoundError, BadRequestError):
+    """``model_not_found`` sent as HTTP 400: both a ModelNotFoundError and a BadRequestError."""
 
 
 _BY_STATUS: dict[int, type[APIStatusError]] = {
@@ -198,13 +283,247 @@ _BY_STATUS: dict[int, type[APIStatusError]] = {
     403: PermissionDeniedError,
     404: NotFoundError,
     409: ConflictError,
+    413: PayloadTooLargeError,
     422: UnprocessableEntityError,
     429: RateLimitError,
 }
 
+#: Codes that name what a caller acts on, whatever the status they came with.
+_BY_CODE: dict[str, type[APIStatusError]] = {
+    "model_not_found": ModelNotFoundError,
+    "context_length_exceeded": ContextLengthError,
+    "context_window_exceeded": ContextLengthError,
+    "insufficient_balance": InsufficientCreditsError,
+    "insufficient_quota": InsufficientCreditsError,
+    "quota_exceeded": SpendLimitError,
+    "model_not_allowed": ModelNotAllowedError,
+    "payload_too_large": PayloadTooLargeError,
+    "all_channels_failed": ChannelsUnavailableError,
+    "rate_limit_exceeded": RateLimitError,
+    "invalid_api_key": AuthenticationError,
+    "expired_api_key": AuthenticationError,
+    "access_denied": PermissionDeniedError,
+}
 
-def status_error_class(status_code: int) -> type[APIStatusError]:
-    """The exception class for an HTTP error status."""
+
+def status_error_class(status_code: int, code: str | None = None) -> type[APIStatusError]:
+    """The exception class for an HTTP error status and LemonData error ``code``."""
+    by_code = _BY_CODE.get(code or "")
+    if by_code is ModelNotFoundError and status_code == 400:
+        return _BadRequestModelNotFoundError
+    if by_code is not None:
+        return by_code
     if status_code >= 500:
         return InternalServerError
     return _BY_STATUS.get(status_code, APIStatusError)
+
+
+# -- the one reader of LemonData's error JSON ----------------------------------------------
+
+#: Fields read into attributes; anything else in the error object goes to ``extra``.
+_KNOWN = frozenset(
+    {
+        "message",
+        "code",
+        "type",
+        "param",
+        "did_you_mean",
+        "suggestions",
+        "alternatives",
+        "hint",
+        "retryable",
+        "retry_after",
+        "balance_usd",
+        "estimated_cost_usd",
+    }
+)
+
+
+@dataclass(slots=True, kw_only=True)
+class ErrorFields:
+    """What an error object says, each field typed (a field of the wrong type is ``None``)."""
+
+    message: str | None = None
+    code: str | None = None
+    type: str | None = None
+    param: str | None = None
+    did_you_mean: str | None = None
+    suggestions: list[str] | None = None
+    suggestions_raw: list[Any] | None = None
+    alternatives: list[dict[str, Any]] | None = None
+    hint: str | None = None
+    retryable: bool | None = None
+    retry_after: float | None = None
+    balance_usd: float | None = None
+    estimated_cost_usd: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def kwargs(self) -> dict[str, Any]:
+        """The fields as keyword arguments of :class:`LemonDataError` (``message`` aside)."""
+        return {name: getattr(self, name) for name in self.__slots__ if name != "message"}
+
+
+def error_fields(body: Any) -> ErrorFields:
+    """Read an error body: ``{"error": {...}}``, ``{"error": "text"}``, the error object
+    itself, or FastAPI's ``{"detail": ...}``. Never raises, whatever ``body`` is."""
+    out = ErrorFields()
+    if not isinstance(body, dict):
+        return out
+    raw = body.get("error", body)
+    if isinstance(raw, str):
+        out.message = raw
+        raw = body
+    if not isinstance(raw, dict):
+        return out
+    out.message = out.message or _text(raw.get("message"))
+    if out.message is None and body.get("detail") is not None:
+        out.message = _text(body["detail"]) or _clip(body["detail"])
+    out.code = _text(raw.get("code"), numbers=True)
+    out.type = _text(raw.get("type")) or _text(body.get("type") if raw is not body else None)
+    out.param = _text(raw.get("param"), numbers=True)
+    out.did_you_mean = _text(raw.get("did_you_mean"))
+    out.hint = _text(raw.get("hint"))
+    suggestions = raw.get("suggestions")
+    if isinstance(suggestions, list):
+        out.suggestions_raw = suggestions
+        ids = (s.get("id") if isinstance(s, dict) else s for s in suggestions)
+        out.suggestions = [i for i in ids if isinstance(i, str) and i]
+    alternatives = raw.get("alternatives")
+    if isinstance(alternatives, list):
+        out.alternatives = [a for a in alternatives if isinstance(a, dict)]
+    retryable = raw.get("retryable")
+    out.retryable = retryable if isinstance(retryable, bool) else None
+    out.retry_after = seconds(raw.get("retry_after"))
+    out.balance_usd = _number(raw.get("balance_usd"))
+    out.estimated_cost_usd = _number(raw.get("estimated_cost_usd"))
+    out.extra = {k: v for k, v in raw.items() if k not in _KNOWN}
+    return out
+
+
+def api_error(
+    status: int, headers: Mapping[str, str], content: bytes, *, now: float | None = None
+) -> APIStatusError:
+    """The typed exception for an HTTP error response (status, headers, body bytes).
+
+    Args:
+        status: the HTTP status (>= 400).
+        headers: the response headers (any case-insensitive mapping).
+        content: the body as received (read whole, or its first bytes).
+        now: the wall clock for an HTTP-date ``Retry-After`` (default: ``time.time()``).
+    """
+    body = _loads(content)
+    fields = error_fields(body)
+    header_wait = parse_retry_after(headers, now=now)
+    if header_wait is not None:
+        fields.retry_after = header_wait
+    if fields.retryable is None:
+        fields.retryable = status in RETRY_STATUSES
+    message = fields.message or f"HTTP {status}" + _describe_body(
+        headers.get("content-type", ""), content
+    )
+    cls = status_error_class(status, fields.code)
+    return cls(
+        message,
+        status_code=status,
+        request_id=request_id_of(headers),
+        body=body if body is not None else content[:2000].decode("utf-8", "replace"),
+        **fields.kwargs(),
+    )
+
+
+def stream_error(error: Any, *, frame: Any, default: str) -> StreamError:
+    """The error an in-stream error frame or a failed response reports (HTTP 200 body).
+
+    Args:
+        error: the error object (a dict, or a bare message string).
+        frame: the whole event or chunk that carried it, kept as ``body``.
+        default: the message when the error says none.
+    """
+    fields = error_fields({"error": error})
+    return StreamError(fields.message or default, body=frame, **fields.kwargs())
+
+
+def request_id_of(headers: Mapping[str, str]) -> str | None:
+    """The gateway's request id, for support tickets."""
+    value = headers.get("x-request-id") or headers.get("request-id") or headers.get("x-trace-id")
+    return None if value is None else str(value)
+
+
+def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
+    """Seconds to wait from ``retry-after-ms`` or ``Retry-After`` (seconds or HTTP date)."""
+    wait = seconds(headers.get("retry-after-ms"))
+    if wait is not None:
+        return wait / 1000
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    wait = seconds(value)
+    if wait is not None:
+        return wait
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if parsed.tzinfo is None:  # RFC 9110 dates are GMT; a naive parse means GMT too
+        import datetime as _dt
+
+        parsed = parsed.replace(tzinfo=_dt.timezone.utc)
+    return max(0.0, parsed.timestamp() - (time.time() if now is None else now))
+
+
+def seconds(value: Any) -> float | None:
+    """A non-negative, finite number of seconds from a number or numeric text, else None."""
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return None
+    number = _number(value)
+    return None if number is None else max(0.0, number)
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond float range
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _text(value: Any, *, numbers: bool = False) -> str | None:
+    """``value`` if it is a non-empty string (or, with ``numbers``, a number as text)."""
+    if isinstance(value, str):
+        return value or None
+    if numbers and isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)  # OpenRouter sends numeric codes (``429``)
+    return None
+
+
+def _clip(value: Any) -> str:
+    try:
+        return json.dumps(value)[:500]
+    except (TypeError, ValueError, RecursionError):
+        return type(value).__name__
+
+
+def _loads(content: bytes) -> Any:
+    if not content:
+        return None
+    try:
+        return json.loads(content)
+    except (ValueError, RecursionError):  # not JSON, or nested past the parser's limit
+        return None
+
+
+def _describe_body(content_type: str, content: bytes) -> str:
+    text = content[:300].decode("utf-8", "replace").strip()
+    if not text:
+        return " with an empty body"
+    if "html" in content_type or text[:1] == "<":
+        return (
+            f" with an HTML page instead of a JSON error (from a proxy or load balancer?):"
+            f" {text[:200]!r}"
+        )
+    return f" ({content_type or 'no content type'}): {text[:200]!r}"

@@ -6,8 +6,9 @@ one is made per streamed delta, so nothing here validates or copies.
 
 Order guarantees (checked on every recording by ``tests/invariants.py``):
 ``ResponseStarted`` first, at most one ``UsageReported``, exactly one ``Finish`` and it is
-last. A stream that fails (``StreamFailed``, an in-stream error) has no ``Finish``; its
-usage, when the failing chunk reports one, still comes as ``UsageReported`` first.
+last. A stream that fails (an in-stream error: the parser's ``failure``, raised by the
+clients) has no ``Finish``; its usage, when the failing chunk reports one, still comes as
+``UsageReported`` first.
 ``ToolCallDelta.index`` is 0-based in order of first appearance and stable for a
 call; its ``id`` and ``name`` are set on the first delta of that call (or on the first
 delta that knows them) and ``None`` afterwards.
@@ -15,9 +16,14 @@ delta that knows them) and ``None`` afterwards.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Literal, TypeAlias
+from dataclasses import dataclass
+from typing import Literal, TypeAlias
 
+#: A wire format: the Responses API or Chat Completions.
+Api: TypeAlias = Literal["responses", "chat"]
+#: What a caller may ask for: a wire format, or ``"auto"`` (Responses first, falling back
+#: per model to Chat Completions when the gateway rejects the route).
+ApiChoice: TypeAlias = Literal["responses", "chat", "auto"]
 FinishReason: TypeAlias = Literal["stop", "length", "tool_calls", "content_filter", "other"]
 
 
@@ -93,34 +99,6 @@ class Finish:
     kind: Literal["finish"] = "finish"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StreamFailed:
-    """The server reported an error inside the stream (HTTP 200 body)."""
-
-    message: str
-    code: str | None = None
-    type: str | None = None
-    param: str | None = None
-    body: dict[str, Any] = field(default_factory=dict)
-    kind: Literal["error"] = "error"
-
-    @classmethod
-    def from_error(
-        cls, error: dict[str, Any], body: dict[str, Any], *, default: str
-    ) -> StreamFailed:
-        """From a wire error object (``message``, ``code``, ``type``, ``param``); codes and
-        params are kept as text even when a server sends numbers (OpenRouter's ``429``)."""
-        code = error.get("code")
-        param = error.get("param")
-        return cls(
-            message=str(error.get("message") or default),
-            code=None if code is None else str(code),
-            type=error.get("type"),
-            param=None if param is None else str(param),
-            body=body,
-        )
-
-
 StreamEvent: TypeAlias = (
     ResponseStarted
     | TextDelta
@@ -129,5 +107,4 @@ StreamEvent: TypeAlias = (
     | ToolCallDelta
     | UsageReported
     | Finish
-    | StreamFailed
 )

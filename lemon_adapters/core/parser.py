@@ -1,39 +1,53 @@
 """The whole pure pipeline for one response: bytes -> SSE -> normalized events -> result.
 
-:class:`StreamParser` is what the sync and async clients drive; it does no I/O, so both
-share every line of parsing and differ only in how bytes arrive. Errors found in the body
-(an in-stream error event, invalid JSON or UTF-8, a missing terminal event) become
-:attr:`StreamParser.failure`, an exception carrying the partial result, after the events
-that preceded them have been returned.
+:class:`StreamParser` is what the request lifecycle drives; it does no I/O. Feeding it never
+raises: errors found in the body (an in-stream error event, invalid JSON or UTF-8, a field
+of the wrong type, a missing terminal event) become :attr:`StreamParser.failure`, an
+exception carrying the partial result, after the events that preceded them have been
+returned. This is the one place where whatever a mapper raises on bad input is turned into
+a :class:`~lemon_adapters.core.errors.MalformedStreamError`: the mappers index wire JSON
+directly (cheap on the happy path) and rely on it.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Sequence
+from typing import Any
 
 from .accumulate import Accumulator, StreamResult
 from .chat_completions import ChatCompletionsMapper
-from .errors import IncompleteStreamError, LemonDataError, MalformedStreamError, StreamError
-from .events import StreamEvent, StreamFailed
+from .errors import IncompleteStreamError, LemonDataError, MalformedStreamError
+from .events import Api, StreamEvent
 from .responses import ResponsesMapper
-from .sse import ServerSentEvent, SSEDecoder
+from .sse import SSEDecoder
+from .stop import StopFilter
 
-Api = Literal["responses", "chat"]
+#: What a mapper may raise on a field of the wrong type or shape (or on JSON nested past
+#: the parser's limits); each becomes a MalformedStreamError naming the event.
+_MALFORMED = (TypeError, AttributeError, KeyError, IndexError, ValueError, RecursionError)
 
 
 class StreamParser:
-    """Bytes in, normalized events out, result accumulated. One per HTTP response.
+    """Bytes (or a JSON answer) in, normalized events out, result accumulated.
+
+    One per HTTP response, or per resumed response across its connections.
 
     Attributes:
+        api: the wire format.
         failure: the error that ended the stream, once one did (``None`` otherwise).
-        mapper: the API-specific mapper (its ``finished``, ``saw_done`` and, on the
-            Responses API, ``response_id`` / ``last_sequence_number`` are useful to callers).
+        mapper: the API-specific mapper.
+        request_id: the gateway's request id, when the headers named one.
     """
 
-    __slots__ = ("_acc", "_decoder", "api", "failure", "mapper", "request_id")
+    __slots__ = ("_acc", "_decoder", "_stop", "api", "failure", "mapper", "request_id")
 
     def __init__(
-        self, api: Api, *, request_id: str | None = None, cache_status: str | None = None
+        self,
+        api: Api,
+        *,
+        stop: Sequence[str] | None = None,
+        request_id: str | None = None,
+        cache_status: str | None = None,
     ) -> None:
         self.api = api
         self._decoder = SSEDecoder()
@@ -41,6 +55,7 @@ class StreamParser:
             ResponsesMapper() if api == "responses" else ChatCompletionsMapper()
         )
         self._acc = Accumulator(api=api)
+        self._stop = StopFilter(stop) if stop else None
         if request_id or cache_status:
             self._acc.set_transport(cache_status=cache_status, request_id=request_id)
         self.request_id = request_id
@@ -60,6 +75,11 @@ class StreamParser:
     def finished(self) -> bool:
         """A terminal event was mapped (normal finish or in-stream error)."""
         return self.mapper.finished
+
+    @property
+    def answered(self) -> bool:
+        """The terminal event arrived and nothing failed: the answer is whole."""
+        return self.mapper.finished and self.failure is None
 
     @property
     def resume_point(self) -> tuple[str, int] | None:
@@ -85,15 +105,12 @@ class StreamParser:
         self.request_id = request_id
         self._acc.set_transport(cache_status=cache_status, request_id=request_id)
 
-    def replay(self, events: list[StreamEvent]) -> list[StreamEvent]:
-        """Fold events produced elsewhere (a JSON answer to a streaming request)."""
-        return self._fold(list(events))
-
     def feed(self, chunk: bytes) -> list[StreamEvent]:
         """Parse one network chunk. Check :attr:`failure` after using the events."""
         if self.failure is not None:
             return []
         out: list[StreamEvent] = []
+        data = ""
         try:
             decoder = self._decoder
             map_data = self.mapper.map_data
@@ -103,24 +120,38 @@ class StreamParser:
                 raise decoder.error  # after mapping the events that arrived intact
         except LemonDataError as exc:
             return self._fail(out, exc)
-        if len(out) == 1 and not self.mapper.finished:
+        except _MALFORMED as exc:
+            return self._fail(out, malformed_event(self.api, data, exc))
+        if len(out) == 1 and self._stop is None and not self.mapper.finished:
             self._acc.add(out[0])  # one delta from one chunk: the per-token case
             return out
         return self._fold(out)
 
-    def feed_events(self, sses: list[ServerSentEvent]) -> list[StreamEvent]:
-        """Parse already-decoded SSE events (for callers that decode elsewhere)."""
+    def feed_json(self, obj: Any) -> list[StreamEvent]:
+        """Map a whole JSON answer (a response object or a chat completion) through the
+        mapper's own handlers, as if it were the stream's only event."""
         out: list[StreamEvent] = []
         try:
-            for sse in sses:
-                self.mapper.map(sse, out)
+            if not isinstance(obj, dict):
+                raise MalformedStreamError(f"a JSON answer that is not an object: {_clip(obj)}")
+            mapper = self.mapper
+            if isinstance(mapper, ResponsesMapper):
+                mapper.map_response(obj, out)
+            else:
+                mapper.map_completion(obj, out)
+            if not mapper.finished:
+                raise MalformedStreamError(
+                    f"a JSON answer that is not a complete {self.api} response: {_clip(obj)}"
+                )
         except LemonDataError as exc:
             return self._fail(out, exc)
+        except _MALFORMED as exc:
+            return self._fail(out, malformed_event(self.api, _clip(obj), exc))
         return self._fold(out)
 
     def close(self) -> list[StreamEvent]:
         """End of body. Sets :attr:`failure` if the stream never reached a terminal event."""
-        if self.failure is not None:
+        if self.failure is not None or self.mapper.finished:
             return []
         out: list[StreamEvent] = []
         try:
@@ -130,12 +161,19 @@ class StreamParser:
                 self.mapper.end(out)
         except LemonDataError as exc:
             return self._fail(out, exc)
+        except _MALFORMED as exc:
+            return self._fail(out, malformed_event(self.api, "", exc))
         events = self._fold(out)
         if self.failure is None and not self.mapper.finished:
-            self.failure = self._attach(
-                IncompleteStreamError(self._incomplete_message()),
-            )
+            self.failure = self._attach(IncompleteStreamError(self._incomplete_message()))
         return events
+
+    def fail_with(self, exc: LemonDataError) -> LemonDataError:
+        """Record ``exc`` (a transport error met while reading) with the partial result; the
+        first failure recorded is the one returned."""
+        if self.failure is None:
+            self.failure = self._attach(exc)
+        return self.failure
 
     def _incomplete_message(self) -> str:
         if not self.mapper.started:
@@ -146,30 +184,19 @@ class StreamParser:
         return f"the stream ended without a {kind}: the output is truncated"
 
     def _fold(self, out: list[StreamEvent]) -> list[StreamEvent]:
+        if self._stop is not None:
+            out = self._stop.filter(out)
         add = self._acc.add
         for event in out:
             add(event)
         if out and self.mapper.finished:
             self._acc.fill_identity(self.mapper.response_id, self.mapper.model)
-        if out and type(out[-1]) is StreamFailed:
-            failed = out.pop()
-            assert isinstance(failed, StreamFailed)
-            self.failure = self._attach(
-                StreamError(
-                    failed.message,
-                    code=failed.code,
-                    type=failed.type,
-                    param=failed.param,
-                    body=failed.body,
-                    **_hints(failed.body),
-                )
-            )
         return out
 
     def _fail(self, out: list[StreamEvent], exc: LemonDataError) -> list[StreamEvent]:
         events = self._fold(out)
-        if self.failure is None:
-            self.failure = self._attach(exc)
+        self._acc.fill_identity(self.mapper.response_id, self.mapper.model)
+        self.fail_with(exc)
         return events
 
     def _attach(self, exc: LemonDataError) -> LemonDataError:
@@ -178,21 +205,13 @@ class StreamParser:
         exc.request_id = exc.request_id or self.request_id
         return exc
 
-    def fail_with(self, exc: LemonDataError) -> LemonDataError:
-        """Attach the partial result to a transport error raised while reading."""
-        if self.failure is None:
-            self.failure = self._attach(exc)
-        return self.failure
 
-
-def _hints(body: dict[str, Any]) -> dict[str, Any]:
-    raw = body.get("error")
-    error: dict[str, Any] = raw if isinstance(raw, dict) else body
-    hints: dict[str, Any] = {}
-    for key in ("did_you_mean", "suggestions", "hint", "retryable", "retry_after"):
-        if error.get(key) is not None:
-            hints[key] = error[key]
-    return hints
+def malformed_event(api: Api, data: str, exc: BaseException) -> MalformedStreamError:
+    """The error for an event the mapper could not read (a field of the wrong type...)."""
+    what = "Responses event" if api == "responses" else "Chat Completions chunk"
+    why = "nested too deeply" if isinstance(exc, RecursionError) else f"{type(exc).__name__}"
+    detail = f": {exc}" if str(exc) and not isinstance(exc, RecursionError) else ""
+    return MalformedStreamError(f"a malformed {what} ({why}{detail}): {data[:200]!r}")
 
 
 def parse_body(api: Api, body: bytes) -> StreamParser:
@@ -203,51 +222,16 @@ def parse_body(api: Api, body: bytes) -> StreamParser:
     return parser
 
 
-def malformed_body(content_type: str, head: bytes) -> MalformedStreamError:
-    """The error for a streaming request answered with something that is not SSE."""
-    snippet = head[:200].decode("utf-8", "replace")
-    return MalformedStreamError(
-        f"expected an event stream (text/event-stream) but got {content_type or 'no content type'}"
-        f": {snippet!r}"
-    )
-
-
-def events_from_object(api: Api, obj: dict[str, Any]) -> StreamParser:
-    """Map a non-streaming response object through the same mappers as a stream.
-
-    A Responses object is read as its own terminal event; a chat completion as one chunk
-    whose ``delta`` is the message, then ``[DONE]``. The returned parser holds the events'
-    result (and ``failure`` for a failed response).
-    """
+def events_from_object(api: Api, obj: Any) -> StreamParser:
+    """Parse a whole non-streamed JSON answer (tests, replay). Check ``failure``."""
     parser = StreamParser(api)
-    if api == "responses":
-        status = obj.get("status")
-        kind = {"incomplete": "response.incomplete", "failed": "response.failed"}.get(
-            str(status), "response.completed"
-        )
-        frames = [ServerSentEvent("message", _dumps({"type": kind, "response": obj}), "", None)]
-    else:
-        chunk = {k: v for k, v in obj.items() if k != "choices"}
-        choices = []
-        for choice in obj.get("choices") or ():
-            message = dict(choice.get("message") or {})
-            if message.get("tool_calls"):
-                message["tool_calls"] = [
-                    {"index": i, **tc} for i, tc in enumerate(message["tool_calls"])
-                ]
-            choices.append({**choice, "delta": message})
-        chunk["choices"] = choices
-        frames = [
-            ServerSentEvent("message", _dumps(chunk), "", None),
-            ServerSentEvent("message", "[DONE]", "", None),
-        ]
-    parser.feed_events(frames)
-    if not parser.finished and parser.failure is None:
-        parser.close()
+    parser.feed_json(obj)
     return parser
 
 
-def _dumps(obj: Any) -> str:
-    import json
-
-    return json.dumps(obj)
+def _clip(obj: Any) -> str:
+    try:
+        text = repr(obj)
+    except RecursionError:
+        return f"<a {type(obj).__name__} nested too deeply to show>"
+    return text if len(text) <= 200 else text[:200] + "..."

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .errors import MalformedStreamError
+from .errors import MalformedStreamError, stream_error
 from .events import (
     Finish,
     FinishReason,
@@ -27,7 +27,6 @@ from .events import (
     RefusalDelta,
     ResponseStarted,
     StreamEvent,
-    StreamFailed,
     TextDelta,
     ToolCallDelta,
     Usage,
@@ -83,7 +82,9 @@ _INCOMPLETE_REASONS: dict[str, FinishReason] = {
 }
 
 
-class _Call:
+class _ToolCallState:
+    """What the mapper knows of one function call while it streams."""
+
     __slots__ = ("arguments_len", "call_id", "index", "name")
 
     def __init__(self, index: int, call_id: str | None, name: str | None) -> None:
@@ -113,8 +114,8 @@ class ResponsesMapper:
         self.model: str | None = None
         self.last_sequence_number = -1
         self.ignored: dict[str, int] = {}
-        self._calls: dict[str, _Call] = {}  # by item id
-        self._calls_by_output: dict[int, _Call] = {}
+        self._calls: dict[str, _ToolCallState] = {}  # by item id
+        self._calls_by_output: dict[int, _ToolCallState] = {}
         self._ncalls = 0
         self._text_len: dict[tuple[str, int], int] = {}
         self._any_text = False
@@ -147,7 +148,13 @@ class ResponsesMapper:
         self.map_data(sse.event, sse.data, out)
 
     def map_data(self, event: str, data: str, out: list[StreamEvent]) -> None:
-        """:meth:`map` for an event given as its ``event`` name and ``data`` text."""
+        """:meth:`map` for an event given as its ``event`` name and ``data`` text.
+
+        Raises:
+            StreamError: the stream reports an error (``error``, ``response.failed``);
+                the events before it are in ``out``.
+            MalformedStreamError: ``data`` is not a JSON object.
+        """
         if data == "[DONE]":
             self.saw_done = True
             return
@@ -155,7 +162,7 @@ class ResponsesMapper:
             return
         try:
             obj = loads_json(data)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             if not data.strip():
                 return  # an empty `data:` event (a keep-alive) carries nothing to map
             raise MalformedStreamError(
@@ -165,6 +172,18 @@ class ResponsesMapper:
             raise MalformedStreamError(
                 f"a Responses stream data line is not a JSON object: {data[:200]!r}"
             )
+        self.map_event(event, obj, out)
+
+    def map_response(self, response: dict[str, Any], out: list[StreamEvent]) -> None:
+        """Map a whole (non-streamed) response object: it is its own terminal event."""
+        status = response.get("status")
+        kind = "response.completed"
+        if status == "incomplete" or status == "failed":
+            kind = f"response.{status}"
+        self.map_event("message", {"type": kind, "response": response}, out)
+
+    def map_event(self, event: str, obj: dict[str, Any], out: list[StreamEvent]) -> None:
+        """:meth:`map_data` for an event whose JSON is already decoded."""
         seq = obj.get("sequence_number")
         if seq is not None:
             if seq <= self.last_sequence_number:
@@ -265,15 +284,15 @@ class ResponsesMapper:
 
     def _new_call(
         self, item_id: str, output_index: int | None, call_id: str | None, name: str | None
-    ) -> _Call:
-        call = _Call(self._ncalls, call_id, name)
+    ) -> _ToolCallState:
+        call = _ToolCallState(self._ncalls, call_id, name)
         self._ncalls += 1
         self._calls[item_id] = call
         if output_index is not None:
             self._calls_by_output[output_index] = call
         return call
 
-    def _find_call(self, obj: dict[str, Any]) -> _Call | None:
+    def _find_call(self, obj: dict[str, Any]) -> _ToolCallState | None:
         item_id = obj.get("item_id")
         call = self._calls.get(item_id) if item_id is not None else None
         if call is None:
@@ -303,7 +322,7 @@ class ResponsesMapper:
 
     def _complete_call(
         self,
-        call: _Call,
+        call: _ToolCallState,
         call_id: str | None,
         name: str | None,
         arguments: Any,
@@ -440,15 +459,15 @@ class ResponsesMapper:
         if not self.started:
             self._started(obj, out)
         self._identify(response)
-        error = response.get("error") or {}
         self.finished = True
-        out.append(StreamFailed.from_error(error, obj, default="the response failed"))
+        raise stream_error(response.get("error"), frame=obj, default="the response failed")
 
     def _error(self, obj: dict[str, Any], out: list[StreamEvent]) -> None:
         raw = obj.get("error")
-        error: dict[str, Any] = raw if isinstance(raw, dict) else obj
         self.finished = True
-        out.append(StreamFailed.from_error(error, obj, default="the server reported an error"))
+        # The documented ``error`` event carries code/message at the top level.
+        error = raw if isinstance(raw, dict | str) else obj
+        raise stream_error(error, frame=obj, default="the server reported an error")
 
 
 def usage_from_responses(usage: Any) -> Usage | None:

@@ -1,18 +1,18 @@
-"""Retry, resume and route-fallback rules: every decision the clients make about a failure.
+"""Retry, resume and route-fallback rules (pure; the clock and the jitter come in).
 
-Pure (no I/O): the sync and async clients ask :class:`StreamPlan` what to do next and only
-differ in how they sleep and move bytes. The rules:
+:class:`~lemon_adapters.core.exchange.Exchange` applies them to each failed attempt:
 
 **Retries happen before the first event only.** A request is re-sent, up to
 ``max_retries`` times, when it fails with a connection error, a timeout, HTTP 408, 409,
-429, 500, 502, 503 or 504, or any LemonData error body that says ``"retryable": true``
-(``"retryable": false`` in the body wins over the status). A failure after the response
+429, 500, 502, 503, 504 or 529, or any error whose body says ``"retryable": true``. A body's
+explicit ``"retryable": false`` wins over the status (LemonData's 503 ``all_channels_failed``
+for a model with no channel configured is not retried). A failure after the response
 headers but before any event reached the caller (a drop, a stall, an empty body, a
 retryable in-stream error as the very first frame) is retried the same way, because the
 caller has seen nothing. Once one event has been handed to the caller nothing is retried
 automatically, so no token is ever delivered twice; the error carries ``partial`` and
-``output_received`` instead. 400, 401, 402, 403, 404, 422 and malformed bodies are raised
-at once.
+``output_received`` instead. 400, 401, 402, 403, 404, 413, 422 and malformed bodies are
+raised at once.
 
 **Backoff** is exponential with jitter: attempt *n* waits a uniform random time in
 ``[c/2, c]`` with ``c = min(initial_delay * 2**n, max_delay)``. A server's ``Retry-After``
@@ -41,18 +41,13 @@ request is sent once via Chat Completions. When that succeeds, the choice is rem
 
 from __future__ import annotations
 
-import email.utils
 import random
 import threading
-import time
-from collections.abc import Mapping
-from typing import Literal
+from collections.abc import Callable
 
-from .errors import APITimeoutError, ConfigurationError, LemonDataError, StreamError
+from .errors import ConfigurationError, LemonDataError
+from .events import Api
 
-Api = Literal["responses", "chat"]
-ApiChoice = Literal["responses", "chat", "auto"]
-RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
 #: Statuses that mean "this route does not exist here" (not "this request is wrong").
 ROUTE_STATUSES = frozenset({404, 405, 501})
 #: Fields only the Responses API has; a 400 naming one as unsupported means the route is.
@@ -81,7 +76,9 @@ _UNSUPPORTED_WORDS = (
     "no route",
     "not found",
 )
-DEADLINE_CODE = "deadline_exceeded"
+
+#: ``jitter(low, high)``: a random number in ``[low, high]`` (``random.uniform``).
+Jitter = Callable[[float, float], float]
 
 
 class RetryPolicy:
@@ -91,12 +88,18 @@ class RetryPolicy:
         max_retries: how many times a request may be re-sent.
         initial_delay: the first backoff ceiling in seconds (doubled per attempt).
         max_delay: the longest single wait, also capping ``Retry-After``.
+        jitter: where the randomness comes from (tests pass their own).
     """
 
-    __slots__ = ("initial_delay", "max_delay", "max_retries")
+    __slots__ = ("initial_delay", "jitter", "max_delay", "max_retries")
 
     def __init__(
-        self, max_retries: int = 2, *, initial_delay: float = 0.5, max_delay: float = 30.0
+        self,
+        max_retries: int = 2,
+        *,
+        initial_delay: float = 0.5,
+        max_delay: float = 30.0,
+        jitter: Jitter = random.uniform,
     ) -> None:
         if max_retries < 0:
             raise ConfigurationError(f"max_retries must be >= 0, not {max_retries}")
@@ -105,6 +108,7 @@ class RetryPolicy:
         self.max_retries = max_retries
         self.initial_delay = initial_delay
         self.max_delay = max_delay
+        self.jitter = jitter
 
     def delay(self, attempt: int, error: LemonDataError) -> float | None:
         """Seconds to wait before re-sending after ``error``, or ``None`` to give up.
@@ -120,35 +124,9 @@ class RetryPolicy:
     def backoff(self, attempt: int, retry_after: float | None = None) -> float:
         """The wait before re-send number ``attempt + 1``, ignoring whether to retry."""
         if retry_after is not None and retry_after >= 0:
-            return min(float(retry_after), self.max_delay)
-        ceiling = min(self.initial_delay * (2**attempt), self.max_delay)
-        return random.uniform(ceiling / 2, ceiling)
-
-
-def parse_retry_after(headers: Mapping[str, str]) -> float | None:
-    """Seconds to wait from ``retry-after-ms`` or ``Retry-After`` (seconds or HTTP date)."""
-    ms = headers.get("retry-after-ms")
-    if ms:
-        try:
-            return max(0.0, float(ms) / 1000)
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        parsed = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if parsed.tzinfo is None:  # RFC 9110 dates are GMT; a naive parse means GMT too
-        import datetime as _dt
-
-        parsed = parsed.replace(tzinfo=_dt.timezone.utc)
-    return max(0.0, parsed.timestamp() - time.time())
+            return min(retry_after, self.max_delay)
+        ceiling = min(self.initial_delay * (2 ** min(attempt, 32)), self.max_delay)
+        return self.jitter(ceiling / 2, ceiling)
 
 
 def is_route_rejection(error: LemonDataError) -> bool:
@@ -202,143 +180,3 @@ class RouteMemory:
 
 #: The process-wide route cache used by ``api="auto"``.
 ROUTES = RouteMemory()
-
-Action = Literal["retry", "fallback", "resume"]
-
-
-class StreamPlan:
-    """The decision state of one logical request across its attempts.
-
-    Attributes:
-        mode: what the caller asked for (``"responses"``, ``"chat"`` or ``"auto"``).
-        api: the API the next (or current) attempt uses.
-        delivered: an event has been handed to the caller.
-        attempts: re-sends made so far (before the first event).
-        resumes: consecutive resumes without a new event.
-        fell_back: the request was re-sent via Chat Completions after a route rejection.
-        deadline: the overall time limit in seconds, or None.
-        deadline_at: ``time.monotonic()`` value at which the whole call must end; set by
-            :meth:`start` when the first request is sent, None before (or without a deadline).
-    """
-
-    __slots__ = (
-        "api",
-        "attempts",
-        "base_url",
-        "deadline",
-        "deadline_at",
-        "delivered",
-        "fell_back",
-        "mode",
-        "model",
-        "policy",
-        "resume",
-        "resumes",
-        "routes",
-    )
-
-    def __init__(
-        self,
-        *,
-        mode: ApiChoice,
-        api: Api,
-        model: str,
-        base_url: str,
-        policy: RetryPolicy,
-        deadline: float | None = None,
-        resume: bool = False,
-        routes: RouteMemory = ROUTES,
-    ) -> None:
-        self.mode = mode
-        self.api: Api = api
-        self.model = model
-        self.base_url = base_url
-        self.policy = policy
-        self.resume = resume
-        self.routes = routes
-        self.delivered = False
-        self.attempts = 0
-        self.resumes = 0
-        self.fell_back = False
-        self.deadline = deadline
-        self.deadline_at: float | None = None
-
-    def start(self) -> None:
-        """Start the deadline clock (idempotent): called as the first request is sent."""
-        if self.deadline is not None and self.deadline_at is None:
-            self.deadline_at = time.monotonic() + self.deadline
-
-    def remaining(self) -> float | None:
-        """Seconds left before the deadline (never negative), or ``None`` without one."""
-        if self.deadline_at is None:
-            return None
-        return max(0.0, self.deadline_at - time.monotonic())
-
-    def expired(self) -> bool:
-        """The deadline has passed."""
-        return self.deadline_at is not None and time.monotonic() >= self.deadline_at
-
-    def deadline_error(self) -> APITimeoutError:
-        """The error for an exceeded overall deadline (never retried or resumed)."""
-        return APITimeoutError(
-            "the stream's overall deadline was exceeded", code=DEADLINE_CODE, retryable=False
-        )
-
-    def succeeded(self) -> None:
-        """The current attempt got a usable response: remember an ``auto`` choice."""
-        if self.mode == "auto" and self.fell_back:
-            self.routes.remember(self.base_url, self.model, self.api)
-
-    def progressed(self) -> None:
-        """A (resumed) connection delivered a new event."""
-        self.delivered = True
-        self.resumes = 0
-
-    def decide(
-        self, error: LemonDataError, *, response_id: str | None = None
-    ) -> tuple[Action, float]:
-        """What to do after ``error``: ``(action, seconds to wait first)``; re-raises to stop.
-
-        Args:
-            error: the failure of the current attempt.
-            response_id: the Responses id seen so far (enables resume).
-
-        Raises:
-            LemonDataError: ``error`` itself when it must reach the caller.
-        """
-        if isinstance(error, ConfigurationError) or error.code == DEADLINE_CODE:
-            raise error
-        if (
-            self.resume
-            and self.api == "responses"
-            and response_id
-            and error.retryable
-            and not isinstance(error, StreamError)  # the response itself failed: resuming
-        ):  # would replay the failure
-            if self.resumes >= self.policy.max_retries:
-                raise error
-            delay = self._fit(self.policy.backoff(self.resumes, error.retry_after), error)
-            self.resumes += 1
-            return "resume", delay
-        if self.delivered:
-            raise error
-        if (
-            self.mode == "auto"
-            and self.api == "responses"
-            and not self.fell_back
-            and is_route_rejection(error)
-        ):
-            self.api = "chat"
-            self.fell_back = True
-            return "fallback", 0.0
-        wait = self.policy.delay(self.attempts, error)
-        if wait is None:
-            raise error
-        self.attempts += 1
-        return "retry", self._fit(wait, error)
-
-    def _fit(self, delay: float, error: LemonDataError) -> float:
-        remaining = self.remaining()
-        if remaining is not None and delay >= remaining:
-            raise error
-        return delay

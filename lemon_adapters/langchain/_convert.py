@@ -32,6 +32,7 @@ from lemon_adapters.core.events import (
     ToolCallDelta,
     Usage,
 )
+from lemon_adapters.core.request import Message
 
 PROVIDER = "lemondata"
 
@@ -43,9 +44,13 @@ _REASONING_BLOCKS = {"reasoning": "reasoning", "thinking": "thinking"}
 # -- LangChain messages -> neutral messages ---------------------------------------------
 
 
-def to_neutral_messages(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
-    """LangChain messages as the core's neutral (Chat Completions shaped) messages."""
-    return [to_neutral_message(m) for m in messages]
+def to_neutral_messages(messages: Sequence[BaseMessage]) -> list[Message]:
+    """LangChain messages as the core's neutral (Chat Completions shaped) messages.
+
+    langchain-core's own converter writes the OpenAI shape the neutral messages are; its
+    dicts are untyped, so they are taken as :data:`Message` here, at that one boundary.
+    """
+    return [cast("Message", to_neutral_message(m)) for m in messages]
 
 
 def to_neutral_message(message: BaseMessage) -> dict[str, Any]:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import weakref
+import difflib
+import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from typing import Any, Literal, cast
+from typing import Any
 
 import httpx
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
@@ -17,16 +17,19 @@ from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from langchain_core.utils import from_env, secret_from_env
 from langchain_core.utils.function_calling import convert_to_openai_tool
-from pydantic import ConfigDict, Field, PrivateAttr, SecretStr
+from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 
-from lemon_adapters.core.client import AsyncLemonDataClient, LemonDataClient
+from lemon_adapters.core.client import AsyncLemonDataClient, Clients, LemonDataClient
+from lemon_adapters.core.events import ApiChoice
+from lemon_adapters.core.request import adapter_call
 
 from ._convert import to_neutral_messages
 from ._structured import Method, structured_output
 from ._turn import Turn
 from .errors import translated_errors
 
-Api = Literal["responses", "chat", "auto"]
+#: LangChain keyword arguments that describe the run, not the request.
+_RUN_KWARGS = ("stream", "ls_structured_output_format", "structured_output_format")
 
 
 class ChatLemonData(BaseChatModel):
@@ -40,7 +43,7 @@ class ChatLemonData(BaseChatModel):
 
     model: str = Field(alias="model_name")
     """The model name, as LemonData lists it (``GET /v1/models``)."""
-    api: Api = "responses"
+    api: ApiChoice = "responses"
     """Which API to call: ``"responses"`` (default, as LemonData recommends), ``"chat"``
     (Chat Completions), or ``"auto"`` (the core client chooses)."""
     api_key: SecretStr | None = Field(
@@ -55,7 +58,10 @@ class ChatLemonData(BaseChatModel):
     """Output token cap (``max_output_tokens`` on the Responses API)."""
     stop: list[str] | None = Field(default=None, alias="stop_sequences")
     """Stop sequences. Sent on Chat Completions; the Responses API has no such parameter,
-    so there the text is cut client-side at the first stop sequence."""
+    so there the core cuts the text client-side at the first stop sequence."""
+    seed: int | None = None
+    frequency_penalty: float | None = None
+    presence_penalty: float | None = None
     timeout: float | None = None
     max_retries: int = 2
     streaming: bool = False
@@ -78,9 +84,38 @@ class ChatLemonData(BaseChatModel):
 
     model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
 
-    _client: LemonDataClient | None = PrivateAttr(default=None)
-    _async_client: AsyncLemonDataClient | None = PrivateAttr(default=None)
-    _async_loop: weakref.ref[asyncio.AbstractEventLoop] | None = PrivateAttr(default=None)
+    _clients: Clients | None = PrivateAttr(default=None)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unknown_arguments(cls, values: Any) -> Any:
+        """Unknown keyword arguments are never dropped: a near-miss of a field name is
+        refused (``temprature``), anything else moves into ``model_kwargs`` with a warning,
+        as ``ChatOpenAI`` does, and is sent as a body parameter."""
+        if not isinstance(values, dict):
+            return values
+        known = set(cls.model_fields)
+        known |= {f.alias for f in cls.model_fields.values() if f.alias}
+        unknown = [name for name in values if name not in known]
+        if not unknown:
+            return values
+        values = dict(values)
+        moved = dict(values.get("model_kwargs") or {})
+        for name in unknown:
+            close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.8)
+            if close:
+                raise ValueError(
+                    f"ChatLemonData got an unknown argument {name!r}; did you mean {close[0]!r}?"
+                )
+            warnings.warn(
+                f"ChatLemonData: {name!r} is not a field; it was moved to model_kwargs and is"
+                " sent as a body parameter. Pass it in model_kwargs={...} to say so.",
+                UserWarning,
+                stacklevel=4,
+            )
+            moved[name] = values.pop(name)
+        values["model_kwargs"] = moved
+        return values
 
     # -- LangChain metadata -----------------------------------------------------------
 
@@ -125,54 +160,43 @@ class ChatLemonData(BaseChatModel):
 
     # -- clients, cached per instance so connections are reused across calls -----------
 
-    def _client_kwargs(self) -> dict[str, Any]:
-        return {
-            "api_key": self.api_key.get_secret_value() if self.api_key else None,
-            "base_url": self.base_url,
-            "timeout": self.timeout,
-            "max_retries": self.max_retries,
-            "default_headers": self.default_headers,
-        }
+    @property
+    def clients(self) -> Clients:
+        """The core clients this model uses (created on first use)."""
+        if self._clients is None:
+            self._clients = Clients(
+                self,
+                http_client=self.http_client,
+                async_http_client=self.http_async_client,
+                api_key=self.api_key.get_secret_value() if self.api_key else None,
+                base_url=self.base_url,
+                timeout=self.timeout,
+                max_retries=self.max_retries,
+                default_headers=self.default_headers,
+            )
+        return self._clients
 
     @property
     def client(self) -> LemonDataClient:
         """The core sync client (created on first use)."""
-        if self._client is None:
-            self._client = LemonDataClient(http_client=self.http_client, **self._client_kwargs())
-            # Close the pool with the model, so a dropped model leaves no open sockets.
-            weakref.finalize(self, self._client.close)
-        return self._client
+        return self.clients.sync
 
     @property
     def async_client(self) -> AsyncLemonDataClient:
-        """The core async client for the running event loop (created on first use).
-
-        An httpx async pool belongs to one event loop, so a model used from a new loop
-        (a second ``asyncio.run``) gets a new client instead of reusing dead connections.
-        """
-        loop = asyncio.get_running_loop()
-        if self._async_client is None or self._async_loop is None or self._async_loop() is not loop:
-            self._async_client = AsyncLemonDataClient(
-                http_client=self.http_async_client, **self._client_kwargs()
-            )
-            self._async_loop = weakref.ref(loop)
-        return self._async_client
+        """The core async client for the running event loop (created on first use)."""
+        return self.clients.async_
 
     def close(self) -> None:
         """Close the sync connection pool (if the model created it); it reopens on use."""
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        self.clients.close()
 
     async def aclose(self) -> None:
-        """Close the async connection pool (if the model created it); it reopens on use.
+        """Close the running loop's async connection pool (if the model created it).
 
         Call it when done with a model used asynchronously, as with any ``httpx``
         async client; otherwise idle keep-alive connections are left to the GC.
         """
-        if self._async_client is not None:
-            client, self._async_client = self._async_client, None
-            await client.aclose()
+        await self.clients.aclose()
 
     # -- requests ----------------------------------------------------------------------
 
@@ -181,6 +205,9 @@ class ChatLemonData(BaseChatModel):
             "temperature": self.temperature,
             "top_p": self.top_p,
             "max_tokens": self.max_tokens,
+            "seed": self.seed,
+            "frequency_penalty": self.frequency_penalty,
+            "presence_penalty": self.presence_penalty,
             "reasoning_effort": self.reasoning_effort,
             "reasoning": self.reasoning,
             "cache_control": self.cache_control,
@@ -193,29 +220,19 @@ class ChatLemonData(BaseChatModel):
     def _turn(
         self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
     ) -> Turn:
-        params = {**self._options(), **kwargs}
-        for key in ("stream", "ls_structured_output_format", "structured_output_format"):
+        params = {"api": self.api, "stop": self.stop, **self._options(), **kwargs}
+        for key in _RUN_KWARGS:
             params.pop(key, None)
+        if stop:
+            params["stop"] = stop
         model = str(params.pop("model", None) or self.model)
-        call_stop = params.pop("stop", None)
-        stops = list(stop or call_stop or self.stop or [])
-        client_stop: list[str] = []
-        if stops and self.api == "responses":
-            client_stop = stops  # no `stop` on the Responses API: honoured client-side
-        elif stops:
-            params["stop"] = stops
-        extra_body = {**(self.extra_body or {}), **(params.pop("extra_body", None) or {})}
-        if extra_body:
-            params["extra_body"] = extra_body
-        call = {
-            "model": model,
-            "messages": to_neutral_messages(messages),
-            "api": cast(Any, self.api),
-            "tools": params.pop("tools", None),
-            "tool_choice": params.pop("tool_choice", None),
-            **params,
-        }
-        return Turn(model, call, client_stop)
+        call = adapter_call(
+            model=model,
+            messages=to_neutral_messages(messages),
+            params=params,
+            extra_body=self.extra_body,
+        )
+        return Turn(model, call)
 
     def _stream(
         self,
@@ -227,7 +244,8 @@ class ChatLemonData(BaseChatModel):
         turn = self._turn(messages, stop, kwargs)
         with translated_errors(turn.model), self.client.stream(**turn.call) as stream:
             for event in stream:
-                for chunk in turn.chunks(event, stream):
+                chunk = turn.chunk(event, stream)
+                if chunk is not None:
                     if run_manager:
                         run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                     yield chunk
@@ -243,7 +261,8 @@ class ChatLemonData(BaseChatModel):
         with translated_errors(turn.model):
             async with self.async_client.stream(**turn.call) as stream:
                 async for event in stream:
-                    for chunk in turn.chunks(event, stream):
+                    chunk = turn.chunk(event, stream)
+                    if chunk is not None:
                         if run_manager:
                             await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                         yield chunk

@@ -9,6 +9,7 @@ engines read ``delta``). No wire format is seen here.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -38,11 +39,27 @@ from ..core.events import (
     RefusalDelta,
     ResponseStarted,
     StreamEvent,
-    StreamFailed,
     TextDelta,
     ToolCallDelta,
     Usage,
     UsageReported,
+)
+from ..core.request import (
+    AssistantMessage,
+    AudioPart,
+    ContentPart,
+    FileData,
+    FilePart,
+    FunctionCall,
+    ImagePart,
+    ImageURL,
+    InputAudio,
+    Message,
+    SystemMessage,
+    TextPart,
+    ToolCallSpec,
+    ToolMessage,
+    UserMessage,
 )
 
 if TYPE_CHECKING:
@@ -62,7 +79,7 @@ _ROLES = {
 # -- outgoing ---------------------------------------------------------------------------
 
 
-def to_neutral_messages(messages: Sequence[ChatMessage]) -> list[dict[str, Any]]:
+def to_neutral_messages(messages: Sequence[ChatMessage]) -> list[Message]:
     """LlamaIndex messages -> the core's neutral (OpenAI chat-style) messages.
 
     Never mutates the input. Tool results need ``additional_kwargs["tool_call_id"]`` (as
@@ -71,18 +88,18 @@ def to_neutral_messages(messages: Sequence[ChatMessage]) -> list[dict[str, Any]]
     return [_neutral_message(m) for m in messages]
 
 
-def _neutral_message(message: ChatMessage) -> dict[str, Any]:
+def _neutral_message(message: ChatMessage) -> Message:
     role = _ROLES.get(message.role, str(message.role.value))
-    parts: list[dict[str, Any]] = []
+    parts: list[ContentPart] = []
     reasoning: list[str] = []
-    calls: list[dict[str, Any]] = []
+    calls: list[ToolCallSpec] = []
     for block in message.blocks:
         if isinstance(block, TextBlock):
-            parts.append({"type": "text", "text": block.text})
+            parts.append(TextPart(type="text", text=block.text))
         elif isinstance(block, ImageBlock):
             parts.append(_image_part(block))
         elif isinstance(block, ToolCallBlock):
-            calls.append(_call_dict(block.tool_call_id, block.tool_name, block.tool_kwargs))
+            calls.append(_call_spec(block.tool_call_id, block.tool_name, block.tool_kwargs))
         elif isinstance(block, ThinkingBlock):
             if block.content:
                 reasoning.append(block.content)
@@ -90,12 +107,11 @@ def _neutral_message(message: ChatMessage) -> dict[str, Any]:
             parts.append(_document_part(block))
         elif isinstance(block, AudioBlock):
             data = block.resolve_audio(as_base64=True).read().decode("ascii")
-            parts.append(
-                {"type": "input_audio", "input_audio": {"data": data, "format": block.format}}
-            )
+            audio = InputAudio(data=data, format=block.format or "wav")
+            parts.append(AudioPart(type="input_audio", input_audio=audio))
         elif isinstance(block, CitableBlock | CitationBlock):
             parts.extend(
-                {"type": "text", "text": b.text}
+                TextPart(type="text", text=b.text)
                 for b in block.nested_blocks
                 if isinstance(b, TextBlock)
             )
@@ -105,64 +121,63 @@ def _neutral_message(message: ChatMessage) -> dict[str, Any]:
             raise ConfigurationError(
                 f"LemonData cannot send a {type(block).__name__} in a {role} message"
             )
-    out: dict[str, Any] = {"role": role}
+    text = "".join(p["text"] for p in parts if p["type"] == "text")
     if role == "assistant":
         calls = calls or [
             _legacy_call(c) for c in message.additional_kwargs.get("tool_calls") or ()
         ]
-        text = "".join(p["text"] for p in parts if p["type"] == "text")
-        out["content"] = text if text or not calls else None
+        answer = AssistantMessage(role="assistant", content=text if text or not calls else None)
         if calls:
-            out["tool_calls"] = calls
+            answer["tool_calls"] = calls
         if reasoning:
-            out["reasoning_content"] = "".join(reasoning)
-        return out
+            answer["reasoning_content"] = "".join(reasoning)
+        return answer
     if role == "tool":
-        out["tool_call_id"] = message.additional_kwargs.get("tool_call_id")
-        out["content"] = "".join(p.get("text", "") for p in parts)
-        return out
-    if all(p["type"] == "text" for p in parts):
-        out["content"] = "".join(p["text"] for p in parts)
-    else:
-        out["content"] = parts
-    return out
+        call_id = message.additional_kwargs.get("tool_call_id")
+        return ToolMessage(role="tool", tool_call_id=call_id, content=text)
+    content: str | list[ContentPart] = text if all(p["type"] == "text" for p in parts) else parts
+    if role in ("system", "developer"):
+        return SystemMessage(role="developer" if role == "developer" else "system", content=text)
+    if role != "user":
+        raise ConfigurationError(f"LemonData cannot send a message with role {role!r}")
+    return UserMessage(role="user", content=content)
 
 
-def _image_part(block: ImageBlock) -> dict[str, Any]:
+def _image_part(block: ImageBlock) -> ImagePart:
     if block.url is not None and not block.image and not block.path:
         url = str(block.url)
     else:
         data = block.resolve_image(as_base64=True).read().decode("ascii")
         url = f"data:{block.image_mimetype or 'image/png'};base64,{data}"
-    image: dict[str, Any] = {"url": url}
+    image = ImageURL(url=url)
     if block.detail:
         image["detail"] = block.detail
-    return {"type": "image_url", "image_url": image}
+    return ImagePart(type="image_url", image_url=image)
 
 
-def _document_part(block: DocumentBlock) -> dict[str, Any]:
-    data = block._get_b64_string(block.resolve_document())
-    mime = block.document_mimetype or block._guess_mimetype() or "application/pdf"
-    return {
-        "type": "file",
-        "file": {"filename": block.title or "document", "file_data": f"data:{mime};base64,{data}"},
-    }
+def _document_part(block: DocumentBlock) -> FilePart:
+    data = base64.b64encode(block.resolve_document().read()).decode("ascii")
+    mime = block.document_mimetype or "application/pdf"  # guessed by the block on creation
+    file = FileData(filename=block.title or "document", file_data=f"data:{mime};base64,{data}")
+    return FilePart(type="file", file=file)
 
 
-def _call_dict(call_id: str | None, name: str, arguments: Any) -> dict[str, Any]:
+def _call_spec(call_id: str | None, name: str, arguments: Any) -> ToolCallSpec:
     if not isinstance(arguments, str):
         # A dict (LlamaIndex allows either): the core serializes it as JSON.
         arguments = dict(arguments or {})
-    return {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}}
+    return ToolCallSpec(
+        id=call_id, type="function", function=FunctionCall(name=name, arguments=arguments)
+    )
 
 
-def _legacy_call(call: Any) -> dict[str, Any]:
+def _legacy_call(call: Any) -> ToolCallSpec:
     """A tool call kept only in ``additional_kwargs`` (older memories, OpenAI objects)."""
     if isinstance(call, dict):
         fn = call.get("function") or call
-        return _call_dict(call.get("id"), fn.get("name", ""), fn.get("arguments"))
+        return _call_spec(call.get("id"), fn.get("name", ""), fn.get("arguments"))
     fn = getattr(call, "function", None)
-    return _call_dict(
+    return _call_spec(
         getattr(call, "id", None), getattr(fn, "name", ""), getattr(fn, "arguments", None)
     )
 
@@ -312,8 +327,6 @@ class ChatStream:
                 self._usage = event.usage
             case Finish():
                 return self.final(event.reason, event.raw_reason)
-            case StreamFailed():
-                pass  # the core raises its typed error (with ``partial``) right after this
             case _:
                 assert_never(event)
         return None
@@ -346,6 +359,7 @@ class ChatStream:
 def tool_selections(response: ChatResponse) -> list[ToolSelection]:
     """The calls in ``response``, arguments parsed leniently (partial JSON mid-stream)."""
     blocks = [b for b in response.message.blocks if isinstance(b, ToolCallBlock)]
+    raw: list[tuple[str | None, str, Any]]
     if blocks:
         raw = [(b.tool_call_id, b.tool_name, b.tool_kwargs) for b in blocks]
     else:

@@ -26,37 +26,34 @@ class ModelFamily(NamedTuple):
     Attributes:
         prefix: matched against the start of the normalized model name.
         context_window: input tokens the family accepts.
-        json_schema: the family honours ``response_format={"type": "json_schema"}``, so
-            structured output uses it instead of a forced tool call.
     """
 
     prefix: str
     context_window: int
-    json_schema: bool = False
 
 
 FAMILIES: tuple[ModelFamily, ...] = (
     # OpenAI
-    ModelFamily("gpt-5-chat", 128_000, True),
-    ModelFamily("gpt-5", 400_000, True),
-    ModelFamily("gpt-4.1", 1_047_576, True),
-    ModelFamily("gpt-4o", 128_000, True),
-    ModelFamily("chatgpt-4o", 128_000, True),
+    ModelFamily("gpt-5-chat", 128_000),
+    ModelFamily("gpt-5", 400_000),
+    ModelFamily("gpt-4.1", 1_047_576),
+    ModelFamily("gpt-4o", 128_000),
+    ModelFamily("chatgpt-4o", 128_000),
     ModelFamily("gpt-4-turbo", 128_000),
     ModelFamily("gpt-4-32k", 32_768),
     ModelFamily("gpt-4", 8_192),
     ModelFamily("gpt-3.5-turbo", 16_385),
     ModelFamily("gpt-oss", 131_072),
     ModelFamily("o1-mini", 128_000),
-    ModelFamily("o1", 200_000, True),
-    ModelFamily("o3", 200_000, True),
-    ModelFamily("o4", 200_000, True),
+    ModelFamily("o1", 200_000),
+    ModelFamily("o3", 200_000),
+    ModelFamily("o4", 200_000),
     # Anthropic
     ModelFamily("claude", 200_000),
     # Google
-    ModelFamily("gemini-1.5-pro", 2_097_152, True),
+    ModelFamily("gemini-1.5-pro", 2_097_152),
     ModelFamily("gemini-1.0", 32_760),
-    ModelFamily("gemini", 1_048_576, True),
+    ModelFamily("gemini", 1_048_576),
     ModelFamily("gemma", 131_072),
     # DeepSeek, Qwen, Moonshot, Zhipu
     ModelFamily("deepseek", 128_000),
@@ -102,9 +99,3 @@ def context_window_for(model: str) -> int:
     """The context window for ``model`` from the table, else :data:`DEFAULT_CONTEXT_WINDOW`."""
     family = family_of(model)
     return family.context_window if family else DEFAULT_CONTEXT_WINDOW
-
-
-def supports_json_schema(model: str) -> bool:
-    """Whether structured output for ``model`` should use ``json_schema`` by default."""
-    family = family_of(model)
-    return bool(family and family.json_schema)

@@ -7,9 +7,8 @@ LlamaIndex messages and tools in and normalized events out (see ``_convert``).
 
 from __future__ import annotations
 
-import asyncio
+import difflib
 import os
-import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Literal, cast
 
@@ -31,8 +30,9 @@ from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.types import Model, PydanticProgramMode
 
-from ..core.client import DEFAULT_BASE_URL, AsyncLemonDataClient, LemonDataClient
-from ..core.events import StreamEvent
+from ..core.client import DEFAULT_BASE_URL, Clients
+from ..core.events import ApiChoice, StreamEvent
+from ..core.request import Call, adapter_call
 from . import _structured
 from ._convert import (
     ChatStream,
@@ -42,7 +42,7 @@ from ._convert import (
     to_tool_specs,
     tool_selections,
 )
-from ._models import context_window_for, supports_json_schema
+from ._models import context_window_for
 
 if TYPE_CHECKING:
     import httpx
@@ -68,12 +68,17 @@ class LemonData(FunctionCallingLLM):
     """
 
     model: str = Field(description="The LemonData model name.")
-    api: Literal["responses", "chat", "auto"] = Field(
-        default="responses", description="Which wire API to use."
-    )
+    api: ApiChoice = Field(default="responses", description="Which wire API to use.")
     base_url: str = Field(default=DEFAULT_BASE_URL, description="The gateway's /v1 URL.")
     temperature: float | None = Field(default=None, description="Sampling temperature.")
+    top_p: float | None = Field(default=None, description="Nucleus sampling.")
     max_tokens: int | None = Field(default=None, gt=0, description="Output token limit.")
+    stop: list[str] | None = Field(
+        default=None,
+        description="Stop sequences (sent on Chat Completions, applied client-side on the "
+        "Responses API, which has no such parameter).",
+    )
+    seed: int | None = Field(default=None, description="Sampling seed.")
     context_window: int | None = Field(
         default=None,
         gt=0,
@@ -88,17 +93,13 @@ class LemonData(FunctionCallingLLM):
     )
     default_headers: dict[str, str] | None = Field(default=None, description="Extra headers.")
     strict: bool = Field(default=False, description="Send tools with strict schemas.")
-    structured_output: Literal["auto", "json_schema", "tool_call"] = Field(
-        default="auto",
-        description="How structured_predict asks for JSON: response_format json_schema or "
-        "a forced tool call; 'auto' uses json_schema for families known to honour it.",
+    structured_output: Literal["tool_call", "json_schema"] = Field(
+        default="tool_call",
+        description="How structured_predict asks for an object: a forced tool call (every "
+        "function-calling model) or a json_schema response format; the same for every model.",
     )
 
-    _api_key: str | None = PrivateAttr(default=None)
-    _http_client: Any = PrivateAttr(default=None)
-    _async_http_client: Any = PrivateAttr(default=None)
-    _client: LemonDataClient | None = PrivateAttr(default=None)
-    _aclients: Any = PrivateAttr(default=None)
+    _clients: Clients = PrivateAttr()
 
     def __init__(
         self,
@@ -114,12 +115,18 @@ class LemonData(FunctionCallingLLM):
             or os.environ.get("LEMONDATA_BASE_URL")
             or DEFAULT_BASE_URL
         )
+        _refuse_unknown(kwargs)
         super().__init__(base_url=base_url, **kwargs)
-        self._api_key = api_key if api_key is not None else os.environ.get("LEMONDATA_API_KEY")
-        self._http_client = http_client
-        self._async_http_client = async_http_client
-        # One async client per event loop: an httpx.AsyncClient's pool belongs to a loop.
-        self._aclients = weakref.WeakKeyDictionary()
+        self._clients = Clients(
+            self,
+            http_client=http_client,
+            async_http_client=async_http_client,
+            api_key=api_key if api_key is not None else os.environ.get("LEMONDATA_API_KEY"),
+            base_url=self.base_url,
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+            default_headers=self.default_headers,
+        )
 
     @classmethod
     def class_name(cls) -> str:
@@ -146,72 +153,41 @@ class LemonData(FunctionCallingLLM):
         payload = {"class_name": self.class_name(), **self.metadata.model_dump()}
         return {**payload, "api": self.api, "base_url": self.base_url}
 
-    # -- clients ----------------------------------------------------------------------
-
-    def _client_kwargs(self) -> dict[str, Any]:
-        return {
-            "api_key": self._api_key,
-            "base_url": self.base_url,
-            "timeout": self.timeout,
-            "max_retries": self.max_retries,
-            "default_headers": self.default_headers,
-        }
-
-    def _sync_client(self) -> LemonDataClient:
-        if self._client is None:
-            self._client = LemonDataClient(http_client=self._http_client, **self._client_kwargs())
-        return self._client
-
-    def _async_client(self) -> AsyncLemonDataClient:
-        loop = asyncio.get_running_loop()
-        client: AsyncLemonDataClient | None = self._aclients.get(loop)
-        if client is None:
-            client = AsyncLemonDataClient(
-                http_client=self._async_http_client, **self._client_kwargs()
-            )
-            self._aclients[loop] = client
-        return client
+    # -- clients and requests ---------------------------------------------------------------
 
     def close(self) -> None:
         """Close the sync connection pool this LLM created (injected clients stay open)."""
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        self._clients.close()
 
     async def aclose(self) -> None:
         """Close the async connection pool this LLM created for the running loop."""
-        client = self._aclients.pop(asyncio.get_running_loop(), None)
-        if client is not None:
-            await client.aclose()
+        await self._clients.aclose()
 
-    # -- requests ---------------------------------------------------------------------
-
-    def _request(self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]) -> dict[str, Any]:
+    def _request(self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]) -> Call:
         params: dict[str, Any] = {
+            "api": self.api,
             "temperature": self.temperature,
+            "top_p": self.top_p,
             "max_tokens": self.max_tokens,
+            "stop": self.stop,
+            "seed": self.seed,
             "reasoning_effort": self.reasoning_effort,
             "cache_control": self.cache_control,
             **self.additional_kwargs,
             **kwargs,
         }
-        tools = params.pop("tools", None)
-        tool_choice = params.pop("tool_choice", None)
-        if not tools:
-            params.pop("parallel_tool_calls", None)
-            tool_choice = None
-        return {
-            "model": params.pop("model", None) or self.model,
-            # "auto" is passed through for the core to resolve.
-            "api": cast(Any, params.pop("api", None) or self.api),
-            "messages": to_neutral_messages(messages),
-            "tools": tools,
-            "tool_choice": tool_choice,
-            **{k: v for k, v in params.items() if v is not None},
-        }
+        if not params.get("tools"):
+            for key in ("tools", "tool_choice", "parallel_tool_calls"):
+                params.pop(key, None)
+        return adapter_call(
+            model=params.pop("model", None) or self.model,
+            messages=to_neutral_messages(messages),
+            params=params,
+        )
 
-    @staticmethod
-    def _events(stream: ResponseStream) -> Iterator[ChatResponse]:
+    # Methods, not static: the generator holds the LLM (and so its connection pool) alive
+    # while a stream from a temporary ``LemonData(...)`` is still being read.
+    def _events(self, stream: ResponseStream) -> Iterator[ChatResponse]:
         state = ChatStream()
         with stream:
             for event in stream:
@@ -219,8 +195,7 @@ class LemonData(FunctionCallingLLM):
                 if chunk is not None:
                     yield chunk
 
-    @staticmethod
-    async def _aevents(stream: AsyncResponseStream) -> AsyncIterator[ChatResponse]:
+    async def _aevents(self, stream: AsyncResponseStream) -> AsyncIterator[ChatResponse]:
         state = ChatStream()
         async with stream:
             event: StreamEvent
@@ -230,18 +205,18 @@ class LemonData(FunctionCallingLLM):
                     yield chunk
 
     def _chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
-        return response_from_result(self._sync_client().create(**self._request(messages, kwargs)))
+        return response_from_result(self._clients.sync.create(**self._request(messages, kwargs)))
 
     def _stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
-        stream = self._sync_client().stream(**self._request(messages, kwargs))
+        stream = self._clients.sync.stream(**self._request(messages, kwargs))
         return cast(ChatResponseGen, self._events(stream))
 
     async def _achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
-        client = self._async_client()
+        client = self._clients.async_
         return response_from_result(await client.create(**self._request(messages, kwargs)))
 
     def _astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
-        stream = self._async_client().stream(**self._request(messages, kwargs))
+        stream = self._clients.async_.stream(**self._request(messages, kwargs))
         return cast(ChatResponseAsyncGen, self._aevents(stream))
 
     # -- the eight LlamaIndex entry points ----------------------------------------------
@@ -352,11 +327,35 @@ class LemonData(FunctionCallingLLM):
     # -- structured output (see _structured) -------------------------------------------
 
     def _json_schema_mode(self) -> bool:
-        if self.pydantic_program_mode != PydanticProgramMode.DEFAULT:
+        if self.pydantic_program_mode not in (
+            PydanticProgramMode.DEFAULT,
+            PydanticProgramMode.FUNCTION,
+        ):
             return False
-        if self.structured_output == "auto":
-            return supports_json_schema(self.model)
         return self.structured_output == "json_schema"
+
+    def _structured_by_us(self) -> bool:
+        """Whether this LLM answers structured calls itself (else LlamaIndex's programs,
+        for an explicit ``pydantic_program_mode`` such as LLM text completion)."""
+        return self.pydantic_program_mode in (
+            PydanticProgramMode.DEFAULT,
+            PydanticProgramMode.FUNCTION,
+        )
+
+    def _structured_call(
+        self,
+        output_cls: type[Model],
+        prompt: PromptTemplate,
+        llm_kwargs: dict[str, Any] | None,
+        prompt_args: dict[str, Any],
+    ) -> tuple[list[ChatMessage], dict[str, Any]]:
+        """The messages and ``chat`` arguments of a structured call, either way."""
+        messages = self._extend_messages(prompt.format_messages(**prompt_args))
+        if self._json_schema_mode():
+            return messages, _structured.schema_kwargs(llm_kwargs, output_cls)
+        tool, kwargs = _structured.forced_tool(output_cls, llm_kwargs)
+        prepared = self._prepare_chat_with_tools([tool], chat_history=messages, **kwargs)
+        return prepared.pop("messages"), prepared
 
     def structured_predict(
         self,
@@ -365,15 +364,14 @@ class LemonData(FunctionCallingLLM):
         llm_kwargs: dict[str, Any] | None = None,
         **prompt_args: Any,
     ) -> Model:
-        """An ``output_cls`` object, through json_schema or a forced tool call."""
-        if not self._json_schema_mode():
+        """An ``output_cls`` object, through a forced tool call or json_schema."""
+        if not self._structured_by_us():
             result: Model = super().structured_predict(
                 output_cls, prompt, llm_kwargs, **prompt_args
             )
             return result
-        messages = self._extend_messages(prompt.format_messages(**prompt_args))
-        kwargs = _structured.schema_kwargs(llm_kwargs, output_cls)
-        return _structured.parse(output_cls, self.chat(messages, **kwargs))
+        messages, kwargs = self._structured_call(output_cls, prompt, llm_kwargs, prompt_args)
+        return _structured.parse(output_cls, self.chat(messages, **kwargs), self)
 
     async def astructured_predict(
         self,
@@ -383,14 +381,13 @@ class LemonData(FunctionCallingLLM):
         **prompt_args: Any,
     ) -> Model:
         """Async :meth:`structured_predict`."""
-        if not self._json_schema_mode():
+        if not self._structured_by_us():
             result: Model = await super().astructured_predict(
                 output_cls, prompt, llm_kwargs, **prompt_args
             )
             return result
-        messages = self._extend_messages(prompt.format_messages(**prompt_args))
-        kwargs = _structured.schema_kwargs(llm_kwargs, output_cls)
-        return _structured.parse(output_cls, await self.achat(messages, **kwargs))
+        messages, kwargs = self._structured_call(output_cls, prompt, llm_kwargs, prompt_args)
+        return _structured.parse(output_cls, await self.achat(messages, **kwargs), self)
 
     def _structured_stream_call(
         self,
@@ -399,19 +396,11 @@ class LemonData(FunctionCallingLLM):
         llm_kwargs: dict[str, Any] | None = None,
         **prompt_args: Any,
     ) -> Generator[Model | list[Model] | FlexibleModel | list[FlexibleModel], None, None]:
-        if not self._json_schema_mode():
-            program = _structured.forced_tool_program(self, output_cls, prompt)
-            if program is None:
-                return super()._structured_stream_call(
-                    output_cls, prompt, llm_kwargs, **prompt_args
-                )
-            return cast(
-                Generator[Any, None, None],
-                program.stream_call(llm_kwargs=llm_kwargs, **prompt_args),
-            )
-        messages = self._extend_messages(prompt.format_messages(**prompt_args))
-        chunks = self.stream_chat(messages, **_structured.schema_kwargs(llm_kwargs, output_cls))
-        return _structured.partial_objects(chunks, output_cls)
+        if not self._structured_by_us():
+            return super()._structured_stream_call(output_cls, prompt, llm_kwargs, **prompt_args)
+        messages, kwargs = self._structured_call(output_cls, prompt, llm_kwargs, prompt_args)
+        state = _structured.Partials(self, output_cls, tool=not self._json_schema_mode())
+        return _structured.partials(self.stream_chat(messages, **kwargs), state)
 
     async def _structured_astream_call(
         self,
@@ -420,19 +409,28 @@ class LemonData(FunctionCallingLLM):
         llm_kwargs: dict[str, Any] | None = None,
         **prompt_args: Any,
     ) -> AsyncGenerator[Model | list[Model] | FlexibleModel | list[FlexibleModel], None]:
-        if not self._json_schema_mode():
-            program = _structured.forced_tool_program(self, output_cls, prompt)
-            if program is None:
-                return await super()._structured_astream_call(
-                    output_cls, prompt, llm_kwargs, **prompt_args
-                )
-            return cast(
-                AsyncGenerator[Any, None],
-                await program.astream_call(llm_kwargs=llm_kwargs, **prompt_args),
+        if not self._structured_by_us():
+            return await super()._structured_astream_call(
+                output_cls, prompt, llm_kwargs, **prompt_args
             )
-        messages = self._extend_messages(prompt.format_messages(**prompt_args))
-        kwargs = _structured.schema_kwargs(llm_kwargs, output_cls)
-        return _structured.apartial_objects(await self.astream_chat(messages, **kwargs), output_cls)
+        messages, kwargs = self._structured_call(output_cls, prompt, llm_kwargs, prompt_args)
+        state = _structured.Partials(self, output_cls, tool=not self._json_schema_mode())
+        return _structured.apartials(await self.astream_chat(messages, **kwargs), state)
+
+
+def _refuse_unknown(kwargs: dict[str, Any]) -> None:
+    """LlamaIndex's pydantic models ignore unknown arguments; a misspelled option must not
+    vanish, so any keyword that is not a field is refused, with the closest field named."""
+    fields = set(LemonData.model_fields)
+    for name in kwargs:
+        if name not in fields:
+            close = difflib.get_close_matches(name, sorted(fields), n=1, cutoff=0.75)
+            hint = (
+                f"did you mean {close[0]!r}?"
+                if close
+                else "body parameters without a field go in additional_kwargs={...}"
+            )
+            raise TypeError(f"LemonData() got an unexpected keyword argument {name!r}; {hint}")
 
 
 def _prompt_messages(prompt: str) -> list[ChatMessage]:

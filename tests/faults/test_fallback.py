@@ -119,15 +119,15 @@ def test_fallback_after_output_never_happens(
     assert apis(fault_server, model) == ["responses"]
 
 
-def test_auto_with_a_chat_only_option_goes_to_chat(fault_server: FaultServer, model: str) -> None:
-    """``stop`` has no Responses equivalent: auto sends Chat Completions without asking."""
+def test_auto_with_stop_stays_on_responses(fault_server: FaultServer, model: str) -> None:
+    """``stop`` works on both APIs (client-side on Responses), so it does not pick the route."""
     fault_server.script(model, Step())
     client = LemonDataClient(api_key=KEY, base_url=fault_server.base_url)
-    with client, client.stream(model=model, messages=MESSAGES, api="auto", stop=["\n\n"]) as s:
+    with client, client.stream(model=model, messages=MESSAGES, api="auto", stop=[", "]) as s:
         result = s.until_done()
-    assert result.text == TEXT and s.api == "chat"
-    assert apis(fault_server, model) == ["chat"]
-    assert ROUTES.get(fault_server.base_url, model) is None
+    assert result.text == TEXT.split(", ")[0] and result.finish_reason == "stop"
+    assert s.api == "responses" and "stop" not in s.request_body
+    assert apis(fault_server, model) == ["responses"]
 
 
 def test_create_falls_back_too(driver: Driver, fault_server: FaultServer, model: str) -> None:

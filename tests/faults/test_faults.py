@@ -34,7 +34,7 @@ from lemon_adapters import (
     StreamError,
     UnprocessableEntityError,
 )
-from lemon_adapters.core.retry import DEADLINE_CODE
+from lemon_adapters.core.errors import DEADLINE_CODE
 
 from .drivers import KEY, MESSAGES, Driver, Outcome
 from .server import TEXT, FaultServer, Step, frames, lemon_error, text_frames

@@ -1,10 +1,13 @@
-"""The pure decision rules of :mod:`lemon_adapters.core.retry`, without a server."""
+"""The pure decision rules (:mod:`lemon_adapters.core.retry`) as the request lifecycle
+(:class:`~lemon_adapters.core.exchange.Exchange`) applies them: no server, no sleep, the
+clock and the jitter in the test's hands."""
 
 from __future__ import annotations
 
 import email.utils
 import random
 import time
+from typing import Any
 
 import pytest
 
@@ -19,14 +22,17 @@ from lemon_adapters import (
     StreamDisconnectedError,
     StreamError,
 )
-from lemon_adapters.core.errors import APIStatusError, InternalServerError
-from lemon_adapters.core.retry import (
-    RetryPolicy,
-    RouteMemory,
-    StreamPlan,
-    is_route_rejection,
+from lemon_adapters.core.errors import (
+    DEADLINE_CODE,
+    APIStatusError,
+    InternalServerError,
+    LemonDataError,
+    api_error,
     parse_retry_after,
 )
+from lemon_adapters.core.exchange import ClientConfig, Exchange, Timeouts
+from lemon_adapters.core.request import Request
+from lemon_adapters.core.retry import RetryPolicy, RouteMemory, is_route_rejection
 
 
 @pytest.mark.parametrize(
@@ -70,6 +76,55 @@ def test_server_wait_wins_but_is_capped() -> None:
     assert policy.delay(0, RateLimitError("x", retry_after=0)) == 0.0
 
 
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def exchange(
+    mode: str = "responses",
+    *,
+    retries: int = 2,
+    max_delay: float = 0.0,
+    deadline: float | None = None,
+    resume: bool = False,
+    routes: RouteMemory | None = None,
+    clock: Clock | None = None,
+    jitter: Any = None,
+) -> Exchange:
+    """A real Exchange, its clock and jitter in the test's hands, no server anywhere."""
+    config = ClientConfig(
+        api_key="sk-test-rules",
+        base_url="https://gw.example/v1",
+        timeouts=Timeouts(10.0, 120.0, 30.0, 30.0),
+        retry=RetryPolicy(retries, max_delay=max_delay, jitter=jitter or random.uniform),
+        deadline=deadline,
+        default_headers={},
+        routes=RouteMemory() if routes is None else routes,
+    )
+    options: dict[str, Any] = {"background": True} if resume else {}
+    request = Request(model="m", messages=[{"role": "user", "content": "hi"}], options=options)
+    return Exchange(config, request, mode=mode, stream=True, resume=resume, clock=clock or Clock())  # type: ignore[arg-type]
+
+
+SSE = {"content-type": "text/event-stream"}
+CREATED = b'data: {"type":"response.created","sequence_number":0,"response":{"id":"resp_1"}}\n\n'
+DELTA = b'data: {"type":"response.output_text.delta","sequence_number":1,"delta":"Hi"}\n\n'
+
+
+def delivered(ex: Exchange) -> None:
+    """Drive ``ex`` to its first event reaching the caller."""
+    ex.request()
+    assert ex.open(200, SSE) == "stream"
+    assert [e.kind for e in ex.feed(CREATED + DELTA)] == ["response_started", "text"]
+    ex.check()
+
+
 @pytest.mark.parametrize(
     ("error", "retried"),
     [
@@ -87,76 +142,129 @@ def test_server_wait_wins_but_is_capped() -> None:
         (StreamError("boom", retryable=True), True),
     ],
 )
-def test_what_is_retried_before_the_first_event(error: Exception, retried: bool) -> None:
-    plan = StreamPlan(
-        mode="responses",
-        api="responses",
-        model="m",
-        base_url="b",
-        policy=RetryPolicy(2, max_delay=0.0),
-    )
+def test_what_is_retried_before_the_first_event(error: LemonDataError, retried: bool) -> None:
+    ex = exchange()
+    ex.request()
     if retried:
-        assert plan.decide(error) == ("retry", 0.0)  # type: ignore[arg-type]
+        assert ex.retry_delay(error) == 0.0 and ex.attempts == 1
     else:
         with pytest.raises(type(error)):
-            plan.decide(error)  # type: ignore[arg-type]
+            ex.retry_delay(error)
+
+
+def test_backoff_uses_the_injected_jitter_and_stops_at_the_budget() -> None:
+    asked: list[tuple[float, float]] = []
+
+    def jitter(low: float, high: float) -> float:
+        asked.append((low, high))
+        return high
+
+    ex = exchange(retries=3, max_delay=1.5, jitter=jitter)
+    waits = [ex.retry_delay(APIConnectionError("refused")) for _ in range(3)]
+    assert waits == [0.5, 1.0, 1.5] and asked == [(0.25, 0.5), (0.5, 1.0), (0.75, 1.5)]
+    with pytest.raises(APIConnectionError):
+        ex.retry_delay(APIConnectionError("refused"))  # out of retries
 
 
 def test_nothing_is_retried_after_the_first_event() -> None:
-    plan = StreamPlan(
-        mode="auto", api="responses", model="m", base_url="b", policy=RetryPolicy(5, max_delay=0.0)
-    )
-    plan.delivered = True
+    ex = exchange("auto", retries=5)
+    delivered(ex)
     for error in (
         APIConnectionError("x"),
         RateLimitError("x"),
         NotFoundError("route", status_code=404),
     ):
         with pytest.raises(type(error)):
-            plan.decide(error)
+            ex.retry_delay(error)
 
 
-def test_resume_only_with_a_response_id_and_a_budget() -> None:
-    plan = StreamPlan(
-        mode="responses",
-        api="responses",
-        model="m",
-        base_url="b",
-        policy=RetryPolicy(2, max_delay=0.0),
-        resume=True,
-    )
-    plan.delivered = True
+def test_an_error_frame_before_any_output_reaches_nobody_and_is_retried() -> None:
+    ex = exchange()
+    ex.request()
+    ex.open(200, SSE)
+    frame = b'data: {"type":"error","code":"overloaded","message":"busy","retryable":true}\n\n'
+    assert ex.feed(CREATED + frame) == []  # not even ResponseStarted: a retry starts clean
+    with pytest.raises(StreamError) as info:
+        ex.check()
+    assert info.value.retryable and ex.retry_delay(info.value) == 0.0
+    assert ex.request().method == "POST"  # a fresh request, not a resume
+
+
+def test_resume_needs_a_response_id_and_has_a_budget() -> None:
+    ex = exchange(resume=True)
+    ex.request()
+    ex.open(200, SSE)
+    assert ex.feed(DELTA)  # output, but no response.created: no id to resume from
+    with pytest.raises(StreamDisconnectedError):
+        ex.retry_delay(StreamDisconnectedError("drop"))
+    ex = exchange(resume=True)
+    delivered(ex)
     drop = StreamDisconnectedError("drop")
-    with pytest.raises(StreamDisconnectedError):
-        plan.decide(drop)  # no response id yet
-    assert plan.decide(drop, response_id="resp_1")[0] == "resume"
-    assert plan.decide(drop, response_id="resp_1")[0] == "resume"
-    with pytest.raises(StreamDisconnectedError):
-        plan.decide(drop, response_id="resp_1")  # two resumes without progress
-    plan.progressed()
-    assert plan.decide(drop, response_id="resp_1")[0] == "resume"
-    with pytest.raises(StreamError):
-        plan.decide(StreamError("model failed"), response_id="resp_1")  # not a transport fault
-
-
-def test_deadline_errors_are_final_and_waits_must_fit() -> None:
-    plan = StreamPlan(
-        mode="responses",
-        api="responses",
-        model="m",
-        base_url="b",
-        policy=RetryPolicy(3, max_delay=30),
-        deadline=5.0,
+    assert ex.retry_delay(drop) == 0.0
+    req = ex.request()
+    assert (req.method, req.url, req.params) == (
+        "GET",
+        "https://gw.example/v1/responses/resp_1",
+        {"stream": "true", "starting_after": "1"},
     )
-    assert plan.remaining() is None  # the clock starts with the first request
-    plan.start()
-    remaining = plan.remaining()
-    assert remaining is not None and 4.0 < remaining <= 5.0
-    with pytest.raises(APITimeoutError):
-        plan.decide(plan.deadline_error())
+    assert ex.retry_delay(drop) == 0.0
+    with pytest.raises(StreamDisconnectedError):
+        ex.retry_delay(drop)  # two resumes without progress
+    with pytest.raises(StreamError):
+        exchange(resume=True).retry_delay(StreamError("model failed"))  # not a transport fault
+
+
+def test_the_deadline_is_one_object_on_the_injected_clock() -> None:
+    clock = Clock()
+    ex = exchange(deadline=5.0, clock=clock, retries=3, max_delay=30.0)
+    assert ex.deadline.remaining() is None  # the clock starts with the first request
+    req = ex.request()
+    assert req.timeouts.read == 5.0 and req.timeouts.connect == 5.0  # cut to the time left
+    clock.now += 4.0
+    assert ex.deadline.remaining() == 1.0
     with pytest.raises(RateLimitError):
-        plan.decide(RateLimitError("x", retry_after=10))  # longer than the time left
-    assert plan.decide(RateLimitError("x", retry_after=0.01)) == ("retry", 0.01)
+        ex.retry_delay(RateLimitError("x", retry_after=2.0))  # a wait longer than the time left
+    assert ex.retry_delay(RateLimitError("x", retry_after=0.5)) == 0.5
+    ex.request()
+    ex.open(200, SSE)
+    clock.now += 1.5  # past the deadline before the next chunk
+    assert ex.feed(CREATED) == []
+    with pytest.raises(APITimeoutError) as info:
+        ex.check()
+    assert info.value.code == DEADLINE_CODE and not info.value.retryable
+    with pytest.raises(APITimeoutError):
+        ex.retry_delay(info.value)  # final
+
+
+def test_a_drop_after_the_terminal_event_keeps_the_answer() -> None:
+    ex = exchange()
+    ex.request()
+    ex.open(200, SSE)
+    done = b'data: {"type":"response.completed","sequence_number":2,"response":{"id":"resp_1"}}\n\n'
+    assert [e.kind for e in ex.feed(CREATED + DELTA + done)][-1] == "finish"
+    assert ex.transport_error("dropped", "RemoteProtocolError: peer closed") is None
+    ex.check()
+    assert ex.result.text == "Hi" and ex.result.complete
+
+
+def test_transport_failures_become_typed_errors_with_the_partial() -> None:
+    ex = exchange()
+    delivered(ex)
+    err = ex.transport_error("dropped", "ReadError: reset by peer")
+    assert isinstance(err, StreamDisconnectedError) and err.partial is not None
+    assert err.partial.text == "Hi" and err.output_received
+    ex = exchange()
+    ex.request()
+    timeout = ex.transport_error("connect_timeout", "ConnectTimeout")
+    assert isinstance(timeout, APITimeoutError) and "10.0s while connecting" in str(timeout)
+    assert isinstance(ex.transport_error("decoding", "bad gzip"), MalformedStreamError)
+
+
+def test_retry_after_dates_use_the_injected_wall_clock() -> None:
+    date = "Wed, 21 Oct 2026 07:28:00 GMT"
+    now = email.utils.parsedate_to_datetime(date).timestamp() - 7
+    err = api_error(503, {"retry-after": date}, b'{"error": {"message": "busy"}}', now=now)
+    assert err.retry_after == 7.0 and err.retryable
 
 
 @pytest.mark.parametrize(
@@ -185,14 +293,18 @@ def test_route_rejection(status: int, fields: dict[str, str], expected: bool) ->
 
 def test_fallback_once_and_remembered_only_on_success() -> None:
     routes = RouteMemory()
-    plan = StreamPlan(
-        mode="auto", api="responses", model="m", base_url="b", policy=RetryPolicy(0), routes=routes
-    )
-    assert plan.decide(NotFoundError("no route", status_code=404)) == ("fallback", 0.0)
-    assert plan.api == "chat" and routes.get("b", "m") is None
+    ex = exchange("auto", retries=0, routes=routes)
+    assert ex.request().url.endswith("/responses")
+    assert ex.retry_delay(NotFoundError("no route", status_code=404)) == 0.0
+    assert ex.api == "chat" and routes.get("https://gw.example/v1", "m") is None
+    assert ex.request().url.endswith("/chat/completions")
     with pytest.raises(NotFoundError):
-        plan.decide(NotFoundError("no route", status_code=404))  # only once
-    plan.succeeded()
-    assert routes.get("b", "m") == "chat" and len(routes) == 1
+        ex.retry_delay(NotFoundError("no route", status_code=404))  # only once
+    ex = exchange("auto", retries=0, routes=routes)
+    ex.retry_delay(NotFoundError("no route", status_code=404))
+    ex.request()
+    ex.open(200, SSE)  # a usable answer: the choice is remembered
+    assert routes.get("https://gw.example/v1", "m") == "chat" and len(routes) == 1
+    assert exchange("auto", routes=routes).api == "chat"  # the next call goes straight there
     routes.forget(model="m")
-    assert routes.get("b", "m") is None
+    assert routes.get("https://gw.example/v1", "m") is None

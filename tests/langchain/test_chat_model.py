@@ -34,7 +34,6 @@ from lemon_adapters.langchain import (
     LemonDataRateLimitError,
 )
 from lemon_adapters.langchain._convert import to_neutral_messages
-from lemon_adapters.langchain._turn import StopFilter
 
 from .responder import standard_responder
 
@@ -325,15 +324,6 @@ def test_stop_is_honoured_on_both_apis(server: DevServer, mode: str) -> None:
         assert full is not None
         assert full.content == "Hi there! How can I help "
         assert full.response_metadata["finish_reason"] == "stop"
-
-
-def test_stop_filter_across_delta_boundaries() -> None:
-    f = StopFilter(["STOP", "\n\n"])
-    out = [f.feed(p) for p in ["Hello wo", "rld ST", "OP and more", " never"]]
-    assert "".join(out) + f.flush() == "Hello world "
-    assert f.hit
-    g = StopFilter(["xyz"])
-    assert "".join(g.feed(p) for p in ["ab", "cx", "y"]) + g.flush() == "abcxy"
 
 
 def test_model_override_and_ls_params(server: DevServer) -> None:
