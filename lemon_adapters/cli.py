@@ -97,9 +97,9 @@ def _chat_llamaindex(prompt: str, model: str, api: Any) -> None:
 
 
 def _chat_core(prompt: str, model: str, api: Any) -> None:
+    from .core.call import Message
     from .core.client import LemonDataClient
     from .core.events import ReasoningDelta, TextDelta, ToolCallDelta
-    from .core.request import Message
 
     messages: list[Message] = [{"role": "user", "content": prompt}]
     with LemonDataClient() as client, client.stream(model=model, messages=messages, api=api) as s:

@@ -24,7 +24,7 @@ from lemon_adapters import (
     MalformedStreamError,
     TextDelta,
 )
-from lemon_adapters.core.client import Clients
+from lemon_adapters.core.clients import Clients
 from lemon_adapters.devserver import DevServer, Reply
 
 KEY = "sk-test-options-0123456789"

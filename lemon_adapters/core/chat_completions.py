@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .errors import MalformedStreamError, stream_error
+from .errors import stream_error
 from .events import (
     Finish,
     FinishReason,
@@ -38,7 +38,7 @@ from .events import (
     Usage,
     UsageReported,
 )
-from .sse import ServerSentEvent, loads_json
+from .sse import ServerSentEvent, loads_object
 
 FINISH_REASONS: dict[str, FinishReason] = {
     "stop": "stop",
@@ -107,19 +107,9 @@ class ChatCompletionsMapper:
             self.saw_done = True
             self._finish(out)
             return
-        try:
-            chunk = loads_json(data)
-        except (ValueError, RecursionError) as exc:
-            if not data.strip():
-                return  # an empty `data:` event (a keep-alive) carries nothing to map
-            raise MalformedStreamError(
-                f"invalid JSON in a Chat Completions data line: {data[:200]!r}"
-            ) from exc
-        if type(chunk) is not dict:
-            raise MalformedStreamError(
-                f"a Chat Completions data line is not a JSON object: {data[:200]!r}"
-            )
-        self.map_chunk(event, chunk, out)
+        chunk = loads_object(data, "Chat Completions")
+        if chunk is not None:  # None: an empty `data:` event (a keep-alive)
+            self.map_chunk(event, chunk, out)
 
     def map_completion(self, completion: dict[str, Any], out: list[StreamEvent]) -> None:
         """Map a whole (non-streamed) chat completion: one chunk whose ``delta`` is each

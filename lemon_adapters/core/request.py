@@ -1,250 +1,22 @@
 """The neutral request and its two wire bodies (pure).
 
-The neutral input is OpenAI's Chat Completions message format (``system``/``developer``,
-``user`` with text, image, file and audio parts, ``assistant`` with ``tool_calls`` and
-``reasoning_content``, ``tool`` results) and JSON-schema function tools in either the Chat
-shape (``{"type": "function", "function": {...}}``) or the Responses shape
-(``{"type": "function", "name": ...}``). The TypedDicts below spell it out, so a type
-checker checks the messages the adapters build; at run time any mapping of that shape is
-accepted, and a Responses input item (a mapping with a ``type``) passes through as given.
-
-A call is :class:`Call`: the model, the messages, the tools, named model parameters
-(:class:`ModelOptions`) and named transport options (:class:`CallOptions`). The clients
-take it as keyword arguments and refuse any other keyword (:func:`check_call`), so a
-misspelled option is a ``TypeError`` instead of a field sent to the server; anything the
-gateway accepts beyond the named parameters goes in ``extra_body``.
-
-Nothing is rewritten by model name: a gateway serves hundreds of models, so a parameter
-means the same for every model. The only translations are between the two APIs'
-documented shapes, listed in README's "Choosing the API".
+:class:`Request` is a checked :class:`~lemon_adapters.core.call.Call`; :func:`build_body`
+writes either API's body from the neutral messages, tools and options. Nothing is
+rewritten by model name: a gateway serves hundreds of models, so a parameter means the
+same for every model. The only translations are between the two APIs' documented shapes,
+listed in README's "Choosing the API".
 """
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import Any
 
-from typing_extensions import NotRequired, TypedDict
-
+from .call import MODEL_OPTIONS, Call, Message, Tool, ToolChoice
 from .errors import ConfigurationError
-from .events import Api, ApiChoice
-
-if TYPE_CHECKING:
-    import httpx
-
-# -- the neutral messages -----------------------------------------------------------------
-
-
-class CacheControl(TypedDict, total=False):
-    """LemonData's prompt-cache marker, sent as given (``{"type": "ephemeral"}``)."""
-
-    type: str
-    ttl: str
-
-
-class TextPart(TypedDict):
-    """Text in a message."""
-
-    type: Literal["text"]
-    text: str
-    cache_control: NotRequired[CacheControl]
-
-
-class ImageURL(TypedDict):
-    """An image by URL or ``data:`` URL; ``detail`` is ``low``, ``high`` or ``auto``."""
-
-    url: str
-    detail: NotRequired[str]
-
-
-class ImagePart(TypedDict):
-    """An image in a user message."""
-
-    type: Literal["image_url"]
-    image_url: ImageURL
-    cache_control: NotRequired[CacheControl]
-
-
-class FileData(TypedDict, total=False):
-    """A file by ``data:`` URL (``file_data``, with a ``filename``) or by ``file_id``."""
-
-    filename: str
-    file_data: str
-    file_id: str
-
-
-class FilePart(TypedDict):
-    """A file (a PDF...) in a user message."""
-
-    type: Literal["file"]
-    file: FileData
-
-
-class InputAudio(TypedDict):
-    """Base64 audio and its format (``wav``, ``mp3``)."""
-
-    data: str
-    format: str
-
-
-class AudioPart(TypedDict):
-    """Audio in a user message (Chat Completions only)."""
-
-    type: Literal["input_audio"]
-    input_audio: InputAudio
-
-
-ContentPart = TextPart | ImagePart | FilePart | AudioPart
-
-
-class FunctionCall(TypedDict):
-    """A function name and its arguments (JSON text, or a mapping serialized for you)."""
-
-    name: str
-    arguments: str | Mapping[str, Any]
-
-
-class ToolCallSpec(TypedDict):
-    """A tool call an assistant message made, to send back with the conversation."""
-
-    id: str | None
-    type: Literal["function"]
-    function: FunctionCall
-
-
-class SystemMessage(TypedDict):
-    """Instructions (``system`` or ``developer``)."""
-
-    role: Literal["system", "developer"]
-    content: str | list[TextPart]
-    cache_control: NotRequired[CacheControl]
-
-
-class UserMessage(TypedDict):
-    """What the user says, with text, images, files or audio."""
-
-    role: Literal["user"]
-    content: str | list[ContentPart]
-    cache_control: NotRequired[CacheControl]
-
-
-class AssistantMessage(TypedDict):
-    """An earlier answer: its text, tool calls and reasoning (passed back as
-    ``reasoning_content`` on Chat Completions, as thinking models with tools require)."""
-
-    role: Literal["assistant"]
-    content: str | list[TextPart] | None
-    tool_calls: NotRequired[list[ToolCallSpec]]
-    reasoning_content: NotRequired[str]
-
-
-class ToolMessage(TypedDict):
-    """A tool's result for the call ``tool_call_id``."""
-
-    role: Literal["tool"]
-    tool_call_id: str | None
-    content: str | list[ContentPart]
-
-
-Message = SystemMessage | UserMessage | AssistantMessage | ToolMessage
-
-
-class FunctionSpec(TypedDict):
-    """A function the model may call: name, description and JSON-schema parameters."""
-
-    name: str
-    description: NotRequired[str]
-    parameters: NotRequired[Mapping[str, Any]]
-    strict: NotRequired[bool]
-
-
-class FunctionTool(TypedDict):
-    """A function tool in the Chat shape (the Responses shape is accepted as well)."""
-
-    type: Literal["function"]
-    function: FunctionSpec
-
-
-#: A function tool in either API's shape, or a hosted tool (``web_search``...) as given.
-Tool = Mapping[str, Any]
-#: ``"auto"``, ``"none"``, ``"required"`` (also ``"any"`` or ``True``), a tool name, or a
-#: dict in either API's shape.
-ToolChoice = str | bool | Mapping[str, Any]
-
-# -- the call -------------------------------------------------------------------------------
-
-
-class ModelOptions(TypedDict, total=False):
-    """Model parameters, translated per API where the APIs differ; ``None`` is not sent.
-
-    ``max_tokens`` is ``max_output_tokens`` on the Responses API, ``reasoning_effort`` its
-    ``reasoning.effort``, a JSON-schema ``response_format`` its ``text.format``; ``stop``
-    is sent on Chat Completions and applied by the client on the Responses API, which has
-    no such parameter (see :mod:`lemon_adapters.core.stop`); ``stream_usage`` (default
-    true) asks Chat Completions streams for usage. The rest are sent as named.
-    """
-
-    temperature: float | None
-    top_p: float | None
-    max_tokens: int | None
-    stop: str | Sequence[str] | None
-    seed: int | None
-    frequency_penalty: float | None
-    presence_penalty: float | None
-    logprobs: bool | None
-    top_logprobs: int | None
-    reasoning_effort: str | None
-    reasoning: Mapping[str, Any] | None
-    response_format: Mapping[str, Any] | None
-    parallel_tool_calls: bool | None
-    stream_usage: bool | None
-    cache_control: CacheControl | Mapping[str, Any] | None
-    background: bool | None
-    store: bool | None
-    metadata: Mapping[str, str] | None
-    user: str | None
-    instructions: str | None
-    previous_response_id: str | None
-    service_tier: str | None
-    include: Sequence[str] | None
-    truncation: str | None
-
-
-class CallOptions(ModelOptions, total=False):
-    """Everything a call takes besides the model and messages.
-
-    Attributes:
-        api: ``"responses"``, ``"chat"`` or ``"auto"``.
-        tools, tool_choice: what the model may call, and whether it must.
-        timeout: seconds or an ``httpx.Timeout`` for this call (``read`` is the idle time).
-        deadline: seconds for the whole call, retries included.
-        resume: with ``background=True``, re-attach to a dropped background response.
-        extra_headers: more request headers.
-        extra_body: more body fields, merged last (for parameters not named here).
-    """
-
-    api: ApiChoice
-    tools: Sequence[Tool] | None
-    tool_choice: ToolChoice | None
-    timeout: float | httpx.Timeout | None
-    deadline: float | None
-    resume: bool
-    extra_headers: Mapping[str, str] | None
-    extra_body: Mapping[str, Any] | None
-
-
-class Call(CallOptions):
-    """One call's keyword arguments: ``model`` and ``messages`` plus any :class:`CallOptions`."""
-
-    model: str
-    messages: Sequence[Message]
-
-
-_MODEL_OPTIONS = frozenset(ModelOptions.__required_keys__ | ModelOptions.__optional_keys__)
-_CALL_KEYS = frozenset(Call.__required_keys__ | Call.__optional_keys__)
+from .events import Api
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -299,62 +71,6 @@ class Request:
         return body
 
 
-def check_call(method: str, call: Mapping[str, Any]) -> None:
-    """Refuse keyword arguments that are not part of :class:`Call`, as Python would.
-
-    Raises:
-        TypeError: an unknown keyword (with the closest known one, if any), or a missing
-            ``model`` / ``messages``.
-    """
-    for key in call:
-        if key not in _CALL_KEYS:
-            close = difflib.get_close_matches(key, sorted(_CALL_KEYS), n=1)
-            hint = (
-                f"; did you mean {close[0]!r}?"
-                if close
-                else ("; model parameters that are not named go in extra_body={...}")
-            )
-            raise TypeError(f"{method}() got an unexpected keyword argument {key!r}{hint}")
-    for key in ("model", "messages"):
-        if key not in call:
-            raise TypeError(f"{method}() missing required keyword argument: {key!r}")
-
-
-def adapter_call(
-    *,
-    model: str,
-    messages: Sequence[Message],
-    params: Mapping[str, Any],
-    extra_body: Mapping[str, Any] | None = None,
-) -> Call:
-    """A :class:`Call` from an adapter's merged parameters: what :class:`Call` names is
-    passed as such, anything else is a model parameter the gateway may know and goes in
-    ``extra_body`` (the frameworks' convention for provider keyword arguments); ``None``
-    values are dropped.
-
-    Args:
-        model, messages: the call's model and neutral messages.
-        params: the adapter's settings, then the call's keyword arguments, merged.
-        extra_body: body fields to send as given (merged under ``params``' unknown keys).
-    """
-    call: dict[str, Any] = {}
-    extra = dict(extra_body or {})
-    for key, value in params.items():
-        if value is None or key in ("model", "messages"):
-            continue
-        if key == "extra_body":
-            extra.update(value)
-        elif key in _CALL_KEYS:
-            call[key] = value
-        else:
-            extra[key] = value
-    if extra:
-        call["extra_body"] = extra
-    call["model"] = model
-    call["messages"] = messages
-    return cast("Call", call)
-
-
 def request_of(call: Call) -> Request:
     """The :class:`Request` for a checked call."""
     if not call["model"]:
@@ -364,7 +80,7 @@ def request_of(call: Call) -> Request:
         messages=call["messages"],
         tools=call.get("tools"),
         tool_choice=call.get("tool_choice"),
-        options={k: v for k, v in call.items() if k in _MODEL_OPTIONS and v is not None},
+        options={k: v for k, v in call.items() if k in MODEL_OPTIONS and v is not None},
         extra_body=dict(call.get("extra_body") or {}),
     )
 
@@ -517,7 +233,8 @@ def _responses_body(
 ) -> dict[str, Any]:
     if "stop" in opts:
         raise ConfigurationError(
-            "the Responses API has no 'stop' parameter; use api='chat' to stop on sequences"
+            "the Responses API has no 'stop' parameter (the clients apply stop sequences"
+            " themselves: Request.body leaves it out)"
         )
     opts.pop("stream_usage", None)  # the Responses API always reports usage
     opts.pop("stream_options", None)

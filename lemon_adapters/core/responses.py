@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .errors import MalformedStreamError, stream_error
+from .errors import stream_error
 from .events import (
     Finish,
     FinishReason,
@@ -32,7 +32,7 @@ from .events import (
     Usage,
     UsageReported,
 )
-from .sse import ServerSentEvent, loads_json
+from .sse import ServerSentEvent, loads_object
 
 #: Documented event types that carry nothing the normalized stream needs.
 IGNORED = frozenset(
@@ -160,19 +160,9 @@ class ResponsesMapper:
             return
         if self.finished:
             return
-        try:
-            obj = loads_json(data)
-        except (ValueError, RecursionError) as exc:
-            if not data.strip():
-                return  # an empty `data:` event (a keep-alive) carries nothing to map
-            raise MalformedStreamError(
-                f"invalid JSON in a Responses stream data line: {data[:200]!r}"
-            ) from exc
-        if type(obj) is not dict:
-            raise MalformedStreamError(
-                f"a Responses stream data line is not a JSON object: {data[:200]!r}"
-            )
-        self.map_event(event, obj, out)
+        obj = loads_object(data, "Responses stream")
+        if obj is not None:  # None: an empty `data:` event (a keep-alive)
+            self.map_event(event, obj, out)
 
     def map_response(self, response: dict[str, Any], out: list[StreamEvent]) -> None:
         """Map a whole (non-streamed) response object: it is its own terminal event."""

@@ -244,6 +244,28 @@ def loads_json(data: str) -> Any:
     return obj
 
 
+def loads_object(data: str, what: str) -> dict[str, Any] | None:
+    """The JSON object a ``data`` field carries; ``None`` for an empty one (a keep-alive).
+
+    Args:
+        data: the field's text.
+        what: the stream's kind, for the error (``"Responses stream"``...).
+
+    Raises:
+        MalformedStreamError: invalid JSON (or JSON nested past the parser's limit), or JSON
+            that is not an object.
+    """
+    try:
+        obj = loads_json(data)
+    except (ValueError, RecursionError) as exc:
+        if not data.strip():
+            return None
+        raise MalformedStreamError(f"invalid JSON in a {what} data line: {data[:200]!r}") from exc
+    if type(obj) is not dict:
+        raise MalformedStreamError(f"a {what} data line is not a JSON object: {data[:200]!r}")
+    return obj
+
+
 def _utf8(raw: bytes) -> str:
     try:
         return raw.decode("utf-8")

@@ -24,6 +24,7 @@ from langchain_core.messages.tool import invalid_tool_call, tool_call_chunk
 from langchain_core.messages.utils import convert_to_openai_messages
 
 from lemon_adapters.core.accumulate import StreamResult
+from lemon_adapters.core.call import Message
 from lemon_adapters.core.events import (
     ReasoningDelta,
     RefusalDelta,
@@ -32,7 +33,6 @@ from lemon_adapters.core.events import (
     ToolCallDelta,
     Usage,
 )
-from lemon_adapters.core.request import Message
 
 PROVIDER = "lemondata"
 

@@ -19,9 +19,10 @@ from langchain_core.utils import from_env, secret_from_env
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 
-from lemon_adapters.core.client import AsyncLemonDataClient, Clients, LemonDataClient
+from lemon_adapters.core.call import adapter_call
+from lemon_adapters.core.client import AsyncLemonDataClient, LemonDataClient
+from lemon_adapters.core.clients import Clients
 from lemon_adapters.core.events import ApiChoice
-from lemon_adapters.core.request import adapter_call
 
 from ._convert import to_neutral_messages
 from ._structured import Method, structured_output

@@ -32,19 +32,7 @@ from llama_index.core.llms.utils import parse_partial_json
 from typing_extensions import assert_never
 
 from ..core.accumulate import StreamResult
-from ..core.errors import ConfigurationError
-from ..core.events import (
-    Finish,
-    ReasoningDelta,
-    RefusalDelta,
-    ResponseStarted,
-    StreamEvent,
-    TextDelta,
-    ToolCallDelta,
-    Usage,
-    UsageReported,
-)
-from ..core.request import (
+from ..core.call import (
     AssistantMessage,
     AudioPart,
     ContentPart,
@@ -60,6 +48,18 @@ from ..core.request import (
     ToolCallSpec,
     ToolMessage,
     UserMessage,
+)
+from ..core.errors import ConfigurationError
+from ..core.events import (
+    Finish,
+    ReasoningDelta,
+    RefusalDelta,
+    ResponseStarted,
+    StreamEvent,
+    TextDelta,
+    ToolCallDelta,
+    Usage,
+    UsageReported,
 )
 
 if TYPE_CHECKING:

@@ -30,9 +30,10 @@ from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.types import Model, PydanticProgramMode
 
-from ..core.client import DEFAULT_BASE_URL, Clients
+from ..core.call import Call, adapter_call
+from ..core.client import DEFAULT_BASE_URL
+from ..core.clients import Clients
 from ..core.events import ApiChoice, StreamEvent
-from ..core.request import Call, adapter_call
 from . import _structured
 from ._convert import (
     ChatStream,
