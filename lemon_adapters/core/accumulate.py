@@ -13,6 +13,7 @@ piece is copied once more, so accumulation stays linear.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,7 +55,14 @@ class ToolCall:
 
 @dataclass(slots=True, kw_only=True)
 class StreamResult:
-    """Everything a response produced, accumulated from its events."""
+    """Everything a response produced, accumulated from its events.
+
+    Besides what the stream carried, the facts LemonData's response headers state:
+    ``request_id`` (``X-Request-Id``), ``cache_status`` (``X-Cache-Status``), the upstream
+    prompt-cache token counts (``X-Upstream-Cache-Read`` / ``-Write``), and for a model with
+    a native route, that route (``X-LemonData-Native-Endpoint``, e.g. ``/v1/messages``) and
+    the gateway's words about it (``X-LemonData-Hint``).
+    """
 
     text: str = ""
     reasoning: str = ""
@@ -68,12 +76,26 @@ class StreamResult:
     api: Api | None = None
     cache_status: str | None = None
     request_id: str | None = None
+    upstream_cache_read: int | None = None
+    upstream_cache_write: int | None = None
+    native_endpoint: str | None = None
+    native_hint: str | None = None
 
     @property
     def complete(self) -> bool:
         """The response reached a normal finish."""
         return self.finish_reason is not None
 
+
+#: The StreamResult fields that come from the response headers, not from the stream.
+TRANSPORT_FIELDS = (
+    "request_id",
+    "cache_status",
+    "upstream_cache_read",
+    "upstream_cache_write",
+    "native_endpoint",
+    "native_hint",
+)
 
 #: Pieces joined into one block as they arrive (see the module docstring).
 _BLOCK = 512
@@ -178,11 +200,11 @@ class Accumulator:
             meta.response_id = meta.response_id or response_id
             meta.model = meta.model or model
 
-    def set_transport(self, *, cache_status: str | None, request_id: str | None) -> None:
-        """Record facts from the HTTP response headers."""
+    def set_transport(self, facts: Mapping[str, Any]) -> None:
+        """Record facts from the HTTP response headers (:data:`TRANSPORT_FIELDS`)."""
         self._cache = None
-        self._meta.cache_status = cache_status
-        self._meta.request_id = request_id
+        for name in TRANSPORT_FIELDS:
+            setattr(self._meta, name, facts.get(name))
 
     @property
     def result(self) -> StreamResult:
@@ -202,6 +224,10 @@ class Accumulator:
                 api=meta.api,
                 cache_status=meta.cache_status,
                 request_id=meta.request_id,
+                upstream_cache_read=meta.upstream_cache_read,
+                upstream_cache_write=meta.upstream_cache_write,
+                native_endpoint=meta.native_endpoint,
+                native_hint=meta.native_hint,
             )
         return self._cache
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -450,11 +451,13 @@ class Exchange:
     # -- helpers ---------------------------------------------------------------------------------
 
     def _new_parser(self, headers: Mapping[str, str]) -> StreamParser:
+        facts = response_facts(headers)
+        if facts["native_endpoint"]:
+            _note_native_route(self.config.base_url, self.request_.model, facts)
         return StreamParser(
             self.api,
             stop=self.request_.stop if self.api == "responses" else None,
-            request_id=request_id_of(headers),
-            cache_status=headers.get("x-cache-status"),
+            transport=facts,
         )
 
     def _succeeded(self) -> None:
@@ -473,6 +476,42 @@ class Exchange:
             self.delivered = True
             self.resumes = 0
         return events
+
+
+def response_facts(headers: Mapping[str, str]) -> dict[str, Any]:
+    """What LemonData's response headers state about the answer (see ``StreamResult``)."""
+    return {
+        "request_id": request_id_of(headers),
+        "cache_status": headers.get("x-cache-status"),
+        "upstream_cache_read": _count(headers.get("x-upstream-cache-read")),
+        "upstream_cache_write": _count(headers.get("x-upstream-cache-write")),
+        "native_endpoint": headers.get("x-lemondata-native-endpoint"),
+        "native_hint": headers.get("x-lemondata-hint"),
+    }
+
+
+_NOTED: set[tuple[str, str]] = set()
+_NOTED_LOCK = threading.Lock()
+
+
+def _note_native_route(base_url: str, model: str, facts: Mapping[str, Any]) -> None:
+    """Log the gateway's native-route hint once per model (at INFO: it is advice, and a
+    warning per call would drown everything else)."""
+    with _NOTED_LOCK:
+        if (base_url, model) in _NOTED:
+            return
+        _NOTED.add((base_url, model))
+    logger.info(
+        "lemon_adapters: %s has a native route, %s: %s",
+        model,
+        facts["native_endpoint"],
+        facts["native_hint"] or "(no hint text)",
+    )
+
+
+def _count(value: str | None) -> int | None:
+    """A non-negative token count from a header, else None (a bad value is not guessed)."""
+    return int(value) if value is not None and value.strip().isdigit() else None
 
 
 _TIMEOUTS: dict[str, str] = {

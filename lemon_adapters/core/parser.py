@@ -11,7 +11,7 @@ directly (cheap on the happy path) and rely on it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .accumulate import Accumulator, StreamResult
@@ -46,8 +46,7 @@ class StreamParser:
         api: Api,
         *,
         stop: Sequence[str] | None = None,
-        request_id: str | None = None,
-        cache_status: str | None = None,
+        transport: Mapping[str, Any] | None = None,
     ) -> None:
         self.api = api
         self._decoder = SSEDecoder()
@@ -56,9 +55,9 @@ class StreamParser:
         )
         self._acc = Accumulator(api=api)
         self._stop = StopFilter(stop) if stop else None
-        if request_id or cache_status:
-            self._acc.set_transport(cache_status=cache_status, request_id=request_id)
-        self.request_id = request_id
+        self.request_id: str | None = None
+        if transport:
+            self.set_transport(transport)
         self.failure: LemonDataError | None = None
 
     @property
@@ -100,10 +99,11 @@ class StreamParser:
         self._decoder = SSEDecoder()
         self.failure = None
 
-    def set_transport(self, *, cache_status: str | None, request_id: str | None) -> None:
-        """Record facts from the HTTP response headers in the result."""
-        self.request_id = request_id
-        self._acc.set_transport(cache_status=cache_status, request_id=request_id)
+    def set_transport(self, facts: Mapping[str, Any]) -> None:
+        """Record facts from the HTTP response headers in the result (``request_id``,
+        ``cache_status``... see :class:`~lemon_adapters.core.accumulate.StreamResult`)."""
+        self.request_id = facts.get("request_id")
+        self._acc.set_transport(facts)
 
     def feed(self, chunk: bytes) -> list[StreamEvent]:
         """Parse one network chunk. Check :attr:`failure` after using the events."""

@@ -23,7 +23,7 @@ from langchain_core.messages.ai import UsageMetadata
 from langchain_core.messages.tool import invalid_tool_call, tool_call_chunk
 from langchain_core.messages.utils import convert_to_openai_messages
 
-from lemon_adapters.core.accumulate import StreamResult
+from lemon_adapters.core.accumulate import TRANSPORT_FIELDS, StreamResult
 from lemon_adapters.core.call import Message
 from lemon_adapters.core.events import (
     ReasoningDelta,
@@ -194,10 +194,10 @@ def response_metadata(result: StreamResult, model: str) -> dict[str, Any]:
         meta["id"] = result.response_id
     if result.raw_finish_reason and result.raw_finish_reason != result.finish_reason:
         meta["raw_finish_reason"] = result.raw_finish_reason
-    if result.cache_status:
-        meta["cache_status"] = result.cache_status
-    if result.request_id:
-        meta["request_id"] = result.request_id
+    for name in TRANSPORT_FIELDS:  # request_id, cache_status, native route... when stated
+        value = getattr(result, name)
+        if value is not None:
+            meta[name] = value
     if result.api:
         meta["api"] = result.api
     return meta

@@ -10,7 +10,7 @@ engines read ``delta``). No wire format is seen here.
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from llama_index.core.base.llms.types import (
@@ -31,7 +31,7 @@ from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.llms.utils import parse_partial_json
 from typing_extensions import assert_never
 
-from ..core.accumulate import StreamResult
+from ..core.accumulate import TRANSPORT_FIELDS, StreamResult
 from ..core.call import (
     AssistantMessage,
     AudioPart,
@@ -243,21 +243,16 @@ def _message(
     return ChatMessage(role=MessageRole.ASSISTANT, blocks=blocks, additional_kwargs=kwargs)
 
 
-def _raw(
-    result_id: str | None,
-    model: str | None,
-    usage: Usage | None,
-    finish: str | None,
-    raw_finish: str | None,
-    **extra: Any,
-) -> dict[str, Any]:
+def raw_of(result: StreamResult) -> dict[str, Any]:
+    """``ChatResponse.raw`` for a finished (or failed) result: identity, usage, finish, and
+    what the response headers stated (request id, cache status, native route...)."""
     return {
-        "id": result_id,
-        "model": model,
-        "usage": usage_dict(usage),
-        "finish_reason": finish,
-        "raw_finish_reason": raw_finish,
-        **extra,
+        "id": result.response_id,
+        "model": result.model,
+        "usage": usage_dict(result.usage),
+        "finish_reason": result.finish_reason,
+        "raw_finish_reason": result.raw_finish_reason,
+        **{name: getattr(result, name) for name in TRANSPORT_FIELDS},
     }
 
 
@@ -267,15 +262,7 @@ def response_from_result(result: StreamResult) -> ChatResponse:
     text = result.text + result.refusal
     reasoning_tokens = result.usage.reasoning_tokens if result.usage else None
     message = _message(text, result.reasoning, calls, reasoning_tokens)
-    raw = _raw(
-        result.response_id,
-        result.model,
-        result.usage,
-        result.finish_reason,
-        result.raw_finish_reason,
-        cache_status=result.cache_status,
-        request_id=result.request_id,
-    )
+    raw = raw_of(result)
     return ChatResponse(
         message=message, raw=raw, delta=None, additional_kwargs=_token_counts(result.usage)
     )
@@ -290,15 +277,13 @@ class ChatStream:
     so far; that copy per chunk is the framework's contract, not a choice here.
     """
 
-    __slots__ = ("_calls", "_id", "_model", "_reasoning", "_text", "_usage")
+    __slots__ = ("_calls", "_reasoning", "_result_of", "_text")
 
-    def __init__(self) -> None:
+    def __init__(self, result_of: Callable[[], StreamResult]) -> None:
         self._text = ""
         self._reasoning = ""
         self._calls: list[list[Any]] = []  # [id, name, arguments so far]
-        self._usage: Usage | None = None
-        self._id: str | None = None
-        self._model: str | None = None
+        self._result_of = result_of  # the core's result, read once, at the finish
 
     def feed(self, event: StreamEvent) -> ChatResponse | None:
         """The chunk for ``event``, if it changes what a consumer sees."""
@@ -320,27 +305,25 @@ class ChatStream:
             case ReasoningDelta(text=text):
                 self._reasoning += text
                 return self._chunk("", thinking_delta=text)
-            case ResponseStarted():
-                self._id = event.id or self._id
-                self._model = event.model or self._model
-            case UsageReported():
-                self._usage = event.usage
             case Finish():
-                return self.final(event.reason, event.raw_reason)
+                return self.final()
+            case ResponseStarted() | UsageReported():
+                pass  # identity and usage reach the last chunk through the result
             case _:
                 assert_never(event)
         return None
 
-    def final(self, reason: str | None, raw_reason: str | None) -> ChatResponse:
-        """The last chunk: the whole message plus usage and finish reason in ``raw``."""
-        usage = self._usage
+    def final(self) -> ChatResponse:
+        """The last chunk: the whole message, plus usage and finish reason in ``raw``."""
+        result = self._result_of()
+        usage = result.usage
         message = _message(
             self._text, self._reasoning, self._calls, usage.reasoning_tokens if usage else None
         )
         return ChatResponse(
             message=message,
             delta="",
-            raw=_raw(self._id, self._model, usage, reason, raw_reason),
+            raw=raw_of(result),
             additional_kwargs=_token_counts(usage),
         )
 

@@ -189,7 +189,7 @@ class LemonData(FunctionCallingLLM):
     # Methods, not static: the generator holds the LLM (and so its connection pool) alive
     # while a stream from a temporary ``LemonData(...)`` is still being read.
     def _events(self, stream: ResponseStream) -> Iterator[ChatResponse]:
-        state = ChatStream()
+        state = ChatStream(lambda: stream.result)
         with stream:
             for event in stream:
                 chunk = state.feed(event)
@@ -197,7 +197,7 @@ class LemonData(FunctionCallingLLM):
                     yield chunk
 
     async def _aevents(self, stream: AsyncResponseStream) -> AsyncIterator[ChatResponse]:
-        state = ChatStream()
+        state = ChatStream(lambda: stream.result)
         async with stream:
             event: StreamEvent
             async for event in stream:
