@@ -186,7 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         description=HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--api", choices=["responses", "chat"], default="responses")
+    parser.add_argument("--api", choices=["auto", "responses", "chat"], default="auto")
     parser.add_argument("--model", default=os.environ.get("LEMONDATA_MODEL", "gpt-4o-mini"))
     parser.add_argument(
         "--delay", type=float, default=0.03, help="offline: least seconds between tokens"

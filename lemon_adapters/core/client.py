@@ -108,7 +108,7 @@ class _ClientBase:
         return Exchange(
             self.config,
             request_of(typed),
-            mode=typed.get("api", "responses"),
+            mode=typed.get("api", "auto"),
             stream=stream,
             timeouts=None if timeout is None else _timeouts(_timeout(timeout)),
             deadline=typed.get("deadline"),

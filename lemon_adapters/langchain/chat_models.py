@@ -44,9 +44,10 @@ class ChatLemonData(BaseChatModel):
 
     model: str = Field(alias="model_name")
     """The model name, as LemonData lists it (``GET /v1/models``)."""
-    api: ApiChoice = "responses"
-    """Which API to call: ``"responses"`` (default, as LemonData recommends), ``"chat"``
-    (Chat Completions), or ``"auto"`` (the core client chooses)."""
+    api: ApiChoice = "auto"
+    """Which API to call: ``"auto"`` (default: the Responses API, as LemonData's streaming
+    guide recommends, falling back per model to Chat Completions when the gateway rejects
+    that route), ``"responses"`` or ``"chat"`` (Chat Completions) only."""
     api_key: SecretStr | None = Field(
         default_factory=secret_from_env("LEMONDATA_API_KEY", default=None)
     )

@@ -59,7 +59,8 @@ class LemonData(FunctionCallingLLM):
 
     Args:
         model: any model name the gateway serves (no name is refused locally).
-        api: ``"responses"`` (default), ``"chat"`` (Chat Completions) or ``"auto"``.
+        api: ``"auto"`` (default: Responses first, falling back per model to Chat
+            Completions when the gateway rejects that route), ``"responses"`` or ``"chat"``.
         api_key: defaults to ``LEMONDATA_API_KEY``; checked when a request is made, and
             never included in ``to_dict``, ``to_payload``, ``metadata`` or ``repr``.
         base_url: alias ``api_base``; defaults to ``LEMONDATA_BASE_URL``, else the gateway.
@@ -69,7 +70,7 @@ class LemonData(FunctionCallingLLM):
     """
 
     model: str = Field(description="The LemonData model name.")
-    api: ApiChoice = Field(default="responses", description="Which wire API to use.")
+    api: ApiChoice = Field(default="auto", description="Which wire API to use.")
     base_url: str = Field(default=DEFAULT_BASE_URL, description="The gateway's /v1 URL.")
     temperature: float | None = Field(default=None, description="Sampling temperature.")
     top_p: float | None = Field(default=None, description="Nucleus sampling.")

@@ -60,6 +60,22 @@ def test_auto_falls_back_to_chat_and_remembers(
     assert ROUTES.get(fault_server.base_url, model) == "chat"
 
 
+def test_auto_is_the_default(driver: Driver, fault_server: FaultServer, model: str) -> None:
+    """No ``api`` argument: a model whose Responses route answers 503 "not supported"
+    streams through Chat Completions on the first call, once, and goes straight there next."""
+    rejection = lemon_error(
+        503,
+        message="The Responses API is not supported for this model",
+        code="unsupported_api",
+        retryable=False,
+    )
+    fault_server.script(model, rejection, Step())
+    first, second = driver.run_many(fault_server.base_url, 2, model=model)
+    assert first.error is None and second.error is None
+    assert first.text == second.text == TEXT and first.api == second.api == "chat"
+    assert apis(fault_server, model) == ["responses", "chat", "chat"]
+
+
 def test_auto_uses_responses_when_it_works(
     driver: Driver, fault_server: FaultServer, model: str
 ) -> None:
