@@ -19,6 +19,7 @@ from typing import Any
 
 from .events import (
     Api,
+    BlockDone,
     Finish,
     FinishReason,
     ReasoningDelta,
@@ -57,6 +58,8 @@ class ToolCall:
 class StreamResult:
     """Everything a response produced, accumulated from its events.
 
+    ``blocks`` (Messages API only) holds the answer's content blocks in order, in the API's
+    own shape, as the next turn sends them back (thinking blocks with their signatures).
     Besides what the stream carried, the facts LemonData's response headers state:
     ``request_id`` (``X-Request-Id``), ``cache_status`` (``X-Cache-Status``), the upstream
     prompt-cache token counts (``X-Upstream-Cache-Read`` / ``-Write``), and for a model with
@@ -76,6 +79,7 @@ class StreamResult:
     api: Api | None = None
     cache_status: str | None = None
     request_id: str | None = None
+    blocks: list[dict[str, Any]] = field(default_factory=list)
     upstream_cache_read: int | None = None
     upstream_cache_write: int | None = None
     native_endpoint: str | None = None
@@ -176,6 +180,8 @@ class Accumulator:
         elif isinstance(event, Finish):
             self._meta.finish_reason = event.reason
             self._meta.raw_finish_reason = event.raw_reason
+        elif isinstance(event, BlockDone):
+            self._meta.blocks.append(event.block)
 
     def _tool_call(self, event: ToolCallDelta) -> None:
         calls = self._calls
@@ -224,6 +230,7 @@ class Accumulator:
                 api=meta.api,
                 cache_status=meta.cache_status,
                 request_id=meta.request_id,
+                blocks=list(meta.blocks),
                 upstream_cache_read=meta.upstream_cache_read,
                 upstream_cache_write=meta.upstream_cache_write,
                 native_endpoint=meta.native_endpoint,

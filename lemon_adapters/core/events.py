@@ -1,4 +1,4 @@
-"""Normalized stream events: the one vocabulary both wire formats are mapped to.
+"""Normalized stream events: the one vocabulary every wire format is mapped to.
 
 Every event is a frozen, slotted, keyword-only dataclass with a literal ``kind`` so
 consumers can ``match`` on it and finish with ``assert_never``. They are cheap to build:
@@ -11,19 +11,22 @@ clients) has no ``Finish``; its usage, when the failing chunk reports one, still
 ``UsageReported`` first.
 ``ToolCallDelta.index`` is 0-based in order of first appearance and stable for a
 call; its ``id`` and ``name`` are set on the first delta of that call (or on the first
-delta that knows them) and ``None`` afterwards.
+delta that knows them) and ``None`` afterwards. ``BlockDone`` (Messages API only) comes
+after the deltas of the block it completes.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, TypeAlias
+from typing import Any, Literal, TypeAlias
 
-#: A wire format: the Responses API or Chat Completions.
-Api: TypeAlias = Literal["responses", "chat"]
+#: A wire format: the Responses API, Chat Completions, or Anthropic Messages (LemonData's
+#: native route for Claude models, ``/v1/messages``).
+Api: TypeAlias = Literal["responses", "chat", "messages"]
 #: What a caller may ask for: a wire format, or ``"auto"`` (Responses first, falling back
-#: per model to Chat Completions when the gateway rejects the route).
-ApiChoice: TypeAlias = Literal["responses", "chat", "auto"]
+#: per model to Chat Completions when the gateway rejects the route, and to the native
+#: route a Chat Completions answer names in ``X-LemonData-Native-Endpoint``).
+ApiChoice: TypeAlias = Literal["responses", "chat", "messages", "auto"]
 FinishReason: TypeAlias = Literal["stop", "length", "tool_calls", "content_filter", "other"]
 
 
@@ -73,13 +76,20 @@ class ToolCallDelta:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Usage:
-    """Token counts, normalized across both APIs. Details are ``None`` when not reported."""
+    """Token counts, normalized across the APIs. Details are ``None`` when not reported.
+
+    ``input_tokens`` counts every input token, whether read from or written to a prompt
+    cache (the Messages API reports those apart; they are added in here, as the other APIs
+    count them), ``cached_tokens`` those read from the cache, ``cache_creation_tokens``
+    those written to it.
+    """
 
     input_tokens: int
     output_tokens: int
     total_tokens: int
     cached_tokens: int | None = None
     reasoning_tokens: int | None = None
+    cache_creation_tokens: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -99,6 +109,22 @@ class Finish:
     kind: Literal["finish"] = "finish"
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BlockDone:
+    """A finished content block of a Messages API answer, in the API's own shape.
+
+    Its text, reasoning or tool-call arguments already came as deltas; this is the whole
+    block as the next request must send it back: a ``thinking`` block with its
+    ``signature``, a ``redacted_thinking`` block's opaque ``data``, a ``tool_use`` with its
+    ``input``, server tool blocks (``server_tool_use``, ``web_search_tool_result``...) and
+    text with its ``citations``. The result keeps them, in order, in ``blocks``.
+    """
+
+    index: int
+    block: dict[str, Any]
+    kind: Literal["block"] = "block"
+
+
 StreamEvent: TypeAlias = (
     ResponseStarted
     | TextDelta
@@ -107,4 +133,5 @@ StreamEvent: TypeAlias = (
     | ToolCallDelta
     | UsageReported
     | Finish
+    | BlockDone
 )

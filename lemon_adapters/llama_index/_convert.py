@@ -51,6 +51,7 @@ from ..core.call import (
 )
 from ..core.errors import ConfigurationError
 from ..core.events import (
+    BlockDone,
     Finish,
     ReasoningDelta,
     RefusalDelta,
@@ -307,8 +308,8 @@ class ChatStream:
                 return self._chunk("", thinking_delta=text)
             case Finish():
                 return self.final()
-            case ResponseStarted() | UsageReported():
-                pass  # identity and usage reach the last chunk through the result
+            case ResponseStarted() | UsageReported() | BlockDone():
+                pass  # identity, usage and blocks reach the last chunk through the result
             case _:
                 assert_never(event)
         return None
