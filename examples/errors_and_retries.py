@@ -1,8 +1,9 @@
 """LemonData's error hints used to recover: ``did_you_mean``, ``retryable``, ``retry_after``.
 
 Run: ``python examples/errors_and_retries.py`` (offline unless LEMONDATA_API_KEY is set).
-Offline, the local server answers model names ``error-<status>`` with LemonData's error
-JSON for that status.
+Offline, the local server answers a misspelled model name with LemonData's documented 400
+``model_not_found`` (``did_you_mean``, ``suggestions``, ``hint``), and model names
+``error-<status>`` with the documented error JSON for that status.
 """
 
 from __future__ import annotations
@@ -24,9 +25,8 @@ def ask(model_name: str) -> str:
 
 def main() -> None:
     """Recover from an unknown model name, and see what a rate limit carries."""
-    typo = "error-404" if OFFLINE else "gpt-4o-minii"
     try:
-        ask(typo)
+        ask("gpt-4o-minii")
     except NotFoundError as err:  # also langchain-core's model error class
         print(f"{type(err).__name__}: {err.message}")
         print(f"  did_you_mean={err.did_you_mean!r} suggestions={err.suggestions}")

@@ -10,8 +10,11 @@ What it answers is decided by a *responder*: a function from ``(api, request_bod
 :class:`Reply`. :func:`demo_responder` plays a plausible assistant: it calls a tool when
 tools are offered and no tool result is in the conversation yet, answers from tool
 results, and otherwise explains what it received. Models named ``error-<status>`` answer
-that HTTP error (``error-404`` carries ``did_you_mean``), so error handling can be shown
-offline.
+LemonData's documented error body for that status, and a misspelled catalog name
+(``gpt-4o-minii``) the documented 400 ``model_not_found`` with ``did_you_mean``, so error
+handling can be shown offline. ``GET /v1/models`` and ``/v1/models/{model}`` answer from a
+small documented catalog, and Chat Completions answers for ``claude-*`` / ``gemini-*``
+carry LemonData's native-route hint headers (see :mod:`lemon_adapters._contract`).
 """
 
 from __future__ import annotations
@@ -26,6 +29,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from ._contract import (
+    BY_STATUS,
+    NATIVE_ROUTES,
+    STATUS_HEADERS,
+    did_you_mean,
+    find_model,
+    list_models,
+    model_not_found,
+)
 
 _ids = itertools.count(1)
 
@@ -476,6 +490,8 @@ def demo_responder(api: str, body: dict[str, Any]) -> Reply:
     model = str(body.get("model", ""))
     if model.startswith("error-") and model[6:].isdigit():
         return error_reply(int(model[6:]), model)
+    if did_you_mean(model) not in (None, model) and find_model(model) is None:
+        return Reply(status=400, error=model_not_found(model))  # a misspelled model name
     messages, tool_names = neutral_view(api, body)
     prompt = _last_user_text(messages)
     tool_results = [m for m in messages if m.get("role") == "tool"]
@@ -508,64 +524,12 @@ def demo_responder(api: str, body: dict[str, Any]) -> Reply:
 
 
 def error_reply(status: int, model: str) -> Reply:
-    """A LemonData-shaped error for ``status``."""
-    errors: dict[int, dict[str, Any]] = {
-        400: {
-            "message": "Invalid request",
-            "type": "invalid_request_error",
-            "code": "invalid_request",
-            "retryable": False,
-        },
-        401: {
-            "message": "Invalid API key",
-            "type": "authentication_error",
-            "code": "invalid_api_key",
-            "retryable": False,
-            "hint": "Check LEMONDATA_API_KEY; keys start with sk-",
-        },
-        402: {
-            "message": "Insufficient balance",
-            "type": "billing_error",
-            "code": "insufficient_balance",
-            "retryable": False,
-            "hint": "Top up your LemonData balance",
-        },
-        404: {
-            "message": f"Model '{model}' not found",
-            "type": "invalid_request_error",
-            "code": "model_not_found",
-            "param": "model",
-            "retryable": False,
-            "did_you_mean": "gpt-4o-mini",
-            "suggestions": ["gpt-4o-mini", "gpt-4o"],
-            "hint": "Use GET /v1/models to list available models",
-        },
-        429: {
-            "message": "Rate limit exceeded",
-            "type": "rate_limit_error",
-            "code": "rate_limit_exceeded",
-            "retryable": True,
-            "retry_after": 1,
-        },
-        503: {
-            "message": "Upstream unavailable",
-            "type": "upstream_error",
-            "code": "upstream_unavailable",
-            "retryable": True,
-            "retry_after": 1,
-        },
-    }
-    error = errors.get(
-        status,
-        {
-            "message": f"HTTP {status}",
-            "type": "api_error",
-            "code": str(status),
-            "retryable": status >= 500,
-        },
-    )
-    headers = {"Retry-After": "1"} if status in (429, 503) else {}
-    return Reply(status=status, error=error, headers=headers)
+    """LemonData's documented error body for ``status`` (see :mod:`lemon_adapters._contract`);
+    a status the docs show no body for gets a plain ``api_error``."""
+    error = BY_STATUS.get(status)
+    if error is None:
+        error = {"message": f"HTTP {status}", "type": "api_error", "code": str(status)}
+    return Reply(status=status, error=dict(error), headers=dict(STATUS_HEADERS.get(status, {})))
 
 
 _neutral_view = neutral_view  # the name early test responders imported
@@ -587,12 +551,20 @@ class _Handler(BaseHTTPRequestHandler):
         return
 
     def do_GET(self) -> None:
-        if self.path.rstrip("/").endswith("/models"):
-            models = [
-                {"id": m, "object": "model", "owned_by": "lemondata"}
-                for m in ("gpt-4o-mini", "gpt-4o", "claude-sonnet-4-5", "deepseek-chat")
-            ]
-            self._json(200, {"object": "list", "data": models})
+        url = urlsplit(self.path)
+        path = url.path.rstrip("/")
+        if path.endswith("/models"):
+            query = {k: v[0] for k, v in parse_qs(url.query).items()}
+            self._json(200, {"object": "list", "data": list_models(query)})
+        elif "/models/" in path:
+            model_id = unquote(path.split("/models/", 1)[1])
+            detail = find_model(model_id)
+            if detail is None:
+                self._json(
+                    404, {"error": dict(BY_STATUS[404], message=f"Model '{model_id}' not found")}
+                )
+            else:
+                self._json(200, detail)
         else:
             self._json(
                 404,
@@ -645,6 +617,13 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(reply.status, {"error": reply.error or {"message": "error"}}, reply.headers)
             return
         model = str(body.get("model", "unknown"))
+        headers = dict(reply.headers)
+        family = model.split("/")[-1].split("-")[0].lower()
+        if api == "chat" and family in NATIVE_ROUTES:
+            endpoint, hint = NATIVE_ROUTES[family]
+            headers.setdefault("X-LemonData-Native-Endpoint", endpoint)
+            headers.setdefault("X-LemonData-Hint", hint)
+        reply.headers = headers
         if not body.get("stream"):
             self._json(200, complete_object(api, reply, model), reply.headers)
             return

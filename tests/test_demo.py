@@ -94,7 +94,7 @@ def test_cli_chat_streams(framework: str, api: str) -> None:
 
 def test_cli_reports_lemondata_hints_on_error() -> None:
     proc = run_offline(
-        [sys.executable, "-m", "lemon_adapters.cli", "chat", "hi", "--model", "error-404"]
+        [sys.executable, "-m", "lemon_adapters.cli", "chat", "hi", "--model", "gpt-4o-minii"]
     )
     assert proc.returncode == 1
     assert "Did you mean 'gpt-4o-mini'?" in proc.stderr

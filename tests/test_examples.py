@@ -26,7 +26,7 @@ EXPECT = {
     "errors_and_retries.py": [
         "did_you_mean='gpt-4o-mini'",
         "retrying with 'gpt-4o-mini'",
-        "retry after 1.0s",
+        "retry after 8.0s",
     ],
 }
 

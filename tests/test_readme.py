@@ -15,31 +15,23 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from lemon_adapters.devserver import DevServer, Reply, demo_responder, error_reply
+from lemon_adapters.devserver import DevServer, demo_responder
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
 BLOCKS = re.findall(r"^```(\w+)\n(.*?)^```", README, flags=re.S | re.M)
 PYTHON = [code for lang, code in BLOCKS if lang == "python"]
 SHELL = [code for lang, code in BLOCKS if lang == "bash"]
-KNOWN_MODELS = {"gpt-4o-mini", "claude-sonnet-4-5", "deepseek-reasoner"}
-
-
-def responder(api: str, body: dict[str, Any]) -> Reply:
-    """The demo assistant, plus LemonData's 404 (with did_you_mean) for unknown models."""
-    model = str(body.get("model"))
-    if model not in KNOWN_MODELS:
-        return error_reply(404, model)
-    return demo_responder(api, body)
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[DevServer]:
-    with DevServer(responder) as srv:
+    # The demo assistant; a misspelled model name gets LemonData's documented 400
+    # model_not_found with did_you_mean, as the gateway answers it.
+    with DevServer(demo_responder) as srv:
         yield srv
 
 

@@ -24,16 +24,26 @@ import socket
 import threading
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
+from urllib.parse import quote
 
 import anyio
 import httpx
 
 from .accumulate import StreamResult
 from .call import Call, check_call
+from .catalog import ModelInfo, model_info, model_list
 from .errors import LemonDataError
 from .events import Api, StreamEvent
-from .exchange import SNIPPET, ClientConfig, Exchange, HTTPRequest, Timeouts, TransportFailure
+from .exchange import (
+    SNIPPET,
+    ClientConfig,
+    Exchange,
+    HTTPRequest,
+    JSONExchange,
+    Timeouts,
+    TransportFailure,
+)
 from .request import request_of
 from .retry import ROUTES, RetryPolicy, RouteMemory
 
@@ -117,6 +127,14 @@ class _ClientBase:
         )
 
 
+def _models_path(model_id: str | None) -> str:
+    return "/models" if model_id is None else "/models/" + quote(model_id, safe="")
+
+
+def _filters(**filters: str | None) -> dict[str, str] | None:
+    return {k: v for k, v in filters.items() if v is not None} or None
+
+
 def _timeout(value: float | httpx.Timeout) -> httpx.Timeout:
     if isinstance(value, httpx.Timeout):
         return value
@@ -137,8 +155,12 @@ def _send_args(req: HTTPRequest) -> dict[str, Any]:
     }
 
 
+class _Translator(Protocol):
+    def transport_error(self, kind: TransportFailure, detail: str) -> LemonDataError | None: ...
+
+
 @contextlib.contextmanager
-def _translated(ex: Exchange) -> Iterator[None]:
+def _translated(ex: _Translator) -> Iterator[None]:
     """The one place transport exceptions become lemon_adapters errors (httpx's
     ``map_httpcore_exceptions`` pattern); a failure after the answer was whole is dropped."""
     try:
@@ -276,6 +298,33 @@ class LemonDataClient(_ClientBase):
             pass
         return ex.result
 
+    def models(
+        self,
+        *,
+        category: str | None = None,
+        provider: str | None = None,
+        tag: str | None = None,
+        recommended_for: str | None = None,
+    ) -> list[ModelInfo]:
+        """The models LemonData serves (``GET /v1/models``), filtered as the API filters.
+
+        Args:
+            category: ``chat``, ``embedding``, ``rerank``, ``image``...
+            provider: ``openai``, ``anthropic``, ``google``, ``deepseek``...
+            tag: a model tag such as ``chat`` or ``embedding``.
+            recommended_for: a non-chat scene; adds ``agent_preferences``.
+        """
+        params = _filters(
+            category=category, provider=provider, tag=tag, recommended_for=recommended_for
+        )
+        ex = JSONExchange(self.config, "GET", _models_path(None), params=params)
+        return model_list(_sync_json(self._client, ex))
+
+    def model(self, model_id: str) -> ModelInfo:
+        """One model's details (``GET /v1/models/{model}``); ``ModelNotFoundError`` if none."""
+        ex = JSONExchange(self.config, "GET", _models_path(model_id))
+        return model_info(_sync_json(self._client, ex))
+
 
 class ResponseStream(_StreamBase):
     """A streamed response: a context manager and an iterator of normalized events.
@@ -354,6 +403,18 @@ def _sync_attempt(http: httpx.Client, ex: Exchange, current: _Current) -> Iterat
         else:
             yield from ex.body(_read_sync(response, whole=mode == "whole"))
         ex.check()
+
+
+def _sync_json(http: httpx.Client, ex: JSONExchange) -> Any:
+    while True:
+        req = ex.request()
+        try:
+            with _translated(ex):
+                response = http.request(req.method, req.url, **_send_args(req))
+            return ex.answer(response.status_code, response.headers, response.content)
+        except LemonDataError as exc:
+            delay = ex.retry_delay(exc)
+        time.sleep(delay)
 
 
 def _read_sync(response: httpx.Response, *, whole: bool) -> bytes:
@@ -438,6 +499,26 @@ class AsyncLemonDataClient(_ClientBase):
             pass
         return ex.result
 
+    async def models(
+        self,
+        *,
+        category: str | None = None,
+        provider: str | None = None,
+        tag: str | None = None,
+        recommended_for: str | None = None,
+    ) -> list[ModelInfo]:
+        """The models LemonData serves (arguments as :meth:`LemonDataClient.models`)."""
+        params = _filters(
+            category=category, provider=provider, tag=tag, recommended_for=recommended_for
+        )
+        ex = JSONExchange(self.config, "GET", _models_path(None), params=params)
+        return model_list(await _async_json(self._client, ex))
+
+    async def model(self, model_id: str) -> ModelInfo:
+        """One model's details (``GET /v1/models/{model}``); ``ModelNotFoundError`` if none."""
+        ex = JSONExchange(self.config, "GET", _models_path(model_id))
+        return model_info(await _async_json(self._client, ex))
+
 
 class AsyncResponseStream(_StreamBase):
     """The async twin of :class:`ResponseStream`; use ``async with`` to close it promptly."""
@@ -501,7 +582,7 @@ async def _async_attempt(
 ) -> AsyncGenerator[StreamEvent, None]:
     req = ex.request()
     with _translated(ex):
-        with _limit(ex):
+        with _limit(ex.deadline.remaining()):
             response = await http.send(
                 http.build_request(req.method, req.url, **_send_args(req)), stream=True
             )
@@ -515,7 +596,7 @@ async def _async_attempt(
                     ex.check()
                 events = ex.end()
             else:
-                with _limit(ex):
+                with _limit(ex.deadline.remaining()):
                     events = ex.body(await _read_async(response, whole=mode == "whole"))
             for event in events:
                 yield event
@@ -524,9 +605,8 @@ async def _async_attempt(
             await response.aclose()
 
 
-def _limit(ex: Exchange) -> contextlib.AbstractContextManager[object]:
+def _limit(remaining: float | None) -> contextlib.AbstractContextManager[object]:
     """A scope that raises ``TimeoutError`` when the call's deadline passes."""
-    remaining = ex.deadline.remaining()
     return contextlib.nullcontext() if remaining is None else anyio.fail_after(remaining)
 
 
@@ -541,7 +621,7 @@ async def _chunks_until(response: httpx.Response, ex: Exchange) -> AsyncIterator
     chunks = response.aiter_bytes().__aiter__()
     try:
         while True:
-            with _limit(ex):
+            with _limit(ex.deadline.remaining()):
                 try:
                     chunk = await chunks.__anext__()
                 except StopAsyncIteration:
@@ -549,6 +629,18 @@ async def _chunks_until(response: httpx.Response, ex: Exchange) -> AsyncIterator
             yield chunk
     finally:
         await chunks.aclose()  # type: ignore[attr-defined]
+
+
+async def _async_json(http: httpx.AsyncClient, ex: JSONExchange) -> Any:
+    while True:
+        req = ex.request()
+        try:
+            with _translated(ex), _limit(ex.deadline.remaining()):
+                response = await http.request(req.method, req.url, **_send_args(req))
+            return ex.answer(response.status_code, response.headers, response.content)
+        except LemonDataError as exc:
+            delay = ex.retry_delay(exc)
+        await anyio.sleep(delay)
 
 
 async def _read_async(response: httpx.Response, *, whole: bool) -> bytes:

@@ -15,8 +15,10 @@ Every error the package raises is a :class:`LemonDataError`::
     │   ├── PermissionDeniedError       403
     │   │   └── ModelNotAllowedError    model_not_allowed: the key may not use this model
     │   ├── NotFoundError               404
-    │   │   └── ModelNotFoundError      model_not_found, whatever the status (a 400 one is
-    │   │                               also a BadRequestError); did_you_mean, suggestions
+    │   │   └── ModelNotFoundError      model_not_found, whatever the status; did_you_mean,
+    │   │       │                       suggestions
+    │   │       └── ModelNotFoundBadRequestError  the same sent as a 400: also a
+    │   │                               BadRequestError
     │   ├── ConflictError               409
     │   ├── PayloadTooLargeError        413
     │   ├── UnprocessableEntityError    422
@@ -272,8 +274,9 @@ class MalformedStreamError(LemonDataError):
     a field of the wrong type, a compressed body that does not decompress."""
 
 
-class _BadRequestModelNotFoundError(ModelNotFoundError, BadRequestError):
-    """``model_not_found`` sent as HTTP 400: both a ModelNotFoundError and a BadRequestError."""
+class ModelNotFoundBadRequestError(ModelNotFoundError, BadRequestError):
+    """``model_not_found`` sent as HTTP 400 (LemonData's Agent-First pages): catch it as
+    :class:`ModelNotFoundError` (or ``NotFoundError``) or as :class:`BadRequestError`."""
 
 
 _BY_STATUS: dict[int, type[APIStatusError]] = {
@@ -310,7 +313,7 @@ def status_error_class(status_code: int, code: str | None = None) -> type[APISta
     """The exception class for an HTTP error status and LemonData error ``code``."""
     by_code = _BY_CODE.get(code or "")
     if by_code is ModelNotFoundError and status_code == 400:
-        return _BadRequestModelNotFoundError
+        return ModelNotFoundBadRequestError
     if by_code is not None:
         return by_code
     if status_code >= 500:

@@ -41,20 +41,40 @@ class LemonDataPermissionDeniedError(core.PermissionDeniedError, ModelPermission
     """HTTP 403, catchable as ``ModelPermissionDeniedError``."""
 
 
+class LemonDataModelNotAllowedError(core.ModelNotAllowedError, ModelPermissionDeniedError):
+    """``model_not_allowed`` (403), catchable as ``ModelPermissionDeniedError``."""
+
+
 class LemonDataBadRequestError(core.BadRequestError, ModelInvalidRequestError):
     """HTTP 400, catchable as ``ModelInvalidRequestError``."""
 
 
-class LemonDataContextOverflowError(core.BadRequestError, ContextOverflowError):
-    """HTTP 400 because the prompt exceeds the model's context, as ``ContextOverflowError``."""
+class LemonDataContextOverflowError(core.ContextLengthError, ContextOverflowError):
+    """``context_length_exceeded``: the prompt exceeds the model's context, catchable as
+    ``ContextOverflowError`` (what langchain's summarization middleware reacts to)."""
 
 
 class LemonDataUnprocessableEntityError(core.UnprocessableEntityError, ModelInvalidRequestError):
     """HTTP 422, catchable as ``ModelInvalidRequestError``."""
 
 
+class LemonDataPayloadTooLargeError(core.PayloadTooLargeError, ModelInvalidRequestError):
+    """HTTP 413, catchable as ``ModelInvalidRequestError``."""
+
+
 class LemonDataNotFoundError(core.NotFoundError, ModelNotFoundError):
-    """HTTP 404 (unknown model: see ``did_you_mean``), as ``ModelNotFoundError``."""
+    """HTTP 404 (an unknown route or resource), as ``ModelNotFoundError``."""
+
+
+class LemonDataModelNotFoundError(core.ModelNotFoundError, ModelNotFoundError):
+    """``model_not_found`` (see ``did_you_mean``), as langchain's ``ModelNotFoundError``."""
+
+
+class LemonDataModelNotFoundBadRequestError(
+    core.ModelNotFoundBadRequestError, ModelNotFoundError, ModelInvalidRequestError
+):
+    """``model_not_found`` sent as a 400: as ``ModelNotFoundError`` and as
+    ``ModelInvalidRequestError``, and the core's ``BadRequestError``."""
 
 
 class LemonDataRateLimitError(core.RateLimitError, ModelRateLimitError):
@@ -65,8 +85,16 @@ class LemonDataInternalServerError(core.InternalServerError, ModelAPIError):
     """HTTP 5xx, catchable as ``ModelAPIError``."""
 
 
+class LemonDataChannelsUnavailableError(core.ChannelsUnavailableError, ModelAPIError):
+    """``all_channels_failed`` (503; ``alternatives`` names other models), as ``ModelAPIError``."""
+
+
 class LemonDataInsufficientCreditsError(core.InsufficientCreditsError, ModelError):
-    """HTTP 402, catchable as ``ModelError``."""
+    """HTTP 402 (``balance_usd``, ``estimated_cost_usd``), catchable as ``ModelError``."""
+
+
+class LemonDataSpendLimitError(core.SpendLimitError, ModelError):
+    """``quota_exceeded`` (402): the key's spend limit, catchable as ``ModelError``."""
 
 
 class LemonDataConflictError(core.ConflictError, ModelError):
@@ -103,10 +131,17 @@ class LemonDataMalformedStreamError(core.MalformedStreamError, ModelAPIError):
 
 # Most specific core class first: the first isinstance match wins.
 _MAP: tuple[tuple[type[core.LemonDataError], type[core.LemonDataError]], ...] = (
+    (core.ModelNotFoundBadRequestError, LemonDataModelNotFoundBadRequestError),
+    (core.ModelNotFoundError, LemonDataModelNotFoundError),
+    (core.ContextLengthError, LemonDataContextOverflowError),
+    (core.ModelNotAllowedError, LemonDataModelNotAllowedError),
+    (core.SpendLimitError, LemonDataSpendLimitError),
+    (core.ChannelsUnavailableError, LemonDataChannelsUnavailableError),
     (core.AuthenticationError, LemonDataAuthenticationError),
     (core.PermissionDeniedError, LemonDataPermissionDeniedError),
     (core.BadRequestError, LemonDataBadRequestError),
     (core.UnprocessableEntityError, LemonDataUnprocessableEntityError),
+    (core.PayloadTooLargeError, LemonDataPayloadTooLargeError),
     (core.NotFoundError, LemonDataNotFoundError),
     (core.RateLimitError, LemonDataRateLimitError),
     (core.InternalServerError, LemonDataInternalServerError),
@@ -121,9 +156,6 @@ _MAP: tuple[tuple[type[core.LemonDataError], type[core.LemonDataError]], ...] = 
     (core.MalformedStreamError, LemonDataMalformedStreamError),
 )
 
-# OpenAI-compatible codes for a prompt that does not fit the model's context window.
-_OVERFLOW_CODES = frozenset({"context_length_exceeded", "context_window_exceeded"})
-
 
 def to_langchain_error(exc: core.LemonDataError, model: str) -> core.LemonDataError:
     """The LangChain-catchable twin of ``exc``, with every attribute kept.
@@ -133,11 +165,7 @@ def to_langchain_error(exc: core.LemonDataError, model: str) -> core.LemonDataEr
     """
     if isinstance(exc, ModelError | core.ConfigurationError):
         return exc
-    target: type[core.LemonDataError] | None = None
-    if isinstance(exc, core.BadRequestError) and exc.code in _OVERFLOW_CODES:
-        target = LemonDataContextOverflowError
-    else:
-        target = next((lc for c, lc in _MAP if isinstance(exc, c)), None)
+    target = next((lc for c, lc in _MAP if isinstance(exc, c)), None)
     if target is None:
         return exc
     new = target.__new__(target)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lemon_adapters import BadRequestError, LemonDataClient, NotFoundError
+from lemon_adapters import BadRequestError, LemonDataClient, ModelNotFoundError
 from lemon_adapters.core.retry import ROUTES
 
 from .drivers import KEY, MESSAGES, Driver
@@ -99,10 +99,11 @@ def test_explicit_apis_never_fall_back(
 def test_model_not_found_is_not_a_route_rejection(
     driver: Driver, fault_server: FaultServer, model: str
 ) -> None:
-    fault_server.script(model, lemon_error(404), Step())
-    o = driver.run(fault_server.base_url, model=model, api="auto")
-    assert isinstance(o.error, NotFoundError) and o.error.did_you_mean == "gpt-4o-mini"
-    assert apis(fault_server, model) == ["responses"]
+    for status in (404, 400):  # the model-detail page's 404 and the Agent-First 400
+        fault_server.script(f"{model}-{status}", lemon_error(status), Step())
+        o = driver.run(fault_server.base_url, model=f"{model}-{status}", api="auto")
+        assert isinstance(o.error, ModelNotFoundError) and o.error.code == "model_not_found"
+        assert apis(fault_server, f"{model}-{status}") == ["responses"]
 
 
 def test_an_ordinary_400_is_not_a_route_rejection(

@@ -30,7 +30,8 @@ from lemon_adapters.devserver import DevServer, Reply, pieces
 from lemon_adapters.langchain import (
     ChatLemonData,
     LemonDataIncompleteStreamError,
-    LemonDataNotFoundError,
+    LemonDataModelNotFoundBadRequestError,
+    LemonDataModelNotFoundError,
     LemonDataRateLimitError,
 )
 from lemon_adapters.langchain._convert import to_neutral_messages
@@ -386,20 +387,26 @@ def test_missing_key_fails_at_call_time_not_construction() -> None:
 @pytest.mark.parametrize("api", APIS)
 def test_http_errors_are_langchain_model_errors_with_hints(api: str) -> None:
     with DevServer() as srv:  # demo_responder: "error-<status>" models answer that status
-        model = model_for(srv, api, model="error-404", max_retries=0)
+        model = model_for(srv, api, model="gpt-4o-minii", max_retries=0)  # misspelled
         with pytest.raises(ModelNotFoundError) as info:
             model.invoke("hi")
         err = info.value
-        assert isinstance(err, LemonDataNotFoundError)
-        assert isinstance(err, lemon_adapters.NotFoundError)
+        assert isinstance(err, LemonDataModelNotFoundBadRequestError)
+        assert isinstance(err, lemon_adapters.NotFoundError | lemon_adapters.BadRequestError)
         assert err.did_you_mean == "gpt-4o-mini"
         assert "Did you mean 'gpt-4o-mini'?" in str(err)
         assert err.request_id
+        missing = model_for(srv, api, model="error-404", max_retries=0)
+        with pytest.raises(ModelNotFoundError) as info404:
+            missing.invoke("hi")
+        assert isinstance(info404.value, LemonDataModelNotFoundError) and not isinstance(
+            info404.value, lemon_adapters.BadRequestError
+        )
         limited = model_for(srv, api, model="error-429", max_retries=0)
         with pytest.raises(ModelRateLimitError) as info2:
             list(limited.stream("hi"))
         assert isinstance(info2.value, LemonDataRateLimitError)
-        assert info2.value.is_retryable and info2.value.retry_after == 1
+        assert info2.value.is_retryable and info2.value.retry_after == 8
         assert "sk-test" not in repr(info2.value)
 
 

@@ -554,7 +554,7 @@ def test_http_errors_are_typed(
     serve: Callable[..., Served], make_llm: Callable[..., LemonData], api: str, method: str
 ) -> None:
     server = serve(text_responder)
-    llm = make_llm(server, api, model="error-404")
+    llm = make_llm(server, api, model="error-400")  # the Agent-First 400 model_not_found
     arg: Any = [ChatMessage(role="user", content="x")] if "chat" in method else "x"
 
     async def call_async() -> None:
@@ -573,7 +573,8 @@ def test_http_errors_are_typed(
 
     with pytest.raises(NotFoundError) as info:
         asyncio.run(call_async()) if method.startswith("a") else call_sync()
-    assert info.value.did_you_mean == "gpt-4o-mini"
+    assert info.value.did_you_mean == "gpt-5.4" and info.value.suggestions
+    assert info.value.status_code == 400
 
 
 def _truncated_transport(api: str) -> httpx.MockTransport:
