@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .errors import stream_error
+from .errors import MalformedStreamError, stream_error
 from .events import (
     Finish,
     FinishReason,
@@ -39,6 +39,7 @@ from .events import (
     UsageReported,
 )
 from .sse import ServerSentEvent, loads_object
+from .wire import Counts, text
 
 FINISH_REASONS: dict[str, FinishReason] = {
     "stop": "stop",
@@ -144,14 +145,14 @@ class ChatCompletionsMapper:
                 # choices []): nothing to map, and the real id and model come next.
                 return
             self.started = True
-            self.response_id = chunk.get("id") or None
-            self.model = chunk.get("model") or None
+            self.response_id = text(chunk.get("id"), "id")
+            self.model = text(chunk.get("model"), "model")
             out.append(ResponseStarted(id=self.response_id, model=self.model))
         elif self.response_id is None:
             # Started without an id (an id-less first chunk): take the first one that comes;
             # the parser copies it into the result at the end.
-            self.response_id = chunk.get("id") or None
-            self.model = self.model or chunk.get("model") or None
+            self.response_id = text(chunk.get("id"), "id")
+            self.model = self.model or text(chunk.get("model"), "model")
         if error or event == "error":  # `"error": null` on normal chunks is not one
             self._error(error if isinstance(error, dict | str) else chunk, chunk, out)
         choices = chunk.get("choices")
@@ -208,6 +209,10 @@ class ChatCompletionsMapper:
                 out.append(TextDelta(text=content))
             elif isinstance(content, list):
                 self._content_parts(content, out)
+            else:
+                raise MalformedStreamError(
+                    f"delta.content is a {type(content).__name__}, not text: {content!r:.100}"
+                )
         refusal = delta.get("refusal")
         if refusal and isinstance(refusal, str):
             out.append(RefusalDelta(text=refusal))
@@ -219,25 +224,30 @@ class ChatCompletionsMapper:
     def _content_parts(self, parts: list[Any], out: list[StreamEvent]) -> None:
         for part in parts:
             if isinstance(part, str):
-                out.append(TextDelta(text=part))
+                if part:
+                    out.append(TextDelta(text=part))
                 continue
             kind = part.get("type")
             if kind == "text" and part.get("text"):
-                out.append(TextDelta(text=part["text"]))
+                out.append(TextDelta(text=_piece(part["text"], "content[].text")))
             elif kind == "thinking":
                 thinking = part.get("thinking")
                 if isinstance(thinking, str):
                     thinking = [{"text": thinking}]
                 for sub in thinking or ():
-                    text = sub.get("text") if isinstance(sub, dict) else sub
-                    if text:
-                        out.append(ReasoningDelta(text=text))
+                    piece = sub.get("text") if isinstance(sub, dict) else sub
+                    if piece:
+                        out.append(ReasoningDelta(text=_piece(piece, "content[].thinking")))
 
     def _tool_call(self, tc: dict[str, Any], out: list[StreamEvent]) -> None:
         wire_index = tc.get("index")
         call_id = tc.get("id") or None
         fn = tc.get("function") or {}
         name = fn.get("name") or None
+        if call_id is not None and type(call_id) is not str:
+            call_id = text(call_id, "tool_calls[].id")
+        if name is not None and type(name) is not str:
+            name = text(name, "tool_calls[].function.name")
         args = fn.get("arguments")
         if args is None:
             args = ""
@@ -294,7 +304,7 @@ class ChatCompletionsMapper:
         usage = usage_from_chat(self._usage)
         if usage is not None:
             out.append(UsageReported(usage=usage))
-        raw = self.raw_finish
+        raw = text(self.raw_finish, "finish_reason")
         reason: FinishReason = FINISH_REASONS.get(raw, "other") if raw else "stop"
         if self._calls and reason == "stop":
             reason = "tool_calls"  # some gateways say "stop" after tool calls
@@ -311,22 +321,32 @@ class ChatCompletionsMapper:
         raise stream_error(error, frame=chunk, default="the server reported an error")
 
 
+def _piece(value: Any, what: str) -> str:
+    if type(value) is not str:
+        raise MalformedStreamError(f"{what} is a {type(value).__name__}, not text")
+    return value
+
+
 def usage_from_chat(usage: Any) -> Usage | None:
     """Normalize a Chat Completions ``usage`` object (``None`` when absent)."""
     if not isinstance(usage, dict):
         return None
-    inp = usage.get("prompt_tokens") or 0
-    outp = usage.get("completion_tokens") or 0
-    cached = (usage.get("prompt_tokens_details") or {}).get("cached_tokens")
+    counts = Counts()
+    inp = counts.get(usage, "prompt_tokens") or 0
+    outp = counts.get(usage, "completion_tokens") or 0
+    prompt = counts.details(usage, "prompt_tokens_details")
+    cached = counts.get(prompt, "cached_tokens", "prompt_tokens_details.")
     if cached is None:
-        cached = usage.get("prompt_cache_hit_tokens")  # DeepSeek
+        cached = counts.get(usage, "prompt_cache_hit_tokens")  # DeepSeek
     if cached is None:
-        cached = usage.get("cached_tokens")  # Together: at the top level of usage
-    reasoning = (usage.get("completion_tokens_details") or {}).get("reasoning_tokens")
+        cached = counts.get(usage, "cached_tokens")  # Together: at the top level of usage
+    completion = counts.details(usage, "completion_tokens_details")
+    reasoning = counts.get(completion, "reasoning_tokens", "completion_tokens_details.")
     return Usage(
         input_tokens=inp,
         output_tokens=outp,
-        total_tokens=usage.get("total_tokens") or inp + outp,
+        total_tokens=counts.get(usage, "total_tokens") or inp + outp,
         cached_tokens=cached,
         reasoning_tokens=reasoning,
+        invalid_counts=tuple(counts.invalid),
     )

@@ -81,7 +81,8 @@ class Usage:
     ``input_tokens`` counts every input token, whether read from or written to a prompt
     cache (the Messages API reports those apart; they are added in here, as the other APIs
     count them), ``cached_tokens`` those read from the cache, ``cache_creation_tokens``
-    those written to it.
+    those written to it. ``invalid_counts`` names the counts the server sent with the wrong
+    type or a negative value: they were dropped, never summed (see ``core.wire``).
     """
 
     input_tokens: int
@@ -90,6 +91,7 @@ class Usage:
     cached_tokens: int | None = None
     reasoning_tokens: int | None = None
     cache_creation_tokens: int | None = None
+    invalid_counts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .errors import stream_error
+from .errors import MalformedStreamError, stream_error
 from .events import (
     Finish,
     FinishReason,
@@ -33,6 +33,7 @@ from .events import (
     UsageReported,
 )
 from .sse import ServerSentEvent, loads_object
+from .wire import Counts, text
 
 #: Documented event types that carry nothing the normalized stream needs.
 IGNORED = frozenset(
@@ -202,6 +203,8 @@ class ResponsesMapper:
     def _text_delta(self, obj: dict[str, Any], out: list[StreamEvent]) -> None:
         delta = obj.get("delta")
         if delta:
+            if type(delta) is not str:
+                raise _not_text("output_text.delta", delta)
             key = (obj.get("item_id") or "", obj.get("content_index") or 0)
             self._text_len[key] = self._text_len.get(key, 0) + len(delta)
             self._any_text = True
@@ -211,7 +214,9 @@ class ResponsesMapper:
         key = (obj.get("item_id") or "", obj.get("content_index") or 0)
         self._emit_missing_text(key, obj.get("text") or "", out)
 
-    def _emit_missing_text(self, key: tuple[str, int], text: str, out: list[StreamEvent]) -> None:
+    def _emit_missing_text(self, key: tuple[str, int], text: Any, out: list[StreamEvent]) -> None:
+        if type(text) is not str:
+            raise _not_text("output_text", text)
         seen = self._text_len.get(key, 0)
         if len(text) > seen:
             self._text_len[key] = len(text)
@@ -221,6 +226,8 @@ class ResponsesMapper:
     def _refusal_delta(self, obj: dict[str, Any], out: list[StreamEvent]) -> None:
         delta = obj.get("delta")
         if delta:
+            if type(delta) is not str:
+                raise _not_text("refusal.delta", delta)
             self._any_refusal = True
             out.append(RefusalDelta(text=delta))
 
@@ -230,6 +237,8 @@ class ResponsesMapper:
             return
         for part in content or ():
             if part.get("type") == "refusal" and part.get("refusal"):
+                if type(part["refusal"]) is not str:
+                    raise _not_text("content[].refusal", part["refusal"])
                 self._any_refusal = True
                 out.append(RefusalDelta(text=part["refusal"]))
 
@@ -245,6 +254,8 @@ class ResponsesMapper:
         delta = obj.get("delta")
         if not delta:
             return
+        if type(delta) is not str:
+            raise _not_text("reasoning delta", delta)
         item_id = obj.get("item_id") or ""
         key = (item_id, part, n)
         if key not in self._reasoning_keys:
@@ -293,6 +304,8 @@ class ResponsesMapper:
 
     def _arguments_delta(self, obj: dict[str, Any], out: list[StreamEvent]) -> None:
         delta = obj.get("delta") or ""
+        if type(delta) is not str:
+            raise _not_text("function_call_arguments.delta", delta)
         call = self._find_call(obj)
         if call is None:  # deltas without output_item.added: the call starts here
             call = self._new_call(obj.get("item_id") or "", obj.get("output_index"), None, None)
@@ -306,8 +319,9 @@ class ResponsesMapper:
         call = self._find_call(obj)
         if call is None:
             call = self._new_call(obj.get("item_id") or "", obj.get("output_index"), None, None)
-            out.append(ToolCallDelta(index=call.index, id=None, name=obj.get("name"), arguments=""))
-            call.name = obj.get("name")
+            name = text(obj.get("name"), "function_call_arguments.done name")
+            out.append(ToolCallDelta(index=call.index, id=None, name=name, arguments=""))
+            call.name = name
         self._complete_call(call, None, obj.get("name"), obj.get("arguments"), out)
 
     def _complete_call(
@@ -319,6 +333,8 @@ class ResponsesMapper:
         out: list[StreamEvent],
     ) -> None:
         """Emit whatever a ``done`` event knows that the deltas did not deliver."""
+        call_id = text(call_id, "function_call call_id")
+        name = text(name, "function_call name")
         new_id = call_id if call_id and not call.call_id else None
         new_name = name if name and not call.name else None
         rest = ""
@@ -340,7 +356,10 @@ class ResponsesMapper:
         if item_id in self._calls:
             return
         call = self._new_call(
-            item_id, obj.get("output_index"), item.get("call_id"), item.get("name")
+            item_id,
+            obj.get("output_index"),
+            text(item.get("call_id"), "function_call call_id"),
+            text(item.get("name"), "function_call name"),
         )
         args = item.get("arguments") or ""
         call.arguments_len = len(args) if isinstance(args, str) else 0
@@ -387,8 +406,8 @@ class ResponsesMapper:
             return
         response = obj.get("response") or {}
         self.started = True
-        self.response_id = response.get("id")
-        self.model = response.get("model")
+        self.response_id = text(response.get("id"), "response.id")
+        self.model = text(response.get("model"), "response.model")
         out.append(ResponseStarted(id=self.response_id, model=self.model))
 
     def _terminal(self, obj: dict[str, Any], out: list[StreamEvent]) -> dict[str, Any]:
@@ -430,9 +449,10 @@ class ResponsesMapper:
 
     def _incomplete(self, obj: dict[str, Any], out: list[StreamEvent]) -> None:
         response = self._terminal(obj, out)
-        raw = (response.get("incomplete_details") or {}).get("reason")
-        if not isinstance(raw, str):
-            raw = None
+        details = response.get("incomplete_details")
+        # The documented shape is {"reason": ...}; a bare string says the same.
+        raw = details.get("reason") if isinstance(details, dict) else details
+        raw = raw if isinstance(raw, str) else None
         reason = _INCOMPLETE_REASONS.get(raw, "length") if raw else "length"
         out.append(Finish(reason=reason, raw_reason=raw))
 
@@ -440,9 +460,9 @@ class ResponsesMapper:
         # A stream that started without response.created (resumed mid-way) learns its id
         # and model from the terminal object; the parser copies them into the result.
         if self.response_id is None:
-            self.response_id = response.get("id")
+            self.response_id = text(response.get("id"), "response.id")
         if self.model is None:
-            self.model = response.get("model")
+            self.model = text(response.get("model"), "response.model")
 
     def _failed(self, obj: dict[str, Any], out: list[StreamEvent]) -> None:
         response = obj.get("response") or {}
@@ -460,18 +480,24 @@ class ResponsesMapper:
         raise stream_error(error, frame=obj, default="the server reported an error")
 
 
+def _not_text(what: str, value: Any) -> MalformedStreamError:
+    return MalformedStreamError(f"{what} is a {type(value).__name__}, not text: {value!r:.100}")
+
+
 def usage_from_responses(usage: Any) -> Usage | None:
     """Normalize a Responses ``usage`` object (``None`` when absent)."""
     if not isinstance(usage, dict):
         return None
-    inp = usage.get("input_tokens") or 0
-    outp = usage.get("output_tokens") or 0
-    cached = (usage.get("input_tokens_details") or {}).get("cached_tokens")
-    reasoning = (usage.get("output_tokens_details") or {}).get("reasoning_tokens")
+    counts = Counts()
+    inp = counts.get(usage, "input_tokens") or 0
+    outp = counts.get(usage, "output_tokens") or 0
+    inputs = counts.details(usage, "input_tokens_details")
+    outputs = counts.details(usage, "output_tokens_details")
     return Usage(
         input_tokens=inp,
         output_tokens=outp,
-        total_tokens=usage.get("total_tokens") or inp + outp,
-        cached_tokens=cached,
-        reasoning_tokens=reasoning,
+        total_tokens=counts.get(usage, "total_tokens") or inp + outp,
+        cached_tokens=counts.get(inputs, "cached_tokens", "input_tokens_details."),
+        reasoning_tokens=counts.get(outputs, "reasoning_tokens", "output_tokens_details."),
+        invalid_counts=tuple(counts.invalid),
     )
