@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from lemon_adapters.core.events import (
+    BlockDone,
     Finish,
     ReasoningDelta,
     RefusalDelta,
@@ -71,3 +72,10 @@ def check_invariants(events: Sequence[StreamEvent], *, finished: bool = True) ->
             names[index] = event.name
     # Distinct calls never share an id.
     assert len(set(ids.values())) == len(ids), f"two calls share an id: {ids}"
+
+    # Messages API: each content block finishes once, as a block with a type.
+    blocks = [e for e in events if isinstance(e, BlockDone)]
+    indexes = [e.index for e in blocks]
+    assert len(set(indexes)) == len(indexes), f"a BlockDone index repeats: {indexes}"
+    for event in blocks:
+        assert isinstance(event.block, dict) and event.block.get("type"), event

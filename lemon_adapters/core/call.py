@@ -126,20 +126,32 @@ class UserMessage(TypedDict):
 
 class AssistantMessage(TypedDict):
     """An earlier answer: its text, tool calls and reasoning (passed back as
-    ``reasoning_content`` on Chat Completions, as thinking models with tools require)."""
+    ``reasoning_content`` on Chat Completions, as thinking models with tools require).
+
+    For the Messages API: ``thinking_blocks`` are Anthropic ``thinking`` /
+    ``redacted_thinking`` blocks, sent first in the turn exactly as given (signatures
+    included: a thinking model with tools requires them back); ``blocks`` are the native
+    content blocks of an earlier Messages answer (``StreamResult.blocks``), sent verbatim
+    as the turn's content instead of rebuilding it from the other keys (server-tool blocks
+    and signatures stay exact, as a ``pause_turn`` continuation needs).
+    """
 
     role: Literal["assistant"]
     content: str | list[TextPart] | None
     tool_calls: NotRequired[list[ToolCallSpec]]
     reasoning_content: NotRequired[str]
+    thinking_blocks: NotRequired[list[dict[str, Any]]]
+    blocks: NotRequired[list[dict[str, Any]]]
 
 
 class ToolMessage(TypedDict):
-    """A tool's result for the call ``tool_call_id``."""
+    """A tool's result for the call ``tool_call_id``; ``is_error`` marks a failed call
+    (sent as the Messages API's ``tool_result`` ``is_error``)."""
 
     role: Literal["tool"]
     tool_call_id: str | None
     content: str | list[ContentPart]
+    is_error: NotRequired[bool]
 
 
 Message = SystemMessage | UserMessage | AssistantMessage | ToolMessage
@@ -175,13 +187,19 @@ class ModelOptions(TypedDict, total=False):
 
     ``max_tokens`` is ``max_output_tokens`` on the Responses API, ``reasoning_effort`` its
     ``reasoning.effort``, a JSON-schema ``response_format`` its ``text.format``; ``stop``
-    is sent on Chat Completions and applied by the client on the Responses API, which has
-    no such parameter (see :mod:`lemon_adapters.core.stop`); ``stream_usage`` (default
-    true) asks Chat Completions streams for usage. The rest are sent as named.
+    is sent on Chat Completions, as ``stop_sequences`` on Messages, and applied by the
+    client on the Responses API, which has no such parameter (see
+    :mod:`lemon_adapters.core.stop`); ``stream_usage`` (default true) asks Chat Completions
+    streams for usage. ``top_k`` and ``thinking`` (``{"type": "enabled", "budget_tokens":
+    2000}`` or ``{"type": "adaptive"}``) are the Messages API's. The rest are sent as
+    named; the Messages API refuses the ones it has no field for (see
+    :func:`lemon_adapters.core.request.build_body`).
     """
 
     temperature: float | None
     top_p: float | None
+    top_k: int | None
+    thinking: Mapping[str, Any] | None
     max_tokens: int | None
     stop: str | Sequence[str] | None
     seed: int | None
@@ -210,7 +228,7 @@ class CallOptions(ModelOptions, total=False):
     """Everything a call takes besides the model and messages.
 
     Attributes:
-        api: ``"responses"``, ``"chat"`` or ``"auto"``.
+        api: ``"responses"``, ``"chat"``, ``"messages"`` or ``"auto"``.
         tools, tool_choice: what the model may call, and whether it must.
         timeout: seconds or an ``httpx.Timeout`` for this call (``read`` is the idle time).
         deadline: seconds for the whole call, retries included.

@@ -18,6 +18,7 @@ from .accumulate import Accumulator, StreamResult
 from .chat_completions import ChatCompletionsMapper
 from .errors import IncompleteStreamError, LemonDataError, MalformedStreamError
 from .events import Api, StreamEvent
+from .messages import MessagesMapper
 from .responses import ResponsesMapper
 from .sse import SSEDecoder
 from .stop import StopFilter
@@ -50,9 +51,13 @@ class StreamParser:
     ) -> None:
         self.api = api
         self._decoder = SSEDecoder()
-        self.mapper: ResponsesMapper | ChatCompletionsMapper = (
-            ResponsesMapper() if api == "responses" else ChatCompletionsMapper()
-        )
+        self.mapper: ResponsesMapper | ChatCompletionsMapper | MessagesMapper
+        if api == "responses":
+            self.mapper = ResponsesMapper()
+        elif api == "messages":
+            self.mapper = MessagesMapper()
+        else:
+            self.mapper = ChatCompletionsMapper()
         self._acc = Accumulator(api=api)
         self._stop = StopFilter(stop) if stop else None
         self.request_id: str | None = None
@@ -115,7 +120,12 @@ class StreamParser:
             decoder = self._decoder
             map_data = self.mapper.map_data
             for event, data, _, _ in decoder.decode_fields(chunk):
-                map_data(event, data, out)
+                if "\\u" in data:  # JSON escapes: the only way a lone surrogate gets in
+                    n = len(out)
+                    map_data(event, data, out)
+                    _refuse_lone_surrogates(out, n)
+                else:
+                    map_data(event, data, out)
             if decoder.error is not None:
                 raise decoder.error  # after mapping the events that arrived intact
         except LemonDataError as exc:
@@ -128,8 +138,8 @@ class StreamParser:
         return self._fold(out)
 
     def feed_json(self, obj: Any) -> list[StreamEvent]:
-        """Map a whole JSON answer (a response object or a chat completion) through the
-        mapper's own handlers, as if it were the stream's only event."""
+        """Map a whole JSON answer (a response object, a chat completion or a Messages
+        response) through the mapper's own handlers, as if it had streamed."""
         out: list[StreamEvent] = []
         try:
             if not isinstance(obj, dict):
@@ -137,12 +147,15 @@ class StreamParser:
             mapper = self.mapper
             if isinstance(mapper, ResponsesMapper):
                 mapper.map_response(obj, out)
+            elif isinstance(mapper, MessagesMapper):
+                mapper.map_message(obj, out)
             else:
                 mapper.map_completion(obj, out)
             if not mapper.finished:
                 raise MalformedStreamError(
                     f"a JSON answer that is not a complete {self.api} response: {_clip(obj)}"
                 )
+            _refuse_lone_surrogates(out, 0)
         except LemonDataError as exc:
             return self._fail(out, exc)
         except _MALFORMED as exc:
@@ -180,8 +193,8 @@ class StreamParser:
             if self._decoder.comments:
                 return "the stream ended after keep-alive comments, before any event"
             return "the response body ended before any event (empty or not an event stream)"
-        kind = "terminal response event" if self.api == "responses" else "finish_reason"
-        return f"the stream ended without a {kind}: the output is truncated"
+        kind = _TERMINAL[self.api]
+        return f"the stream ended without {kind}: the output is truncated"
 
     def _fold(self, out: list[StreamEvent]) -> list[StreamEvent]:
         if self._stop is not None:
@@ -206,9 +219,43 @@ class StreamParser:
         return exc
 
 
+#: What a stream that ends too early lacks, per API.
+_TERMINAL: dict[Api, str] = {
+    "responses": "a terminal response event",
+    "chat": "a finish_reason",
+    "messages": "message_stop",
+}
+_WHAT: dict[Api, str] = {
+    "responses": "Responses event",
+    "chat": "Chat Completions chunk",
+    "messages": "Messages event",
+}
+
+
+def _refuse_lone_surrogates(out: list[StreamEvent], start: int) -> None:
+    """Text is never allowed to hold a lone surrogate (a ``\\ud800`` JSON escape without
+    its pair): it cannot be encoded, so it would fail later, far from its cause, when the
+    text is printed or sent back. Such an event is refused, as invalid UTF-8 is."""
+    for event in out[start:]:
+        for value in (
+            getattr(event, "text", None),
+            getattr(event, "arguments", None),
+            getattr(event, "name", None),
+            getattr(event, "id", None),
+        ):
+            if type(value) is str and not value.isascii():
+                try:
+                    value.encode("utf-8")
+                except UnicodeEncodeError:
+                    del out[start:]
+                    raise MalformedStreamError(
+                        f"a lone surrogate in {type(event).__name__}: {value[:80]!r}"
+                    ) from None
+
+
 def malformed_event(api: Api, data: str, exc: BaseException) -> MalformedStreamError:
     """The error for an event the mapper could not read (a field of the wrong type...)."""
-    what = "Responses event" if api == "responses" else "Chat Completions chunk"
+    what = _WHAT[api]
     why = "nested too deeply" if isinstance(exc, RecursionError) else f"{type(exc).__name__}"
     detail = f": {exc}" if str(exc) and not isinstance(exc, RecursionError) else ""
     return MalformedStreamError(f"a malformed {what} ({why}{detail}): {data[:200]!r}")
