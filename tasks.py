@@ -5,6 +5,7 @@
   test     run the test suite (pytest arguments pass through)
   lint     ruff check, ruff format --check, mypy --strict
   bench    the benchmark (installs the peers into .venv)
+  fuzz     the long fuzz run over the recorded streams (--minutes N, --seed S)
   floors   the core's and adapters' tests with every runtime dependency at its lowest
            declared version, in .venv-floors
   lock     refresh constraints.txt and constraints-floors.txt to the newest allowed
@@ -150,6 +151,8 @@ def main() -> None:
         lint(ensure_env())
     elif task == "bench":
         run([str(ensure_env("dev,bench")), "-m", "bench", *rest])
+    elif task == "fuzz":
+        run([str(ensure_env()), "-m", "tests.fuzz", *rest])
     elif task == "floors":
         py = ensure_env("test", FLOORS_VENV, FLOORS_LOCK)
         run([str(py), "-c", CHECK_FLOORS, *(f"{n}=={v}" for n, v in floors().items())])

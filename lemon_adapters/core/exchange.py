@@ -49,7 +49,13 @@ from .parser import StreamParser
 from .request import Request
 from .retry import RetryPolicy, RouteMemory, is_route_rejection
 
-PATHS: dict[Api, str] = {"responses": "/responses", "chat": "/chat/completions"}
+PATHS: dict[Api, str] = {
+    "responses": "/responses",
+    "chat": "/chat/completions",
+    "messages": "/messages",
+}
+#: The Anthropic API version the Messages route speaks (LemonData's docs send this one).
+ANTHROPIC_VERSION = "2023-06-01"
 #: Bytes of an unexpected (non-SSE, non-JSON) body read to name it in the error.
 SNIPPET = 4096
 logger = logging.getLogger("lemon_adapters")
@@ -215,8 +221,10 @@ class Exchange:
         clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
     ) -> None:
-        if mode not in ("responses", "chat", "auto"):
-            raise ConfigurationError(f"api must be 'responses', 'chat' or 'auto', not {mode!r}")
+        if mode not in ("responses", "chat", "messages", "auto"):
+            raise ConfigurationError(
+                f"api must be 'responses', 'chat', 'messages' or 'auto', not {mode!r}"
+            )
         self.config = config
         self.mode: ApiChoice = mode
         self.request_ = request
@@ -225,11 +233,13 @@ class Exchange:
         self.deadline = Deadline(config.deadline if deadline is None else deadline, clock)
         self._wall = wall
         self._headers = {**config.headers(stream=stream), **(extra_headers or {})}
-        self.api: Api = "chat" if mode == "chat" else "responses"
+        self.api: Api = "responses" if mode == "auto" else mode
         if mode == "auto":
-            self.api = config.routes.get(config.base_url, request.model) or "responses"
+            self.api = config.routes.get(config.base_url, request.model) or (
+                "messages" if request.replays_native_blocks else "responses"
+            )
         if resume:
-            if mode == "chat" or not stream:
+            if mode in ("chat", "messages") or not stream:
                 raise ConfigurationError("resume=True needs a streamed Responses API request")
             if not (request.options.get("background") or request.extra_body.get("background")):
                 raise ConfigurationError(
@@ -274,7 +284,10 @@ class Exchange:
             url = f"{base}/responses/{response_id}"
             return HTTPRequest("GET", url, None, params, self._headers, timeouts)
         url = base + PATHS[self.api]
-        return HTTPRequest("POST", url, self.body_for(self.api), None, self._headers, timeouts)
+        headers = self._headers
+        if self.api == "messages":
+            headers = {**headers, "anthropic-version": ANTHROPIC_VERSION}
+        return HTTPRequest("POST", url, self.body_for(self.api), None, headers, timeouts)
 
     # -- what came back -----------------------------------------------------------------------
 
@@ -374,10 +387,9 @@ class Exchange:
             mid = " mid-stream" if self._reading and self.delivered else ""
             err = APITimeoutError(f"{detail}: no progress for {seconds}s while {phase}{mid}")
         elif kind == "decoding":
-            encoding = self._response_headers.get("content-encoding", "none")
-            err = MalformedStreamError(
-                f"the body could not be decoded (Content-Encoding: {encoding}): {detail}"
-            )
+            encoding = self._response_headers.get("content-encoding")
+            label = f" as its Content-Encoding: {encoding} says" if encoding else ""
+            err = MalformedStreamError(f"the body could not be decoded{label}: {detail}")
         elif kind == "dropped" and self._reading:
             err = StreamDisconnectedError(f"the connection dropped mid-stream: {detail}")
         else:
@@ -461,9 +473,17 @@ class Exchange:
         )
 
     def _succeeded(self) -> None:
-        """A usable response arrived: remember an ``auto`` fallback's choice."""
-        if self.mode == "auto" and self.fell_back:
-            self.config.routes.remember(self.config.base_url, self.request_.model, self.api)
+        """A usable response arrived: remember an ``auto`` fallback's choice, and a native
+        route the gateway names for the model (``X-LemonData-Native-Endpoint``), so the
+        model's next ``auto`` calls go there."""
+        if self.mode != "auto":
+            return
+        routes, base, model = self.config.routes, self.config.base_url, self.request_.model
+        native = self.parser.result.native_endpoint if self.parser is not None else None
+        if native is not None and native.rstrip("/").endswith(PATHS["messages"]):
+            routes.remember(base, model, "messages")
+        elif self.fell_back:
+            routes.remember(base, model, self.api)
 
     def _handed(self, events: list[StreamEvent]) -> list[StreamEvent]:
         """What reaches the caller: nothing when the attempt failed before any output (the
