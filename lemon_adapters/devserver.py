@@ -341,10 +341,77 @@ def render_chat(reply: Reply, model: str) -> Iterator[tuple[bytes, bool]]:
     yield b"data: [DONE]\n\n", False
 
 
+def render_messages(reply: Reply, model: str) -> Iterator[tuple[bytes, bool]]:
+    """Anthropic Messages frames as ``(bytes, is_delta)``: thinking (with a signature),
+    text and tool_use content blocks, as LemonData's native Claude route streams them."""
+    mid = f"msg_{next(_ids):08d}"
+    start_usage = {"input_tokens": reply.input_tokens, "output_tokens": 1}
+    message: dict[str, Any] = {
+        "id": mid,
+        "type": "message",
+        "role": "assistant",
+        "model": model,
+        "content": [],
+        "stop_reason": None,
+        "usage": start_usage,
+    }
+    yield _sse({"type": "message_start", "message": message}, "message_start"), False
+    index = 0
+
+    def block(start: dict[str, Any], deltas: list[dict[str, Any]]) -> Iterator[tuple[bytes, bool]]:
+        opening = {"type": "content_block_start", "index": index, "content_block": start}
+        yield _sse(opening, "content_block_start"), False
+        for delta in deltas:
+            frame = {"type": "content_block_delta", "index": index, "delta": delta}
+            yield _sse(frame, "content_block_delta"), delta["type"] != "signature_delta"
+        yield _sse({"type": "content_block_stop", "index": index}, "content_block_stop"), False
+
+    if reply.reasoning:
+        deltas = [
+            {"type": "thinking_delta", "thinking": p}
+            for p in pieces(reply.reasoning, reply.chunk_chars)
+        ]
+        deltas.append({"type": "signature_delta", "signature": signature_of(reply.reasoning)})
+        yield from block({"type": "thinking", "thinking": "", "signature": ""}, deltas)
+        index += 1
+    if reply.text:
+        deltas = [{"type": "text_delta", "text": p} for p in pieces(reply.text, reply.chunk_chars)]
+        yield from block({"type": "text", "text": ""}, deltas)
+        index += 1
+    for n, (name, arguments) in enumerate(reply.tool_calls):
+        start = {"type": "tool_use", "id": f"toolu_{mid}_{n}", "name": name, "input": {}}
+        deltas = [
+            {"type": "input_json_delta", "partial_json": p}
+            for p in pieces(arguments, reply.chunk_chars)
+        ]
+        yield from block(start, deltas)
+        index += 1
+    out_tokens = _tokens(reply.text) + _tokens(reply.reasoning)
+    out_tokens += sum(_tokens(a) for _, a in reply.tool_calls)
+    stop = "tool_use" if reply.tool_calls else "end_turn"
+    delta = {
+        "type": "message_delta",
+        "delta": {"stop_reason": stop, "stop_sequence": None},
+        "usage": {"output_tokens": out_tokens},
+    }
+    yield _sse(delta, "message_delta"), False
+    yield _sse({"type": "message_stop"}, "message_stop"), False
+
+
+def signature_of(thinking: str) -> str:
+    """A stand-in signature for a thinking block (deterministic; the real one is opaque)."""
+    import base64
+    import hashlib
+
+    return base64.b64encode(b"lemon-dev:" + hashlib.sha256(thinking.encode()).digest()).decode()
+
+
 def complete_object(api: str, reply: Reply, model: str) -> dict[str, Any]:
     """The non-streaming response object for ``reply``: the streams' final state."""
-    render = render_responses if api == "responses" else render_chat
+    render = RENDERERS[api]
     frames = [f for f, _ in render(reply, model)]
+    if api == "messages":
+        return _messages_object(frames)
     if api == "responses":
         last = json.loads(frames[-1].split(b"data: ", 1)[1])
         return dict(last["response"])
@@ -370,6 +437,42 @@ def complete_object(api: str, reply: Reply, model: str) -> dict[str, Any]:
         ],
         "usage": usage,
     }
+
+
+def _messages_object(frames: list[bytes]) -> dict[str, Any]:
+    """The non-streamed Messages answer: the stream's blocks folded whole."""
+    events = [json.loads(f.split(b"data: ", 1)[1]) for f in frames]
+    message = dict(events[0]["message"])
+    blocks: dict[int, dict[str, Any]] = {}
+    for event in events:
+        if event["type"] == "content_block_start":
+            blocks[event["index"]] = dict(event["content_block"])
+        elif event["type"] == "content_block_delta":
+            b, d = blocks[event["index"]], event["delta"]
+            for src, dst in (
+                ("text", "text"),
+                ("thinking", "thinking"),
+                ("signature", "signature"),
+            ):
+                if src in d:
+                    b[dst] = b.get(dst, "") + d[src]
+            if "partial_json" in d:
+                b["_json"] = b.get("_json", "") + d["partial_json"]
+        elif event["type"] == "message_delta":
+            message.update(event["delta"])
+            message["usage"] = {**message["usage"], **event["usage"]}
+    for b in blocks.values():
+        if "_json" in b:
+            b["input"] = json.loads(b.pop("_json") or "{}")
+    message["content"] = [blocks[i] for i in sorted(blocks)]
+    return message
+
+
+RENDERERS: dict[str, Callable[[Reply, str], Iterator[tuple[bytes, bool]]]] = {
+    "responses": render_responses,
+    "chat": render_chat,
+    "messages": render_messages,
+}
 
 
 # -- the demo assistant -----------------------------------------------------------------
@@ -398,6 +501,8 @@ def neutral_view(api: str, body: dict[str, Any]) -> tuple[list[dict[str, Any]], 
     if api == "chat":
         tools = [t.get("function", {}).get("name") for t in body.get("tools") or ()]
         return list(body.get("messages") or ()), tools
+    if api == "messages":
+        return _messages_view(body)
     tools = [t.get("name") for t in body.get("tools") or () if t.get("type") == "function"]
     items = body.get("input")
     if isinstance(items, str):
@@ -410,6 +515,32 @@ def neutral_view(api: str, body: dict[str, Any]) -> tuple[list[dict[str, Any]], 
             messages.append({"role": "assistant", "tool_calls": [item]})
         elif item.get("role"):
             messages.append(item)
+    return messages, tools
+
+
+def _messages_view(body: dict[str, Any]) -> tuple[list[dict[str, Any]], list[Any]]:
+    tools = [t.get("name") for t in body.get("tools") or () if "input_schema" in t]
+    messages: list[dict[str, Any]] = []
+    system = body.get("system")
+    if system:
+        text = system if isinstance(system, str) else " ".join(b.get("text", "") for b in system)
+        messages.append({"role": "system", "content": text})
+    for turn in body.get("messages") or ():
+        content = turn.get("content")
+        if isinstance(content, str):
+            messages.append({"role": turn.get("role"), "content": content})
+            continue
+        texts = [b.get("text", "") for b in content or () if b.get("type") == "text"]
+        for b in content or ():
+            if b.get("type") == "tool_result":
+                result = b.get("content")
+                if isinstance(result, list):
+                    result = " ".join(x.get("text", "") for x in result if isinstance(x, dict))
+                messages.append({"role": "tool", "content": result})
+            elif b.get("type") == "tool_use":
+                messages.append({"role": "assistant", "tool_calls": [b]})
+        if texts:
+            messages.append({"role": turn.get("role"), "content": " ".join(texts)})
     return messages, tools
 
 
@@ -593,6 +724,8 @@ class _Handler(BaseHTTPRequestHandler):
             api = "responses"
         elif path.endswith("/chat/completions"):
             api = "chat"
+        elif path.endswith("/messages"):
+            api = "messages"
         else:
             self._json(
                 404,
@@ -627,7 +760,7 @@ class _Handler(BaseHTTPRequestHandler):
         if not body.get("stream"):
             self._json(200, complete_object(api, reply, model), reply.headers)
             return
-        render = render_responses if api == "responses" else render_chat
+        render = RENDERERS[api]
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
         self.send_header("Cache-Control", "no-cache")

@@ -226,8 +226,12 @@ def _chat_tool(tool: Tool) -> dict[str, Any]:
     return {"type": "function", "function": spec}
 
 
+#: Neutral keys only the Messages API reads; the other bodies leave them out.
+_MESSAGES_ONLY = ("thinking_blocks", "blocks", "is_error")
+
+
 def _chat_message(message: _Msg) -> dict[str, Any]:
-    msg = dict(message)
+    msg = {k: v for k, v in message.items() if k not in _MESSAGES_ONLY}
     if msg.get("role") == "assistant" and msg.get("tool_calls"):
         msg["tool_calls"] = [
             {

@@ -20,14 +20,17 @@ from langchain_core.messages import (
     ToolMessage,
 )
 from langchain_core.messages.ai import UsageMetadata
+from langchain_core.messages.block_translators import register_translator
 from langchain_core.messages.tool import invalid_tool_call, tool_call_chunk
 from langchain_core.messages.utils import convert_to_openai_messages
 
 from lemon_adapters.core.accumulate import TRANSPORT_FIELDS, StreamResult
 from lemon_adapters.core.call import Message
 from lemon_adapters.core.events import (
+    BlockDone,
     ReasoningDelta,
     RefusalDelta,
+    ResponseStarted,
     StreamEvent,
     TextDelta,
     ToolCallDelta,
@@ -35,6 +38,8 @@ from lemon_adapters.core.events import (
 )
 
 PROVIDER = "lemondata"
+#: Messages API blocks an assistant turn must send back unchanged (signatures, opaque data).
+THINKING_TYPES = ("thinking", "redacted_thinking")
 
 # Assistant content parts that carry the model's reasoning in LangChain messages: the v1
 # standard block ("reasoning") and Anthropic's native block ("thinking").
@@ -75,13 +80,57 @@ def to_neutral_message(message: BaseMessage) -> dict[str, Any]:
             )
         if reasoning:
             out["reasoning_content"] = reasoning
+        thinking = thinking_blocks_of(message)
+        if thinking:
+            out["thinking_blocks"] = thinking
     elif isinstance(message, ToolMessage) and message.status == "error":
+        out["is_error"] = True  # the Messages API's flag on a tool result
         content = out.get("content")
         # Chat Completions and Responses have no error flag on tool results, so the
-        # status travels in the text, where the model reads it.
+        # status travels in the text too, where the model reads it.
         if isinstance(content, str) and not content.lower().startswith("error"):
             out["content"] = f"Error: {content}"
     return out
+
+
+def thinking_blocks_of(message: AIMessage) -> list[dict[str, Any]]:
+    """The signed thinking blocks an assistant message carries, in the Messages API's own
+    shape, to send back unchanged: from ``additional_kwargs["thinking_blocks"]`` (this
+    adapter's output), from v1 ``reasoning`` blocks whose ``extras`` hold the signature,
+    or from Anthropic-native ``thinking`` / ``redacted_thinking`` content blocks."""
+    kept = message.additional_kwargs.get("thinking_blocks")
+    if isinstance(kept, list) and kept:
+        return [{k: v for k, v in b.items() if k != "index"} for b in kept if isinstance(b, dict)]
+    if isinstance(message.content, str):
+        return []
+    blocks: list[dict[str, Any]] = []
+    for block in message.content:
+        if not isinstance(block, dict):
+            continue
+        kind = block.get("type")
+        extras = block.get("extras")
+        extras = extras if isinstance(extras, dict) else {}
+        if kind == "thinking" and block.get("signature"):
+            blocks.append(
+                {
+                    "type": "thinking",
+                    "thinking": block.get("thinking", ""),
+                    "signature": block["signature"],
+                }
+            )
+        elif kind == "redacted_thinking" and block.get("data"):
+            blocks.append({"type": "redacted_thinking", "data": block["data"]})
+        elif kind == "reasoning" and extras.get("signature"):
+            blocks.append(
+                {
+                    "type": "thinking",
+                    "thinking": block.get("reasoning", ""),
+                    "signature": extras["signature"],
+                }
+            )
+        elif kind == "reasoning" and extras.get("data"):
+            blocks.append({"type": "redacted_thinking", "data": extras["data"]})
+    return blocks
 
 
 def _with_filenames(message: BaseMessage) -> BaseMessage:
@@ -126,13 +175,16 @@ def reasoning_of(message: AIMessage) -> str:
 # -- events -> chunks -------------------------------------------------------------------
 
 
-def chunk_for(event: StreamEvent) -> AIMessageChunk | None:
-    """The ``AIMessageChunk`` for one delta event, or ``None`` for bookkeeping events.
+def chunk_for(event: StreamEvent, model: str) -> AIMessageChunk | None:
+    """The ``AIMessageChunk`` for one event, or ``None`` for bookkeeping events.
 
     Text becomes content; reasoning goes to ``additional_kwargs["reasoning_content"]``
-    (langchain-core turns it into a standard ``reasoning`` block for ``output_version``
-    v1); tool-call fragments become ``tool_call_chunks``. Usage and finish are carried by
-    the final chunk (:func:`last_chunk`).
+    (a standard ``reasoning`` block with ``output_version="v1"``); tool-call fragments
+    become ``tool_call_chunks``; a finished thinking block of the Messages API (its
+    signature known) goes to ``additional_kwargs["thinking_blocks"]``, as the next turn
+    must send it back. The first chunk names the provider and the model, so consumers
+    know them from the start; usage and finish come with the final chunk
+    (:func:`last_chunk`).
     """
     kind = type(event)
     if kind is TextDelta:
@@ -149,17 +201,60 @@ def chunk_for(event: StreamEvent) -> AIMessageChunk | None:
         )
     if kind is ReasoningDelta:
         return AIMessageChunk(content="", additional_kwargs={"reasoning_content": event.text})  # type: ignore[union-attr]
+    if kind is ResponseStarted:
+        assert isinstance(event, ResponseStarted)
+        meta = {"model_provider": PROVIDER, "model_name": event.model or model}
+        return AIMessageChunk(content="", response_metadata=meta)
+    if kind is BlockDone:
+        assert isinstance(event, BlockDone)
+        if event.block.get("type") not in THINKING_TYPES:
+            return None
+        return AIMessageChunk(
+            content="",
+            additional_kwargs={"thinking_blocks": [event.block]},
+            response_metadata={"model_provider": PROVIDER},  # for the v1 translator below
+        )
     if kind is RefusalDelta:
         return AIMessageChunk(content="", additional_kwargs={"refusal": event.text})  # type: ignore[union-attr]
     return None
 
 
+def content_blocks(message: AIMessage) -> list[Any]:
+    """Standard content blocks of this adapter's messages (``output_version="v1"``,
+    ``message.content_blocks``): langchain-core's own reading, with each signed thinking
+    block as a ``reasoning`` block whose ``extras`` hold the signature, as langchain-core's
+    Anthropic translator writes them (the text of a streamed block already came in the
+    chunks before it, so a chunk's block adds only the signature)."""
+    meta = {k: v for k, v in message.response_metadata.items() if k != "model_provider"}
+    blocks = list(message.model_copy(update={"response_metadata": meta}).content_blocks)
+    thinking = message.additional_kwargs.get("thinking_blocks")
+    if not isinstance(thinking, list) or not thinking:
+        return blocks
+    whole = "reasoning_content" in message.additional_kwargs
+    reasoning: list[Any] = []
+    for block in thinking:
+        if block.get("type") == "redacted_thinking":
+            extras = {"data": block.get("data")}
+            reasoning.append({"type": "reasoning", "reasoning": "", "extras": extras})
+        else:
+            text = block.get("thinking", "") if whole else ""
+            extras = {"signature": block.get("signature")}
+            reasoning.append({"type": "reasoning", "reasoning": text, "extras": extras})
+    return [*reasoning, *(b for b in blocks if b.get("type") != "reasoning")]
+
+
+register_translator(PROVIDER, content_blocks, content_blocks)
+
+
 def last_chunk(result: StreamResult, model: str) -> AIMessageChunk:
-    """The one final chunk: usage, finish reason and response metadata."""
+    """The one final chunk: usage, finish reason and response metadata (the model's name
+    came with the first chunk: merged metadata concatenates repeated strings)."""
+    meta = response_metadata(result, model)
+    del meta["model_name"]
     return AIMessageChunk(
         content="",
         usage_metadata=usage_metadata(result.usage),
-        response_metadata=response_metadata(result, model),
+        response_metadata=meta,
         chunk_position="last",
     )
 
@@ -208,6 +303,9 @@ def result_to_message(result: StreamResult, model: str) -> AIMessage:
     additional: dict[str, Any] = {}
     if result.reasoning:
         additional["reasoning_content"] = result.reasoning
+    thinking = [b for b in result.blocks if b.get("type") in THINKING_TYPES]
+    if thinking:
+        additional["thinking_blocks"] = thinking
     if result.refusal:
         additional["refusal"] = result.refusal
     tool_calls: list[ToolCall] = []

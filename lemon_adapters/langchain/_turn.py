@@ -31,7 +31,7 @@ class Turn:
         """The chunk for one event (``stream.result`` is read only at the finish)."""
         if type(event) is Finish:
             return ChatGenerationChunk(message=last_chunk(stream.result, self.model))
-        message = chunk_for(event)
+        message = chunk_for(event, self.model)
         return None if message is None else ChatGenerationChunk(message=message)
 
     def chat_result(self, result: StreamResult) -> ChatResult:

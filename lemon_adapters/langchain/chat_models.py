@@ -72,6 +72,11 @@ class ChatLemonData(BaseChatModel):
     reasoning_effort: str | None = None
     reasoning: dict[str, Any] | None = None
     """Responses-style reasoning options, e.g. ``{"effort": "low", "summary": "auto"}``."""
+    thinking: dict[str, Any] | None = None
+    """Extended thinking on the Messages API, e.g. ``{"type": "enabled", "budget_tokens":
+    2000}``; the thinking blocks come back with their signatures and are sent back."""
+    top_k: int | None = None
+    """Top-k sampling (Messages API)."""
     cache_control: Any = None
     """LemonData's prompt-cache control, sent as given."""
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
@@ -212,9 +217,11 @@ class ChatLemonData(BaseChatModel):
             "presence_penalty": self.presence_penalty,
             "reasoning_effort": self.reasoning_effort,
             "reasoning": self.reasoning,
+            "thinking": self.thinking,
+            "top_k": self.top_k,
             "cache_control": self.cache_control,
         }
-        if self.api != "responses":
+        if self.api in ("chat", "auto"):
             opts["stream_usage"] = self.stream_usage
         opts.update(self.model_kwargs)
         return {k: v for k, v in opts.items() if v is not None}

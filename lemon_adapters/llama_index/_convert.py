@@ -66,6 +66,9 @@ from ..core.events import (
 if TYPE_CHECKING:
     from llama_index.core.tools.types import BaseTool
 
+#: Messages API blocks an assistant turn must send back unchanged (signatures, opaque data).
+THINKING_TYPES = ("thinking", "redacted_thinking")
+
 _ROLES = {
     MessageRole.SYSTEM: "system",
     MessageRole.DEVELOPER: "developer",
@@ -93,6 +96,7 @@ def _neutral_message(message: ChatMessage) -> Message:
     role = _ROLES.get(message.role, str(message.role.value))
     parts: list[ContentPart] = []
     reasoning: list[str] = []
+    thinking_blocks: list[dict[str, Any]] = []
     calls: list[ToolCallSpec] = []
     for block in message.blocks:
         if isinstance(block, TextBlock):
@@ -104,6 +108,9 @@ def _neutral_message(message: ChatMessage) -> Message:
         elif isinstance(block, ThinkingBlock):
             if block.content:
                 reasoning.append(block.content)
+            native = _native_thinking(block)
+            if native is not None:
+                thinking_blocks.append(native)
         elif isinstance(block, DocumentBlock):
             parts.append(_document_part(block))
         elif isinstance(block, AudioBlock):
@@ -132,6 +139,8 @@ def _neutral_message(message: ChatMessage) -> Message:
             answer["tool_calls"] = calls
         if reasoning:
             answer["reasoning_content"] = "".join(reasoning)
+        if thinking_blocks:
+            answer["thinking_blocks"] = thinking_blocks
         return answer
     if role == "tool":
         call_id = message.additional_kwargs.get("tool_call_id")
@@ -142,6 +151,16 @@ def _neutral_message(message: ChatMessage) -> Message:
     if role != "user":
         raise ConfigurationError(f"LemonData cannot send a message with role {role!r}")
     return UserMessage(role="user", content=content)
+
+
+def _native_thinking(block: ThinkingBlock) -> dict[str, Any] | None:
+    """The Messages API block a signed ``ThinkingBlock`` came from, to send back unchanged."""
+    info = block.additional_information
+    if info.get("type") == "redacted_thinking" and info.get("data"):
+        return {"type": "redacted_thinking", "data": info["data"]}
+    if info.get("signature"):
+        return {"type": "thinking", "thinking": block.content or "", "signature": info["signature"]}
+    return None
 
 
 def _image_part(block: ImageBlock) -> ImagePart:
@@ -224,12 +243,19 @@ def _token_counts(usage: Usage | None) -> dict[str, Any]:
 
 
 def _message(
-    text: str, reasoning: str, calls: list[list[Any]], reasoning_tokens: int | None = None
+    text: str,
+    reasoning: str,
+    calls: list[list[Any]],
+    reasoning_tokens: int | None = None,
+    native: list[dict[str, Any]] | None = None,
 ) -> ChatMessage:
     # Plain constructors on purpose: pydantic's Rust validation of these small models is
     # faster than ``model_construct``'s Python loop (about 8 us against 29 us a chunk).
     blocks: list[Any] = []
-    if reasoning:
+    thinking = [b for b in native or () if b.get("type") in THINKING_TYPES]
+    if thinking:  # the Messages API's signed blocks, one ThinkingBlock each, for replay
+        blocks.extend(_thinking_block(b, reasoning_tokens) for b in thinking)
+    elif reasoning:
         blocks.append(ThinkingBlock(content=reasoning, num_tokens=reasoning_tokens))
     blocks.append(TextBlock(text=text))
     kwargs: dict[str, Any] = {}
@@ -242,6 +268,19 @@ def _message(
             for c in calls
         ]
     return ChatMessage(role=MessageRole.ASSISTANT, blocks=blocks, additional_kwargs=kwargs)
+
+
+def _thinking_block(block: dict[str, Any], tokens: int | None) -> ThinkingBlock:
+    """A Messages API thinking block as LlamaIndex's ``ThinkingBlock``: the signature (or a
+    redacted block's opaque data) in ``additional_information``, as llama-index's own
+    Anthropic integration keeps it."""
+    if block.get("type") == "redacted_thinking":
+        info = {"type": "redacted_thinking", "data": block.get("data")}
+        return ThinkingBlock(content=None, additional_information=info)
+    info = {"signature": block.get("signature")}
+    return ThinkingBlock(
+        content=block.get("thinking"), num_tokens=tokens, additional_information=info
+    )
 
 
 def raw_of(result: StreamResult) -> dict[str, Any]:
@@ -262,7 +301,7 @@ def response_from_result(result: StreamResult) -> ChatResponse:
     calls = [[c.id, c.name, c.arguments] for c in result.tool_calls]
     text = result.text + result.refusal
     reasoning_tokens = result.usage.reasoning_tokens if result.usage else None
-    message = _message(text, result.reasoning, calls, reasoning_tokens)
+    message = _message(text, result.reasoning, calls, reasoning_tokens, result.blocks)
     raw = raw_of(result)
     return ChatResponse(
         message=message, raw=raw, delta=None, additional_kwargs=_token_counts(result.usage)
@@ -318,9 +357,8 @@ class ChatStream:
         """The last chunk: the whole message, plus usage and finish reason in ``raw``."""
         result = self._result_of()
         usage = result.usage
-        message = _message(
-            self._text, self._reasoning, self._calls, usage.reasoning_tokens if usage else None
-        )
+        tokens = usage.reasoning_tokens if usage else None
+        message = _message(self._text, self._reasoning, self._calls, tokens, result.blocks)
         return ChatResponse(
             message=message,
             delta="",

@@ -98,7 +98,12 @@ async def test_stream_maps_every_delta(server: DevServer, api: str, mode: str) -
         (1, "get_time"),
     ]
     assert all(tc["id"] for tc in tool_chunks if tc["name"])
-    # Exactly one final chunk, last, and it alone carries usage and response metadata.
+    # The first chunk names the provider and the model (consumers know them from the
+    # start); exactly one final chunk, last, carries usage and the rest of the metadata.
+    assert chunks[0].response_metadata == {
+        "model_provider": "lemondata",
+        "model_name": "gpt-4o-mini",
+    }
     assert [c.chunk_position for c in chunks].count("last") == 1
     assert chunks[-1].chunk_position == "last"
     assert [c for c in chunks if c.usage_metadata] == [chunks[-1]]
@@ -108,12 +113,12 @@ async def test_stream_maps_every_delta(server: DevServer, api: str, mode: str) -
     meta = last.response_metadata
     assert meta["finish_reason"] == "tool_calls"
     assert meta["model_provider"] == "lemondata"
-    assert meta["model_name"] == "gpt-4o-mini"
     assert meta["id"]
     assert meta["cache_status"] == "MISS"
     full = chunks[0]
     for c in chunks[1:]:
         full = full + c
+    assert full.response_metadata["model_name"] == "gpt-4o-mini"  # said once, not repeated
     assert full.additional_kwargs["reasoning_content"] == REASONING
     assert full.text == "Let me check."
     assert [(t["name"], t["args"]) for t in full.tool_calls] == [
@@ -153,7 +158,8 @@ def test_on_llm_new_token_once_per_delta(server: DevServer, api: str) -> None:
     message = model.invoke("Tell me a story", config={"callbacks": [handler]})
     text_pieces = pieces(str(message.content), 4)
     # One call per text delta, plus the final (empty) chunk.
-    assert handler.tokens == [*text_pieces, ""]
+    # "" for the first chunk (provider and model) and the last one (usage, finish)
+    assert handler.tokens == ["", *text_pieces, ""]
 
 
 # -- requests per API ------------------------------------------------------------------
@@ -192,7 +198,12 @@ def test_messages_convert_for_both_apis() -> None:
     assert neutral[2]["content"] == "Checking."
     assert neutral[2]["reasoning_content"] == "Need the tool."
     assert neutral[2]["tool_calls"][0]["function"] == {"name": "look", "arguments": '{"q": 1}'}
-    assert neutral[3] == {"role": "tool", "tool_call_id": "c1", "content": "Error: boom"}
+    assert neutral[3] == {
+        "role": "tool",
+        "tool_call_id": "c1",
+        "content": "Error: boom",
+        "is_error": True,  # the Messages API's flag; the other APIs read the text
+    }
     assert neutral[4]["reasoning_content"] == "Retry."
 
     chat = build_body("chat", model="m", messages=neutral)
@@ -215,15 +226,16 @@ def test_messages_convert_for_both_apis() -> None:
     assert items[3] == {"type": "function_call_output", "call_id": "c1", "output": "Error: boom"}
 
 
-def test_anthropic_thinking_blocks_are_not_sent_as_content() -> None:
-    message = AIMessage(
-        [
-            {"type": "thinking", "thinking": "Hmm.", "signature": "sig"},
-            {"type": "text", "text": "Hello"},
-        ]
-    )
+def test_anthropic_thinking_blocks_are_kept_for_replay_not_sent_as_content() -> None:
+    thinking = {"type": "thinking", "thinking": "Hmm.", "signature": "sig"}
+    message = AIMessage([thinking, {"type": "text", "text": "Hello"}])
     assert to_neutral_messages([message]) == [
-        {"role": "assistant", "content": "Hello", "reasoning_content": "Hmm."}
+        {
+            "role": "assistant",
+            "content": "Hello",
+            "reasoning_content": "Hmm.",
+            "thinking_blocks": [thinking],  # sent back unchanged on the Messages API only
+        }
     ]
 
 
