@@ -248,15 +248,53 @@ register_translator(PROVIDER, content_blocks, content_blocks)
 
 def last_chunk(result: StreamResult, model: str) -> AIMessageChunk:
     """The one final chunk: usage, finish reason and response metadata (the model's name
-    came with the first chunk: merged metadata concatenates repeated strings)."""
+    came with the first chunk: merged metadata concatenates repeated strings).
+
+    A tool call the output limit cut mid-way (its JSON never completed) must not run with
+    half its arguments, but langchain-core parses streamed arguments leniently, closing
+    what is open. So the final chunk ends such a call's arguments with a closing mark that
+    does not match (one or two characters), and the merged message lists it under
+    ``invalid_tool_calls``, as the non-streamed message does, instead of ``tool_calls``.
+    """
     meta = response_metadata(result, model)
     del meta["model_name"]
+    cut = [
+        tool_call_chunk(name=None, args=_unclosable(c.arguments), id=None, index=c.index)
+        for c in result.tool_calls
+        if c.args is None and result.finish_reason == "length"
+    ]
     return AIMessageChunk(
         content="",
+        tool_call_chunks=cut,
         usage_metadata=usage_metadata(result.usage),
         response_metadata=meta,
         chunk_position="last",
     )
+
+
+def _unclosable(arguments: str) -> str:
+    """A suffix after which ``arguments`` (truncated JSON) can no longer be completed: the
+    open string is closed, then a bracket that does not match what is open follows."""
+    stack: list[str] = []
+    in_string = escaped = False
+    for char in arguments:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "{[":
+            stack.append("}" if char == "{" else "]")
+        elif char in "}]" and stack and stack[-1] == char:
+            stack.pop()
+    suffix = ""
+    if in_string:
+        suffix = '\\"' if escaped else '"'
+    return suffix + ("]" if stack and stack[-1] == "}" else "}")
 
 
 def usage_metadata(usage: Usage | None) -> UsageMetadata | None:

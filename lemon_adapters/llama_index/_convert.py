@@ -10,6 +10,8 @@ engines read ``delta``). No wire format is seen here.
 from __future__ import annotations
 
 import base64
+import json
+import logging
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -65,6 +67,8 @@ from ..core.events import (
 
 if TYPE_CHECKING:
     from llama_index.core.tools.types import BaseTool
+
+logger = logging.getLogger("lemon_adapters")
 
 #: Messages API blocks an assistant turn must send back unchanged (signatures, opaque data).
 THINKING_TYPES = ("thinking", "redacted_thinking")
@@ -389,10 +393,27 @@ def tool_selections(response: ChatResponse) -> list[ToolSelection]:
             _legacy_call(c) for c in response.message.additional_kwargs.get("tool_calls") or ()
         ]
         raw = [(c["id"], c["function"]["name"], c["function"]["arguments"]) for c in legacy]
-    return [
-        ToolSelection(tool_id=cid or "", tool_name=name or "", tool_kwargs=lenient_args(args))
-        for cid, name, args in raw
-    ]
+    cut = isinstance(response.raw, dict) and response.raw.get("finish_reason") == "length"
+    selections = []
+    for cid, name, args in raw:
+        if cut and not _complete(args):
+            # The output limit cut this call's JSON: running it with half its arguments
+            # could do harm, so it is left out (the answer says finish_reason "length").
+            logger.warning("lemon_adapters: tool call %r was cut by the output limit", name)
+            continue
+        selections.append(
+            ToolSelection(tool_id=cid or "", tool_name=name or "", tool_kwargs=lenient_args(args))
+        )
+    return selections
+
+
+def _complete(arguments: Any) -> bool:
+    if not isinstance(arguments, str):
+        return True
+    try:
+        return isinstance(json.loads(arguments or "{}"), dict)
+    except ValueError:
+        return False
 
 
 def lenient_args(arguments: Any) -> dict[str, Any]:
