@@ -276,3 +276,37 @@ async def test_model_discovery_on_both_clients(server: DevServer) -> None:
     assert {m.id for m in rerank} == {"BAAI/bge-reranker-v2-m3", "qwen3-rerank"}
     assert (await aclient.model("BAAI/bge-reranker-v2-m3")).supported_operations == ["rerank"]
     await aclient.aclose()
+
+
+def test_auto_learns_the_native_route_from_the_gateway() -> None:
+    """A Chat Completions answer naming ``X-LemonData-Native-Endpoint: /v1/messages`` sends
+    the model's later ``auto`` calls to the Messages route; a conversation that already
+    holds signed thinking blocks goes there directly."""
+    from lemon_adapters.core.retry import RouteMemory
+
+    def responder(api: str, body: dict[str, Any]) -> Reply:
+        if api == "responses":  # this gateway has no Responses route for the model
+            return Reply(status=404, error={"message": "no route", "code": "not_found"})
+        return Reply(text=f"via {api}", reasoning="thinking" if api == "messages" else "")
+
+    routes = RouteMemory()
+    with DevServer(responder) as server:
+        client = LemonDataClient(api_key=KEY, base_url=server.base_url, routes=routes)
+        model = "claude-sonnet-4-6"
+        first = client.create(model=model, messages=MESSAGES)  # responses -> chat
+        second = client.create(model=model, messages=MESSAGES)  # straight to messages
+        assert (first.text, first.native_endpoint) == ("via chat", "/v1/messages")
+        assert second.text == "via messages" and second.blocks[0]["signature"]
+        assert [r["api"] for r in server.requests] == ["responses", "chat", "messages"]
+        replay: list[Any] = [
+            {"role": "user", "content": "Hi"},
+            {"role": "assistant", "content": "ok", "thinking_blocks": second.blocks[:1]},
+            {"role": "user", "content": "And?"},
+        ]
+        other = LemonDataClient(api_key=KEY, base_url=server.base_url, routes=RouteMemory())
+        third = other.create(model="another-model", messages=replay)
+        assert third.text == "via messages" and server.requests[-1]["api"] == "messages"
+        sent = server.requests[-1]["body"]["messages"][1]["content"][0]
+        assert sent == second.blocks[0]  # the signed block, sent back unchanged
+        client.close()
+        other.close()
