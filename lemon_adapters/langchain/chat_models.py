@@ -5,12 +5,13 @@ from __future__ import annotations
 import difflib
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, cast
 
 import httpx
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.language_models.base import LangSmithParams
+from langchain_core.language_models.model_profile import ModelProfile
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
@@ -23,6 +24,7 @@ from lemon_adapters.core.call import adapter_call
 from lemon_adapters.core.client import AsyncLemonDataClient, LemonDataClient
 from lemon_adapters.core.clients import Clients
 from lemon_adapters.core.events import ApiChoice
+from lemon_adapters.core.profiles import profile_for
 
 from ._convert import to_neutral_messages
 from ._structured import Method, structured_output
@@ -164,6 +166,11 @@ class ChatLemonData(BaseChatModel):
         if stops:
             params["ls_stop"] = stops
         return params
+
+    def _resolve_model_profile(self) -> ModelProfile | None:
+        """The family's facts from the package's documented table (never a request);
+        ``None`` for a name the table does not know. Pass ``profile=`` to state it."""
+        return cast("ModelProfile | None", profile_for(self.model))
 
     # -- clients, cached per instance so connections are reused across calls -----------
 

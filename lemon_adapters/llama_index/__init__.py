@@ -10,7 +10,7 @@ from .._extras import require
 
 require("llamaindex", "lemon_adapters.llama_index")
 
-from ._models import DEFAULT_CONTEXT_WINDOW, FAMILIES, context_window_for  # noqa: E402
+from ._models import DEFAULT_CONTEXT_WINDOW, context_window_for  # noqa: E402
 from .base import LemonData  # noqa: E402
 
-__all__ = ["DEFAULT_CONTEXT_WINDOW", "FAMILIES", "LemonData", "context_window_for"]
+__all__ = ["DEFAULT_CONTEXT_WINDOW", "LemonData", "context_window_for"]

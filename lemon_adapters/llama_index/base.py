@@ -43,7 +43,7 @@ from ._convert import (
     to_tool_specs,
     tool_selections,
 )
-from ._models import context_window_for
+from ._models import calls_functions, context_window_for
 
 if TYPE_CHECKING:
     import httpx
@@ -141,7 +141,7 @@ class LemonData(FunctionCallingLLM):
             context_window=self.context_window or context_window_for(self.model),
             num_output=self.max_tokens or DEFAULT_NUM_OUTPUTS,
             is_chat_model=True,
-            is_function_calling_model=True,
+            is_function_calling_model=calls_functions(self.model),
             model_name=self.model,
             system_role=MessageRole.SYSTEM,
         )
