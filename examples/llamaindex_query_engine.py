@@ -1,7 +1,7 @@
-"""A LlamaIndex query engine streaming its answer over a few documents.
+"""A LlamaIndex query engine on LemonData alone: embeddings find the passages, the reranker
+keeps the best ones, the model streams its answer.
 
 Run: ``python examples/llamaindex_query_engine.py`` (offline unless LEMONDATA_API_KEY is set).
-The embeddings are LlamaIndex's ``MockEmbedding`` so the example needs no embedding model.
 """
 
 from __future__ import annotations
@@ -10,9 +10,8 @@ import asyncio
 
 from _offline import MODEL, lemondata
 from llama_index.core import Document, Settings, VectorStoreIndex
-from llama_index.core.embeddings import MockEmbedding
 
-from lemon_adapters.llama_index import LemonData
+from lemon_adapters.llama_index import LemonData, LemonDataEmbedding, LemonDataRerank
 
 DOCS = [
     "Lemons are citrus fruits rich in vitamin C.",
@@ -24,13 +23,19 @@ DOCS = [
 async def main() -> None:
     """Stream a query sync, then async."""
     Settings.llm = LemonData(model=MODEL)
-    Settings.embed_model = MockEmbedding(embed_dim=8)
+    Settings.embed_model = LemonDataEmbedding(model="text-embedding-3-small")
     index = VectorStoreIndex.from_documents([Document(text=t) for t in DOCS])
-    engine = index.as_query_engine(streaming=True, similarity_top_k=3)
+    engine = index.as_query_engine(
+        streaming=True,
+        similarity_top_k=3,
+        node_postprocessors=[LemonDataRerank(model="BAAI/bge-reranker-v2-m3", top_n=1)],
+    )
     response = engine.query("Why are lemons sour?")
     for token in response.response_gen:  # type: ignore[union-attr]
         print(token, end="", flush=True)
     print()
+    best = response.source_nodes[0]
+    print(f"(from: {best.get_content()!r}, relevance {best.score:.2f})")
     aresponse = await engine.aquery("What is a Meyer lemon?")
     async for token in aresponse.async_response_gen():  # type: ignore[union-attr]
         print(token, end="", flush=True)

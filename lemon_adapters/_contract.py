@@ -276,6 +276,7 @@ CATALOG: list[dict[str, Any]] = [
     _chat("deepseek-reasoner", "deepseek", ["chat", "reasoning"], reasoning=True),
     _other("text-embedding-3-small", "openai", "embedding", "embeddings"),
     _other("text-embedding-3-large", "openai", "embedding", "embeddings"),
+    _other("text-embedding-ada-002", "openai", "embedding", "embeddings"),
     _other("BAAI/bge-reranker-v2-m3", "baai", "rerank", "rerank"),
     _other("qwen3-rerank", "alibaba", "rerank", "rerank"),
 ]

@@ -2,7 +2,8 @@
 
 1. a LangChain chain (``prompt | ChatLemonData``) answering token by token;
 2. a LangGraph agent turn whose tool-call arguments grow on screen before the tool runs;
-3. a LlamaIndex query engine answering over a few bundled documents.
+3. a LlamaIndex query engine answering over a few bundled documents, retrieved with
+   LemonData embeddings and reranked by LemonData's reranker.
 
 Each ends with its time to first token, tokens per second and token usage. Without
 ``LEMONDATA_API_KEY`` it starts :class:`~lemon_adapters.devserver.DevServer` on 127.0.0.1,
@@ -139,36 +140,50 @@ def agent_stream(model: str, api: Any) -> None:
     meter.report()
 
 
-def query_engine_stream(model: str, api: Any) -> None:
-    """A LlamaIndex query engine over the bundled documents."""
+def query_engine_stream(model: str, api: Any, embedding: str, reranker: str) -> None:
+    """A LlamaIndex query engine over the bundled documents: LemonData embeddings find the
+    candidates, LemonData's reranker keeps the best two, the model answers from them."""
     from llama_index.core import Document, Settings, VectorStoreIndex
     from llama_index.core.callbacks import CallbackManager, TokenCountingHandler
-    from llama_index.core.embeddings import MockEmbedding
 
-    from .llama_index import LemonData
+    from .llama_index import LemonData, LemonDataEmbedding, LemonDataRerank
 
-    # Query engines report LLM events to the global callback manager: count real usage there.
-    counter = TokenCountingHandler()
+    embed_model = LemonDataEmbedding(model=embedding)
+    # Query engines report LLM and embedding events to the global callback manager; with
+    # the embedding model's tokenizer, embedding counts are what the server reported.
+    counter = TokenCountingHandler(tokenizer=embed_model.tokenizer)
     Settings.callback_manager = CallbackManager([counter])
     llm = LemonData(model=model, api=api)
     index = VectorStoreIndex.from_documents(
-        [Document(text=t) for t in DOCUMENTS], embed_model=MockEmbedding(embed_dim=8)
+        [Document(text=t) for t in DOCUMENTS], embed_model=embed_model
     )
-    engine = index.as_query_engine(llm=llm, streaming=True, similarity_top_k=len(DOCUMENTS))
-    meter = Meter(f"LlamaIndex query engine over {len(DOCUMENTS)} documents ({api} API)")
+    engine = index.as_query_engine(
+        llm=llm,
+        streaming=True,
+        similarity_top_k=len(DOCUMENTS),
+        node_postprocessors=[LemonDataRerank(model=reranker, top_n=2)],
+    )
+    meter = Meter(
+        f"LlamaIndex query engine over {len(DOCUMENTS)} documents: {embedding}, "
+        f"{reranker}, {model} ({api} API)"
+    )
     response = engine.query("Why do lemons taste sour?")
     for token in _tokens(response):
         meter.tick()
         out(token)
     meter.add_usage(counter.prompt_llm_token_count, counter.completion_llm_token_count)
     meter.report()
+    for node in response.source_nodes:
+        out(f"{DIM}   source (relevance {node.score or 0:.2f}): {node.get_content()}{RESET}\n")
+    out(f"{DIM}-- embedding tokens {counter.total_embedding_token_count}{RESET}\n")
 
 
 HELP = """\
 Three live streams in the terminal, one per framework:
   1. a LangChain chain (prompt | ChatLemonData) answering token by token;
   2. a LangGraph agent turn whose tool-call arguments grow before the tool runs;
-  3. a LlamaIndex query engine answering over a few bundled documents.
+  3. a LlamaIndex query engine answering over a few bundled documents, found with
+     LemonData embeddings and reranked by LemonData's reranker.
 Each ends with its time to first token, tokens per second and token usage. Without
 LEMONDATA_API_KEY it streams from a local LemonData-shaped server paced like a real
 model, and says so; with the key it uses the real API and --model (or LEMONDATA_MODEL).
@@ -188,6 +203,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--api", choices=["auto", "responses", "chat"], default="auto")
     parser.add_argument("--model", default=os.environ.get("LEMONDATA_MODEL", "gpt-4o-mini"))
+    parser.add_argument(
+        "--embedding-model",
+        default=os.environ.get("LEMONDATA_EMBEDDING_MODEL", "text-embedding-3-small"),
+    )
+    parser.add_argument(
+        "--rerank-model",
+        default=os.environ.get("LEMONDATA_RERANK_MODEL", "BAAI/bge-reranker-v2-m3"),
+    )
     parser.add_argument(
         "--delay", type=float, default=0.03, help="offline: least seconds between tokens"
     )
@@ -216,7 +239,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         out(f"{DIM}loading LangChain and LlamaIndex ...{RESET}\n")
         chain_stream(args.model, args.api)
         agent_stream(args.model, args.api)
-        query_engine_stream(args.model, args.api)
+        query_engine_stream(args.model, args.api, args.embedding_model, args.rerank_model)
     except KeyboardInterrupt:
         out(f"\n{DIM}interrupted{RESET}\n")
         return 130

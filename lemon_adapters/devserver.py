@@ -31,6 +31,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from . import _retrieval
 from ._contract import (
     BY_STATUS,
     NATIVE_ROUTES,
@@ -720,6 +721,13 @@ class _Handler(BaseHTTPRequestHandler):
             )
             return
         path = self.path.split("?")[0].rstrip("/")
+        if path.endswith(("/embeddings", "/rerank")):  # see lemon_adapters._retrieval
+            route = path.rsplit("/", 1)[1]
+            self.server.requests.append(
+                {"api": route, "path": self.path, "body": body, "headers": dict(self.headers)}
+            )
+            self._json(*_retrieval.answer(route, body))
+            return
         if path.endswith("/responses"):
             api = "responses"
         elif path.endswith("/chat/completions"):

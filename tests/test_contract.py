@@ -267,7 +267,11 @@ async def test_model_discovery_on_both_clients(server: DevServer) -> None:
         detail = client.model("claude-sonnet-4-6")
         with pytest.raises(ModelNotFoundError) as info:
             client.model("no-such-model")
-    assert {m.id for m in embedding} == {"text-embedding-3-small", "text-embedding-3-large"}
+    assert {m.id for m in embedding} == {
+        "text-embedding-3-small",
+        "text-embedding-3-large",
+        "text-embedding-ada-002",
+    }
     assert all(m.owned_by == "anthropic" and m.category == "chat" for m in anthropic)
     assert detail.capability_flags and detail.lemondata["public_contract"]
     assert info.value.status_code == 404

@@ -44,6 +44,11 @@ def test_demo_streams_all_three_frameworks(api: str) -> None:
     assert agent.count("\033[36m") >= 3  # several argument fragments
     assert out.count("time to first token") == 3
     assert "citric acid" in out[positions[2] :]
+    engine = out[positions[2] :]  # LemonData embeddings and rerank, not a mock: real scores
+    assert "text-embedding-3-small, BAAI/bge-reranker-v2-m3" in engine
+    assert "source (relevance 0.6" in engine  # the citric-acid passage, ranked first
+    assert engine.index("citric acid, which is why") < engine.index("Meyer lemons")
+    assert "embedding tokens 0" not in engine and "embedding tokens " in engine
     # real usage reached all three, including LlamaIndex's TokenCountingHandler
     assert out.count("tokens in/out") == 3 and "tokens in/out 0/0" not in out
 

@@ -16,7 +16,15 @@ EXAMPLES = ROOT / "examples"
 EXPECT = {
     "langchain_stream.py": ["sync:  You asked", "async: You asked", "'total_tokens'", "stop"],
     "langgraph_agent.py": ["[calling add]", '"a": 40', "[add returned 42]", "answer is 42"],
-    "llamaindex_query_engine.py": ["citric acid", "mandarin orange"],
+    "llamaindex_query_engine.py": [
+        "According to the documents: Lemon juice is about five percent citric acid",
+        "(from: 'Lemon juice is about five percent citric acid, which makes it sour.'",
+        "mandarin orange",
+    ],
+    "langchain_retrieval.py": [
+        "] Lemon juice is about five percent citric acid",
+        "According to the documents: Lemon juice",
+    ],
     "llamaindex_agent.py": ["arguments so far", "[calling add(", "[add returned 42]", "final:"],
     "structured_output.py": [
         "LangChain: Fruit(name='lemons', count=6)",

@@ -23,7 +23,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, cast
 from urllib.parse import quote
 
@@ -45,6 +45,15 @@ from .exchange import (
     TransportFailure,
 )
 from .request import request_of
+from .retrieval import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_MAX_BATCH_CHARS,
+    EmbeddingJob,
+    EmbeddingResult,
+    EncodingFormat,
+    RerankJob,
+    RerankResult,
+)
 from .retry import ROUTES, RetryPolicy, RouteMemory
 
 if TYPE_CHECKING:
@@ -325,6 +334,92 @@ class LemonDataClient(_ClientBase):
         ex = JSONExchange(self.config, "GET", _models_path(model_id))
         return model_info(_sync_json(self._client, ex))
 
+    def embed(
+        self,
+        texts: str | Sequence[str],
+        *,
+        model: str,
+        dimensions: int | None = None,
+        encoding_format: EncodingFormat = "base64",
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        max_batch_chars: int = DEFAULT_MAX_BATCH_CHARS,
+        user: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        deadline: float | None = None,
+    ) -> EmbeddingResult:
+        """Embed ``texts`` (``POST /v1/embeddings``), in batches, vectors in input order.
+
+        Args:
+            texts: one text or a list of texts (an empty list sends nothing).
+            model: the embedding model, e.g. ``text-embedding-3-small``.
+            dimensions: ask for shorter vectors (models that support it).
+            encoding_format: ``"base64"`` (default: a quarter of the bytes) or ``"float"``;
+                either way the result holds Python floats.
+            batch_size: inputs per request.
+            max_batch_chars: characters per request (see :mod:`~.retrieval` for the
+                defaults).
+            user: an end-user identifier, for LemonData's abuse monitoring.
+            extra_body: body fields merged into every request.
+            timeout: this call's timeout (as the client's ``timeout``).
+            deadline: seconds for the whole call, every batch and retry included.
+        """
+        job = EmbeddingJob(
+            self.config,
+            texts,
+            model=model,
+            dimensions=dimensions,
+            encoding_format=encoding_format,
+            batch_size=batch_size,
+            max_batch_chars=max_batch_chars,
+            user=user,
+            extra_body=extra_body,
+            timeouts=None if timeout is None else _timeouts(_timeout(timeout)),
+            deadline=deadline,
+        )
+        while (ex := job.next()) is not None:
+            job.add(_sync_json(self._client, ex))
+        return job.result()
+
+    def rerank(
+        self,
+        query: str,
+        documents: Sequence[str],
+        *,
+        model: str,
+        top_n: int | None = None,
+        return_documents: bool = False,
+        extra_body: Mapping[str, Any] | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        deadline: float | None = None,
+    ) -> RerankResult:
+        """Rank ``documents`` by relevance to ``query`` (``POST /v1/rerank``).
+
+        Args:
+            query: up to 32,000 characters.
+            documents: up to 1,000 texts of up to 100,000 characters, 2,000,000 in all
+                (checked before sending; an empty list sends nothing).
+            model: the reranker, e.g. ``BAAI/bge-reranker-v2-m3`` or ``qwen3-rerank``.
+            top_n: keep this many hits, 1 to ``len(documents)`` (default: all).
+            return_documents: have the server send each document's text back.
+            extra_body: body fields merged last.
+            timeout, deadline: as for :meth:`embed`.
+        """
+        job = RerankJob(
+            self.config,
+            query,
+            documents,
+            model=model,
+            top_n=top_n,
+            return_documents=return_documents,
+            extra_body=extra_body,
+            timeouts=None if timeout is None else _timeouts(_timeout(timeout)),
+            deadline=deadline,
+        )
+        while (ex := job.next()) is not None:
+            job.add(_sync_json(self._client, ex))
+        return job.result()
+
 
 class ResponseStream(_StreamBase):
     """A streamed response: a context manager and an iterator of normalized events.
@@ -518,6 +613,66 @@ class AsyncLemonDataClient(_ClientBase):
         """One model's details (``GET /v1/models/{model}``); ``ModelNotFoundError`` if none."""
         ex = JSONExchange(self.config, "GET", _models_path(model_id))
         return model_info(await _async_json(self._client, ex))
+
+    async def embed(
+        self,
+        texts: str | Sequence[str],
+        *,
+        model: str,
+        dimensions: int | None = None,
+        encoding_format: EncodingFormat = "base64",
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        max_batch_chars: int = DEFAULT_MAX_BATCH_CHARS,
+        user: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        deadline: float | None = None,
+    ) -> EmbeddingResult:
+        """Embed ``texts`` (arguments as :meth:`LemonDataClient.embed`)."""
+        job = EmbeddingJob(
+            self.config,
+            texts,
+            model=model,
+            dimensions=dimensions,
+            encoding_format=encoding_format,
+            batch_size=batch_size,
+            max_batch_chars=max_batch_chars,
+            user=user,
+            extra_body=extra_body,
+            timeouts=None if timeout is None else _timeouts(_timeout(timeout)),
+            deadline=deadline,
+        )
+        while (ex := job.next()) is not None:
+            job.add(await _async_json(self._client, ex))
+        return job.result()
+
+    async def rerank(
+        self,
+        query: str,
+        documents: Sequence[str],
+        *,
+        model: str,
+        top_n: int | None = None,
+        return_documents: bool = False,
+        extra_body: Mapping[str, Any] | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        deadline: float | None = None,
+    ) -> RerankResult:
+        """Rank ``documents`` by relevance (arguments as :meth:`LemonDataClient.rerank`)."""
+        job = RerankJob(
+            self.config,
+            query,
+            documents,
+            model=model,
+            top_n=top_n,
+            return_documents=return_documents,
+            extra_body=extra_body,
+            timeouts=None if timeout is None else _timeouts(_timeout(timeout)),
+            deadline=deadline,
+        )
+        while (ex := job.next()) is not None:
+            job.add(await _async_json(self._client, ex))
+        return job.result()
 
 
 class AsyncResponseStream(_StreamBase):

@@ -11,6 +11,7 @@ from .._extras import require
 require("langchain", "lemon_adapters.langchain")
 
 from .chat_models import ChatLemonData  # noqa: E402
+from .embeddings import LemonDataEmbeddings  # noqa: E402
 from .errors import (  # noqa: E402
     LemonDataAPIStatusError,
     LemonDataAuthenticationError,
@@ -36,6 +37,7 @@ from .errors import (  # noqa: E402
     LemonDataTimeoutError,
     LemonDataUnprocessableEntityError,
 )
+from .rerank import LemonDataRerank  # noqa: E402
 
 __all__ = [
     "ChatLemonData",
@@ -46,6 +48,7 @@ __all__ = [
     "LemonDataConflictError",
     "LemonDataConnectionError",
     "LemonDataContextOverflowError",
+    "LemonDataEmbeddings",
     "LemonDataIncompleteStreamError",
     "LemonDataInsufficientCreditsError",
     "LemonDataInternalServerError",
@@ -57,6 +60,7 @@ __all__ = [
     "LemonDataPayloadTooLargeError",
     "LemonDataPermissionDeniedError",
     "LemonDataRateLimitError",
+    "LemonDataRerank",
     "LemonDataSpendLimitError",
     "LemonDataStreamDisconnectedError",
     "LemonDataStreamError",

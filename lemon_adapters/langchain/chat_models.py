@@ -25,6 +25,7 @@ from lemon_adapters.core.client import AsyncLemonDataClient, LemonDataClient
 from lemon_adapters.core.clients import Clients
 from lemon_adapters.core.events import ApiChoice
 from lemon_adapters.core.profiles import profile_for
+from lemon_adapters.core.tokens import count_message_tokens, count_tokens
 
 from ._convert import to_neutral_messages
 from ._structured import Method, structured_output
@@ -171,6 +172,22 @@ class ChatLemonData(BaseChatModel):
         """The family's facts from the package's documented table (never a request);
         ``None`` for a name the table does not know. Pass ``profile=`` to state it."""
         return cast("ModelProfile | None", profile_for(self.model))
+
+    # -- token counts: estimated locally (never a download, never a request) ------------
+
+    def get_num_tokens(self, text: str) -> int:
+        """Estimated tokens in ``text``, without a tokenizer (LangChain's default would
+        load GPT-2's from the network). Calibrated on OpenAI's ``o200k_base``; the error
+        per language is in :mod:`lemon_adapters.core.tokens`."""
+        return count_tokens(text)
+
+    def get_num_tokens_from_messages(
+        self, messages: list[BaseMessage], tools: Sequence[Any] | None = None
+    ) -> int:
+        """Estimated prompt tokens of ``messages`` (framing included) and ``tools``, as
+        ``trim_messages(token_counter=model)`` asks for."""
+        specs = [convert_to_openai_tool(t) for t in tools or ()]
+        return count_message_tokens(to_neutral_messages(messages), tools=specs)
 
     # -- clients, cached per instance so connections are reused across calls -----------
 

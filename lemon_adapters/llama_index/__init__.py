@@ -11,6 +11,16 @@ from .._extras import require
 require("llamaindex", "lemon_adapters.llama_index")
 
 from ._models import DEFAULT_CONTEXT_WINDOW, context_window_for  # noqa: E402
+from ._tokens import tokenizer  # noqa: E402
 from .base import LemonData  # noqa: E402
+from .embeddings import LemonDataEmbedding  # noqa: E402
+from .rerank import LemonDataRerank  # noqa: E402
 
-__all__ = ["DEFAULT_CONTEXT_WINDOW", "LemonData", "context_window_for"]
+__all__ = [
+    "DEFAULT_CONTEXT_WINDOW",
+    "LemonData",
+    "LemonDataEmbedding",
+    "LemonDataRerank",
+    "context_window_for",
+    "tokenizer",
+]

@@ -1,0 +1,572 @@
+"""Embeddings and rerank (``POST /v1/embeddings``, ``POST /v1/rerank``) as pure jobs.
+
+A job holds every decision of one ``embed`` or ``rerank`` call; the clients only send what
+it asks and hand the decoded answers back (see ``LemonDataClient.embed``)::
+
+    job = EmbeddingJob(config, texts, model=...)   # checks the arguments: no I/O yet
+    while (exchange := job.next()) is not None:    # one JSONExchange per batch
+        job.add(send(exchange))                    # the batch's JSON answer, checked
+    result = job.result()
+
+Each request is a :class:`~lemon_adapters.core.exchange.JSONExchange`, so it has the same
+configuration, retries (before the answer), typed errors (LemonData's error JSON through
+``api_error``), timeouts and key hygiene as a chat call. ``deadline`` bounds the whole call,
+every batch and retry included.
+
+Embeddings are sent in batches of at most ``batch_size`` inputs and ``max_batch_chars``
+characters, whichever comes first (an input longer than that goes alone, never split).
+The defaults, 512 inputs and 250,000 characters, keep a batch under OpenAI's limits of
+2,048 inputs and 300,000 tokens per request even for Korean or Chinese text, which
+``cl100k_base`` (the text-embedding-3 encoding) counts at about one token per character.
+Batches go one after another (in the async client too: parallel batches would only meet
+the account's rate limit sooner). The server may answer a batch in any order: vectors are
+placed by each item's ``index``.
+``encoding_format="base64"`` (the default here, unlike the API's ``"float"``) brings each
+vector as little-endian float32 bytes, about a quarter of the JSON text of the same floats;
+either form is decoded to Python floats.
+
+Rerank arguments are checked against LemonData's documented limits before any request
+(query up to 32,000 characters; up to 1,000 documents, each up to 100,000 characters,
+2,000,000 in all; ``top_n`` from 1 to the number of documents).
+
+An answer is checked once, whole: a field of the wrong type, an index missing, repeated
+or out of range is a :class:`~lemon_adapters.core.errors.MalformedStreamError` naming it,
+never a ``KeyError`` or ``TypeError``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import math
+import sys
+import time
+from array import array
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, NamedTuple, TypeGuard
+
+from .errors import ConfigurationError, LemonDataError, MalformedStreamError
+from .exchange import ClientConfig, Deadline, JSONExchange, Timeouts, scrub
+
+__all__ = [
+    "DEFAULT_BATCH_SIZE",
+    "DEFAULT_MAX_BATCH_CHARS",
+    "MAX_DOCUMENTS",
+    "MAX_DOCUMENT_CHARS",
+    "MAX_QUERY_CHARS",
+    "MAX_TOTAL_DOCUMENT_CHARS",
+    "EmbeddingJob",
+    "EmbeddingResult",
+    "EncodingFormat",
+    "RerankHit",
+    "RerankJob",
+    "RerankResult",
+    "TokenUsage",
+    "check_rerank",
+    "embedding_batches",
+    "read_embeddings",
+    "read_rerank",
+]
+
+EncodingFormat = Literal["float", "base64"]
+
+#: Inputs per embeddings request.
+DEFAULT_BATCH_SIZE = 512
+#: Characters per embeddings request (see the module docstring for why this many).
+DEFAULT_MAX_BATCH_CHARS = 250_000
+#: LemonData's documented rerank limits.
+MAX_QUERY_CHARS = 32_000
+MAX_DOCUMENTS = 1_000
+MAX_DOCUMENT_CHARS = 100_000
+MAX_TOTAL_DOCUMENT_CHARS = 2_000_000
+
+
+class TokenUsage(NamedTuple):
+    """Tokens the server reported (summed over the requests of a call)."""
+
+    prompt_tokens: int = 0
+    total_tokens: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EmbeddingResult:
+    """The vectors of an ``embed`` call.
+
+    Attributes:
+        vectors: one vector per input, in input order.
+        model: the model the server says it used (``None`` if it said none).
+        usage: tokens reported, summed over the batches.
+        dimensions: the length of every vector (``None`` without vectors).
+    """
+
+    vectors: list[list[float]]
+    model: str | None
+    usage: TokenUsage
+    dimensions: int | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RerankHit:
+    """One ranked document.
+
+    Attributes:
+        index: its position in the documents sent.
+        relevance_score: the server's score (LemonData documents 0 to 1).
+        document: its text, when the server returned it (``return_documents=True``).
+    """
+
+    index: int
+    relevance_score: float
+    document: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RerankResult:
+    """The ranking of a ``rerank`` call.
+
+    Attributes:
+        results: the hits, highest score first (ties in document order), at most ``top_n``.
+        model: the model the server says it used.
+        usage: tokens reported.
+    """
+
+    results: list[RerankHit]
+    model: str | None
+    usage: TokenUsage
+
+
+# -- the jobs ---------------------------------------------------------------------------
+
+
+class _Job:
+    """What both jobs share: one overall deadline across their requests."""
+
+    def __init__(
+        self,
+        config: ClientConfig,
+        *,
+        model: str,
+        timeouts: Timeouts | None,
+        deadline: float | None,
+        clock: Callable[[], float],
+    ) -> None:
+        if not isinstance(model, str) or not model:
+            raise ConfigurationError("model is required (for example model='...')", param="model")
+        self._config = config
+        self._timeouts = timeouts
+        self._deadline = Deadline(config.deadline if deadline is None else deadline, clock)
+        self._clock = clock
+
+    def _exchange(self, path: str, body: dict[str, Any]) -> JSONExchange:
+        self._deadline.start()
+        left = self._deadline.remaining()
+        if left is not None and left <= 0:
+            raise Deadline.error()
+        return JSONExchange(
+            self._config,
+            "POST",
+            path,
+            body=body,
+            timeouts=self._timeouts,
+            deadline=left,
+            clock=self._clock,
+        )
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[None]:
+        """Where an answer is read: its errors leave with the key scrubbed (a server may
+        echo the key back in any field)."""
+        try:
+            yield
+        except LemonDataError as exc:
+            scrub(exc, self._config.api_key)
+            raise
+
+
+class EmbeddingJob(_Job):
+    """One ``embed`` call: its batches, their answers and the result.
+
+    Args:
+        config: the client's configuration.
+        texts: one text or a sequence of texts.
+        model: the embedding model (``text-embedding-3-small``...).
+        dimensions: ask for vectors of this length (models that support it).
+        encoding_format: ``"base64"`` (default, smaller on the wire) or ``"float"``.
+        batch_size: inputs per request.
+        max_batch_chars: characters per request (a longer single input goes alone).
+        user: LemonData's end-user identifier, for abuse monitoring.
+        extra_body: body fields merged into every request last.
+        timeouts: this call's timeouts (default: the client's).
+        deadline: seconds for the whole call, every batch included (default: the
+            client's).
+        clock: the monotonic clock (injected in tests).
+
+    Raises:
+        ConfigurationError: an argument is invalid (before any request).
+    """
+
+    def __init__(
+        self,
+        config: ClientConfig,
+        texts: str | Sequence[str],
+        *,
+        model: str,
+        dimensions: int | None = None,
+        encoding_format: EncodingFormat = "base64",
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        max_batch_chars: int = DEFAULT_MAX_BATCH_CHARS,
+        user: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        timeouts: Timeouts | None = None,
+        deadline: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(config, model=model, timeouts=timeouts, deadline=deadline, clock=clock)
+        self.texts = [texts] if isinstance(texts, str) else list(_strings(texts, "texts"))
+        if encoding_format not in ("float", "base64"):
+            raise ConfigurationError(
+                f"encoding_format must be 'float' or 'base64', not {encoding_format!r}",
+                param="encoding_format",
+            )
+        _positive(dimensions, "dimensions", optional=True)
+        _positive(batch_size, "batch_size")
+        _positive(max_batch_chars, "max_batch_chars")
+        self._base: dict[str, Any] = {"model": model, "encoding_format": encoding_format}
+        if dimensions is not None:
+            self._base["dimensions"] = dimensions
+        if user is not None:
+            self._base["user"] = user
+        self._extra = dict(extra_body or {})
+        self.batches = embedding_batches(self.texts, batch_size, max_batch_chars)
+        self._done = 0
+        self._vectors: list[list[float]] = []
+        self._model: str | None = None
+        self._usage = TokenUsage()
+
+    def next(self) -> JSONExchange | None:
+        """The request for the next batch, or ``None`` when every batch is answered."""
+        if self._done == len(self.batches):
+            return None
+        start, stop = self.batches[self._done]
+        body = {**self._base, "input": self.texts[start:stop], **self._extra}
+        return self._exchange("/embeddings", body)
+
+    def add(self, answer: Any) -> None:
+        """Take the decoded JSON answer of the batch :meth:`next` asked for.
+
+        Raises:
+            MalformedStreamError: the answer is not what the API documents.
+        """
+        start, stop = self.batches[self._done]
+        with self._reading():
+            vectors, model, usage = read_embeddings(answer, stop - start)
+            if self._vectors and vectors and len(vectors[0]) != len(self._vectors[0]):
+                raise MalformedStreamError(
+                    f"the embeddings of inputs {start}..{stop - 1} have {len(vectors[0])}"
+                    f" dimensions, the earlier ones {len(self._vectors[0])}"
+                )
+        self._vectors.extend(vectors)
+        self._model = self._model or model
+        self._usage = TokenUsage(*(a + b for a, b in zip(self._usage, usage, strict=True)))
+        self._done += 1
+
+    def result(self) -> EmbeddingResult:
+        """The vectors in input order, the model and the summed usage."""
+        return EmbeddingResult(
+            vectors=self._vectors,
+            model=self._model,
+            usage=self._usage,
+            dimensions=len(self._vectors[0]) if self._vectors else None,
+        )
+
+
+class RerankJob(_Job):
+    """One ``rerank`` call (a single request; none at all without documents).
+
+    Args:
+        config: the client's configuration.
+        query: what to rank the documents against.
+        documents: the texts to rank.
+        model: the reranker (``BAAI/bge-reranker-v2-m3``, ``qwen3-rerank``...).
+        top_n: return this many hits (1 to ``len(documents)``; default: all).
+        return_documents: ask the server to send each document's text back.
+        extra_body: body fields merged last.
+        timeouts, deadline, clock: as for :class:`EmbeddingJob`.
+
+    Raises:
+        ConfigurationError: an argument breaks LemonData's documented limits.
+    """
+
+    def __init__(
+        self,
+        config: ClientConfig,
+        query: str,
+        documents: Sequence[str],
+        *,
+        model: str,
+        top_n: int | None = None,
+        return_documents: bool = False,
+        extra_body: Mapping[str, Any] | None = None,
+        timeouts: Timeouts | None = None,
+        deadline: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(config, model=model, timeouts=timeouts, deadline=deadline, clock=clock)
+        self.documents = list(_strings(documents, "documents"))
+        check_rerank(query, self.documents, top_n)
+        self.top_n = top_n
+        self.body: dict[str, Any] = {
+            "model": model,
+            "query": query,
+            "documents": self.documents,
+            "return_documents": bool(return_documents),
+        }
+        if top_n is not None:
+            self.body["top_n"] = top_n
+        self.body.update(extra_body or {})
+        self._result: RerankResult | None = (
+            None if self.documents else RerankResult(results=[], model=None, usage=TokenUsage())
+        )
+
+    def next(self) -> JSONExchange | None:
+        """The request, or ``None`` once answered (or when there is nothing to rank)."""
+        return self._exchange("/rerank", self.body) if self._result is None else None
+
+    def add(self, answer: Any) -> None:
+        """Take the decoded JSON answer.
+
+        Raises:
+            MalformedStreamError: the answer is not what the API documents.
+        """
+        with self._reading():
+            self._result = read_rerank(answer, len(self.documents), self.top_n)
+
+    def result(self) -> RerankResult:
+        """The hits, highest score first."""
+        assert self._result is not None, "result() before the answer"
+        return self._result
+
+
+# -- pure pieces --------------------------------------------------------------------------
+
+
+def embedding_batches(
+    texts: Sequence[str], batch_size: int, max_batch_chars: int
+) -> list[tuple[int, int]]:
+    """``(start, stop)`` slices of ``texts``: at most ``batch_size`` inputs and
+    ``max_batch_chars`` characters each; a longer single text is a batch of its own."""
+    batches: list[tuple[int, int]] = []
+    start, chars = 0, 0
+    for i, text in enumerate(texts):
+        if i > start and (i - start == batch_size or chars + len(text) > max_batch_chars):
+            batches.append((start, i))
+            start, chars = i, 0
+        chars += len(text)
+    if start < len(texts):
+        batches.append((start, len(texts)))
+    return batches
+
+
+def check_rerank(query: Any, documents: Sequence[str], top_n: Any) -> None:
+    """Raise a ConfigurationError if the arguments break LemonData's documented limits."""
+    if not isinstance(query, str):
+        raise ConfigurationError(f"query must be a string, not {type(query).__name__}")
+    if len(query) > MAX_QUERY_CHARS:
+        raise ConfigurationError(
+            f"query has {len(query):,} characters; LemonData accepts at most {MAX_QUERY_CHARS:,}",
+            param="query",
+        )
+    if len(documents) > MAX_DOCUMENTS:
+        raise ConfigurationError(
+            f"{len(documents):,} documents; LemonData reranks at most {MAX_DOCUMENTS:,} per"
+            " request",
+            param="documents",
+        )
+    for i, document in enumerate(documents):
+        if len(document) > MAX_DOCUMENT_CHARS:
+            raise ConfigurationError(
+                f"documents[{i}] has {len(document):,} characters; LemonData accepts at most"
+                f" {MAX_DOCUMENT_CHARS:,} per document",
+                param="documents",
+            )
+    total = sum(len(d) for d in documents)
+    if total > MAX_TOTAL_DOCUMENT_CHARS:
+        raise ConfigurationError(
+            f"the documents have {total:,} characters in all; LemonData accepts at most"
+            f" {MAX_TOTAL_DOCUMENT_CHARS:,}",
+            param="documents",
+        )
+    if top_n is not None:
+        _positive(top_n, "top_n")
+        if documents and top_n > len(documents):
+            raise ConfigurationError(
+                f"top_n must be from 1 to the number of documents ({len(documents)}), not {top_n}",
+                param="top_n",
+            )
+
+
+def read_embeddings(answer: Any, count: int) -> tuple[list[list[float]], str | None, TokenUsage]:
+    """The vectors (in input order), model and usage of one embeddings answer for ``count``
+    inputs. Each vector is a list of numbers or base64 little-endian float32 text.
+
+    Raises:
+        MalformedStreamError: anything not as documented (named in the message).
+    """
+    if not isinstance(answer, dict):
+        raise _malformed("the embeddings answer is not a JSON object", answer)
+    data = answer.get("data")
+    if not isinstance(data, list):
+        raise _malformed("the embeddings answer has no 'data' list", data)
+    vectors: list[list[float] | None] = [None] * count
+    for position, item in enumerate(data):
+        where = f"data[{position}]"
+        if not isinstance(item, dict):
+            raise _malformed(f"{where} is not an object", item)
+        index = _index(item.get("index"), count, f"{where}.index")
+        if vectors[index] is not None:
+            raise MalformedStreamError(f"the embeddings answer has index {index} twice")
+        vectors[index] = _vector(item.get("embedding"), f"{where}.embedding")
+    missing = [i for i, v in enumerate(vectors) if v is None]
+    if missing:
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise MalformedStreamError(
+            f"the embeddings answer has no vector for input index {missing[0]}{more}"
+        )
+    done = [v for v in vectors if v is not None]
+    if len({len(v) for v in done}) > 1:
+        raise MalformedStreamError(
+            f"the embeddings answer mixes vector lengths: {sorted({len(v) for v in done})}"
+        )
+    return done, _model(answer), _usage(answer.get("usage"))
+
+
+def read_rerank(answer: Any, count: int, top_n: int | None) -> RerankResult:
+    """The hits of a rerank answer for ``count`` documents, highest score first, at most
+    ``top_n``. A ``document`` may be text or ``{"text": ...}``.
+
+    Raises:
+        MalformedStreamError: anything not as documented (named in the message).
+    """
+    if not isinstance(answer, dict):
+        raise _malformed("the rerank answer is not a JSON object", answer)
+    results = answer.get("results")
+    if not isinstance(results, list):
+        raise _malformed("the rerank answer has no 'results' list", results)
+    hits: list[RerankHit] = []
+    seen: set[int] = set()
+    for position, item in enumerate(results):
+        where = f"results[{position}]"
+        if not isinstance(item, dict):
+            raise _malformed(f"{where} is not an object", item)
+        index = _index(item.get("index"), count, f"{where}.index")
+        if index in seen:
+            raise MalformedStreamError(f"the rerank answer ranks document {index} twice")
+        seen.add(index)
+        score = item.get("relevance_score")
+        if not _is_number(score) or not math.isfinite(score):
+            raise _malformed(f"{where}.relevance_score is not a number", score)
+        hits.append(
+            RerankHit(index=index, relevance_score=float(score), document=_doc(item, where))
+        )
+    hits.sort(key=lambda hit: (-hit.relevance_score, hit.index))
+    return RerankResult(
+        results=hits[:top_n] if top_n is not None else hits,
+        model=_model(answer),
+        usage=_usage(answer.get("usage")),
+    )
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+def _strings(values: Any, name: str) -> Sequence[str]:
+    if isinstance(values, str) or not isinstance(values, Sequence):
+        raise ConfigurationError(
+            f"{name} must be a list of strings, not {type(values).__name__}", param=name
+        )
+    for i, value in enumerate(values):
+        if not isinstance(value, str):
+            raise ConfigurationError(
+                f"{name}[{i}] must be a string, not {type(value).__name__}", param=name
+            )
+    return values
+
+
+def _positive(value: Any, name: str, *, optional: bool = False) -> None:
+    if value is None and optional:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigurationError(f"{name} must be a positive integer, not {value!r}", param=name)
+
+
+def _is_number(value: Any) -> TypeGuard[int | float]:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _index(value: Any, count: int, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < count:
+        raise _malformed(f"{where} is not an index of the {count} inputs sent", value)
+    return value
+
+
+def _vector(value: Any, where: str) -> list[float]:
+    if isinstance(value, str):
+        try:
+            raw = base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            raise _malformed(f"{where} is not base64 text", value) from None
+        if not raw or len(raw) % 4:
+            raise _malformed(f"{where} is not a whole number of float32 values", value)
+        floats = array("f")
+        floats.frombytes(raw)
+        if sys.byteorder == "big":  # the wire is little-endian
+            floats.byteswap()
+        return floats.tolist()
+    if not isinstance(value, list) or not value:
+        raise _malformed(f"{where} is not a list of numbers or base64 text", value)
+    if all(type(x) is float for x in value):  # the common case, checked at C speed
+        return value
+    for x in value:
+        if not _is_number(x):
+            raise _malformed(f"{where} holds a non-number", x)
+    return [float(x) for x in value]
+
+
+def _doc(item: Mapping[str, Any], where: str) -> str | None:
+    document = item.get("document")
+    if isinstance(document, dict):
+        document = document.get("text")
+    if document is not None and not isinstance(document, str):
+        raise _malformed(f"{where}.document is not text", document)
+    return document
+
+
+def _model(answer: Mapping[str, Any]) -> str | None:
+    model = answer.get("model")
+    if model is not None and not isinstance(model, str):
+        raise _malformed("'model' is not text", model)
+    return model
+
+
+def _usage(value: Any) -> TokenUsage:
+    if value is None:
+        return TokenUsage()
+    if not isinstance(value, dict):
+        raise _malformed("'usage' is not an object", value)
+    counts = []
+    for name in ("prompt_tokens", "total_tokens"):
+        count = value.get(name)
+        if count is not None and (
+            isinstance(count, bool) or not isinstance(count, int) or count < 0
+        ):
+            raise _malformed(f"usage.{name} is not a token count", count)
+        counts.append(count)
+    prompt, total = counts
+    return TokenUsage(prompt or 0, total if total is not None else prompt or 0)
+
+
+def _malformed(what: str, value: Any) -> MalformedStreamError:
+    shown = repr(value)
+    return MalformedStreamError(f"{what}: {shown[:120]}{'...' if len(shown) > 120 else ''}")

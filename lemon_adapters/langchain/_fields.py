@@ -1,0 +1,96 @@
+"""The connection fields that LangChain's retrieval classes share, and their clients."""
+
+from __future__ import annotations
+
+import difflib
+import warnings
+from typing import Any
+
+import httpx
+from langchain_core.utils import from_env, secret_from_env
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
+
+from lemon_adapters.core.clients import Clients
+
+
+class LemonDataFields(BaseModel):
+    """Key, URL, timeouts, retries, headers and injected httpx clients, as on
+    ``ChatLemonData``, and the :class:`~lemon_adapters.core.clients.Clients` made from them.
+
+    Unknown keyword arguments are never dropped: a near-miss of a field name is refused
+    (``modle``), anything else moves into ``model_kwargs`` with a warning and is sent as a
+    body field.
+    """
+
+    api_key: SecretStr | None = Field(
+        default_factory=secret_from_env("LEMONDATA_API_KEY", default=None)
+    )
+    """Defaults to ``LEMONDATA_API_KEY``; a missing key fails at call time."""
+    base_url: str | None = Field(default_factory=from_env("LEMONDATA_BASE_URL", default=None))
+    """Defaults to ``LEMONDATA_BASE_URL``, else ``https://api.lemondata.cc/v1``."""
+    timeout: float | None = None
+    """Seconds (idle read); LemonData advises at least 120 for large batches."""
+    max_retries: int = 2
+    """Re-sends of a failed request (connection errors, 408/409/429/5xx)."""
+    default_headers: dict[str, str] | None = None
+    model_kwargs: dict[str, Any] = Field(default_factory=dict)
+    """Other body fields, sent as given."""
+    http_client: httpx.Client | None = Field(default=None, exclude=True, repr=False)
+    """An ``httpx.Client`` to send sync requests with (not closed here)."""
+    http_async_client: httpx.AsyncClient | None = Field(default=None, exclude=True, repr=False)
+    """An ``httpx.AsyncClient`` to send async requests with (not closed here)."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True, protected_namespaces=())
+
+    _clients: Clients | None = PrivateAttr(default=None)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unknown_arguments(cls, values: Any) -> Any:
+        if not isinstance(values, dict):
+            return values
+        known = set(cls.model_fields) | {f.alias for f in cls.model_fields.values() if f.alias}
+        unknown = [name for name in values if name not in known]
+        if not unknown:
+            return values
+        values = dict(values)
+        moved = dict(values.get("model_kwargs") or {})
+        for name in unknown:
+            close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.8)
+            if close:
+                raise ValueError(
+                    f"{cls.__name__} got an unknown argument {name!r}; did you mean {close[0]!r}?"
+                )
+            warnings.warn(
+                f"{cls.__name__}: {name!r} is not a field; it was moved to model_kwargs and is"
+                " sent as a body field. Pass it in model_kwargs={...} to say so.",
+                UserWarning,
+                stacklevel=4,
+            )
+            moved[name] = values.pop(name)
+        values["model_kwargs"] = moved
+        return values
+
+    @property
+    def clients(self) -> Clients:
+        """The core clients (created on first use, reused across calls)."""
+        if self._clients is None:
+            self._clients = Clients(
+                self,
+                http_client=self.http_client,
+                async_http_client=self.http_async_client,
+                api_key=self.api_key.get_secret_value() if self.api_key else None,
+                base_url=self.base_url,
+                timeout=self.timeout,
+                max_retries=self.max_retries,
+                default_headers=self.default_headers,
+            )
+        return self._clients
+
+    def close(self) -> None:
+        """Close the sync connection pool (if created here); it reopens on use."""
+        self.clients.close()
+
+    async def aclose(self) -> None:
+        """Close the running loop's async connection pool (if created here)."""
+        await self.clients.aclose()
