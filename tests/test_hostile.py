@@ -129,13 +129,26 @@ async def test_a_gzip_label_on_an_uncompressed_stream_is_malformed(mode: str) ->
     assert info.value.partial is not None
 
 
-def test_a_gzipped_stream_that_is_labelled_so_is_read() -> None:
+@pytest.mark.parametrize("coding", ["gzip", "identity", " Identity ", None])
+async def test_a_stream_is_read_whatever_its_content_coding(coding: str | None) -> None:
+    """Uncoded bodies are read straight from the transport, coded ones through httpx's
+    decoders; both ways, sync and async, give the same answer."""
     created = {"type": "response.created", "response": {"id": "r"}}
     done = {"type": "response.completed", "response": {"id": "r"}}
-    body = gzip.compress(sse(created, HELLO, done))
-    headers = {"content-type": "text/event-stream", "content-encoding": "gzip"}
-    client = client_for(lambda request: httpx.Response(200, headers=headers, content=body))
+    body = sse(created, HELLO, done)
+    headers = {"content-type": "text/event-stream"}
+    if coding is not None:
+        headers["content-encoding"] = coding
+        if coding == "gzip":
+            body = gzip.compress(body)
+    handler = lambda request: httpx.Response(200, headers=headers, content=body)  # noqa: E731
+    client = client_for(handler)
     assert client.create(model="m", messages=[], api="responses").text == "Hello"
+    from lemon_adapters import AsyncLemonDataClient
+
+    ahttp = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    aclient = AsyncLemonDataClient(api_key=KEY, base_url="http://gw.test/v1", http_client=ahttp)
+    assert (await aclient.create(model="m", messages=[], api="responses")).text == "Hello"
 
 
 @pytest.mark.parametrize(

@@ -172,4 +172,3 @@ def test_environment_variable_chooses_or_warns(value: str, chosen: str, warned: 
     )
     assert out.stdout.strip() == chosen
     assert ("LEMON_ADAPTERS_JSON ignored: unknown JSON decoder 'simdjson'" in out.stderr) is warned
-
