@@ -29,6 +29,7 @@ from .core.errors import (
     LemonDataError,
     MalformedStreamError,
     ModelNotAllowedError,
+    ModelNotFoundBadRequestError,
     ModelNotFoundError,
     NotFoundError,
     PayloadTooLargeError,
@@ -42,6 +43,7 @@ from .core.errors import (
 from .core.events import (
     Api,
     ApiChoice,
+    BlockDone,
     Finish,
     FinishReason,
     ReasoningDelta,
@@ -53,6 +55,7 @@ from .core.events import (
     Usage,
     UsageReported,
 )
+from .core.tokens import count_message_tokens, count_tokens
 
 __all__ = [
     "APIConnectionError",
@@ -64,10 +67,12 @@ __all__ = [
     "AsyncResponseStream",
     "AuthenticationError",
     "BadRequestError",
+    "BlockDone",
     "ChannelsUnavailableError",
     "ConfigurationError",
     "ConflictError",
     "ContextLengthError",
+    "EmbeddingResult",
     "Finish",
     "FinishReason",
     "IncompleteStreamError",
@@ -76,7 +81,9 @@ __all__ = [
     "LemonDataClient",
     "LemonDataError",
     "MalformedStreamError",
+    "ModelInfo",
     "ModelNotAllowedError",
+    "ModelNotFoundBadRequestError",
     "ModelNotFoundError",
     "NotFoundError",
     "PayloadTooLargeError",
@@ -84,6 +91,8 @@ __all__ = [
     "RateLimitError",
     "ReasoningDelta",
     "RefusalDelta",
+    "RerankHit",
+    "RerankResult",
     "ResponseStarted",
     "ResponseStream",
     "RetryPolicy",
@@ -99,15 +108,19 @@ __all__ = [
     "Usage",
     "UsageReported",
     "__version__",
+    "count_message_tokens",
+    "count_tokens",
 ]
 
 if TYPE_CHECKING:
+    from .core.catalog import ModelInfo
     from .core.client import (
         AsyncLemonDataClient,
         AsyncResponseStream,
         LemonDataClient,
         ResponseStream,
     )
+    from .core.retrieval import EmbeddingResult, RerankHit, RerankResult
     from .core.retry import RetryPolicy
 
 _LAZY = {
@@ -116,6 +129,10 @@ _LAZY = {
     "LemonDataClient": ".core.client",
     "ResponseStream": ".core.client",
     "RetryPolicy": ".core.retry",
+    "ModelInfo": ".core.catalog",
+    "EmbeddingResult": ".core.retrieval",
+    "RerankHit": ".core.retrieval",
+    "RerankResult": ".core.retrieval",
 }
 
 

@@ -10,9 +10,9 @@ stripped (``lemons`` -> ``lemon``, ``ripening`` -> ``ripen``) is one feature of 
 each character trigram of the word with boundary marks (``^le``, ``lem``, ..., ``ns$``)
 one of weight 0.3, and, in Han, kana and Hangul runs (no spaces between words), each
 character bigram one of weight 0.5; a feature found n times weighs 1 + ln n times that
-(sublinear term frequency, as in tf-idf practice). A feature's BLAKE2b hash picks its dimension and its
-sign; the vector is L2-normalized, so the cosine similarity of two texts grows with the
-words and word pieces they share. The dimension is the model's (1536 for
+(sublinear term frequency, as in tf-idf practice). A feature's BLAKE2b hash picks its
+dimension and its sign; the vector is L2-normalized, so the cosine similarity of two texts
+grows with the words and word pieces they share. The dimension is the model's (1536 for
 ``text-embedding-3-small`` and ``text-embedding-ada-002``, 3072 for ``-3-large``) or the
 ``dimensions`` asked for (the text-embedding-3 models only, as OpenAI documents).
 

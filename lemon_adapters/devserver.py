@@ -629,7 +629,8 @@ def demo_responder(api: str, body: dict[str, Any]) -> Reply:
     tool_results = [m for m in messages if m.get("role") == "tool"]
     reasoning = ""
     effort = (body.get("reasoning") or {}).get("effort") or body.get("reasoning_effort")
-    if effort:
+    thinking = body.get("thinking")
+    if effort or (isinstance(thinking, dict) and thinking.get("type") in ("enabled", "adaptive")):
         reasoning = f"The user asks: {prompt[:80]!r}. I should answer briefly and concretely."
     schema = _schema_of(api, body)
     if schema is not None:
@@ -640,7 +641,7 @@ def demo_responder(api: str, body: dict[str, Any]) -> Reply:
         calls = []
         for tool in tools[:1]:
             fn = tool.get("function", tool)
-            args = example_arguments(fn.get("parameters"), prompt)
+            args = example_arguments(fn.get("parameters") or fn.get("input_schema"), prompt)
             calls.append((str(fn.get("name")), json.dumps(args)))
         return Reply(reasoning=reasoning, tool_calls=calls)
     if tool_results:
