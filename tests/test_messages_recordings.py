@@ -666,6 +666,20 @@ def test_error_bodies_map_to_typed_errors(entry: dict[str, Any]) -> None:
     assert err.retryable is False
 
 
+def test_the_request_id_beside_an_anthropic_error_object_is_read() -> None:
+    """Anthropic puts ``request_id`` beside the error object; the header wins when both say."""
+    entry = next(e for e in ERRORS if "404-not_found_error" in e["file"])
+    bare = httpx.Headers({"content-type": "application/json"})
+    assert api_error(404, bare, body_of(entry)).request_id == "req_011CaStaVbvatZBsVSEdCNup"
+    headed = httpx.Headers({"content-type": "application/json", "request-id": "req_h"})
+    assert api_error(404, headed, body_of(entry)).request_id == "req_h"
+    frame = {**OVERLOADED, "request_id": "req_s"}
+    body = _frame({"type": "message_start", "message": {"id": "m", "usage": {}}}) + _frame(frame)
+    failure = parse_chunks("messages", whole(body)).failure
+    assert isinstance(failure, errors.StreamError) and failure.request_id == "req_s"
+    assert "request_id" not in failure.extra
+
+
 OVERLOADED = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
 
 

@@ -338,6 +338,7 @@ _KNOWN = frozenset(
         "retry_after",
         "balance_usd",
         "estimated_cost_usd",
+        "request_id",
     }
 )
 
@@ -359,11 +360,17 @@ class ErrorFields:
     retry_after: float | None = None
     balance_usd: float | None = None
     estimated_cost_usd: float | None = None
+    request_id: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def kwargs(self) -> dict[str, Any]:
-        """The fields as keyword arguments of :class:`LemonDataError` (``message`` aside)."""
-        return {name: getattr(self, name) for name in self.__slots__ if name != "message"}
+        """The fields as keyword arguments of :class:`LemonDataError` (``message`` and
+        ``request_id`` aside: the caller decides between the body's and the headers')."""
+        return {
+            name: getattr(self, name)
+            for name in self.__slots__
+            if name not in ("message", "request_id")
+        }
 
 
 def error_fields(body: Any) -> ErrorFields:
@@ -399,6 +406,9 @@ def error_fields(body: Any) -> ErrorFields:
     out.retry_after = seconds(raw.get("retry_after"))
     out.balance_usd = _number(raw.get("balance_usd"))
     out.estimated_cost_usd = _number(raw.get("estimated_cost_usd"))
+    # Anthropic-shaped bodies carry the id beside the error object: {"type": "error",
+    # "error": {...}, "request_id": "req_..."}.
+    out.request_id = _text(raw.get("request_id")) or _text(body.get("request_id"))
     out.extra = {k: v for k, v in raw.items() if k not in _KNOWN}
     return out
 
@@ -428,7 +438,7 @@ def api_error(
     return cls(
         message,
         status_code=status,
-        request_id=request_id_of(headers),
+        request_id=request_id_of(headers) or fields.request_id,
         body=body if body is not None else content[:2000].decode("utf-8", "replace"),
         **fields.kwargs(),
     )
@@ -443,7 +453,8 @@ def stream_error(error: Any, *, frame: Any, default: str) -> StreamError:
         default: the message when the error says none.
     """
     fields = error_fields({"error": error})
-    return StreamError(fields.message or default, body=frame, **fields.kwargs())
+    rid = fields.request_id or (_text(frame.get("request_id")) if isinstance(frame, dict) else None)
+    return StreamError(fields.message or default, body=frame, request_id=rid, **fields.kwargs())
 
 
 def request_id_of(headers: Mapping[str, str]) -> str | None:
