@@ -371,6 +371,15 @@ class ChatStream:
         )
 
     def _chunk(self, delta: str, thinking_delta: str | None = None) -> ChatResponse:
+        if thinking_delta is None and not self._calls and not self._reasoning:
+            # The per-token case, text alone: the same objects _message builds, built
+            # directly (this runs once per token).
+            message = ChatMessage(
+                role=MessageRole.ASSISTANT,
+                blocks=[TextBlock(text=self._text)],
+                additional_kwargs={},
+            )
+            return ChatResponse(message=message, delta=delta, additional_kwargs={})
         extra = {"thinking_delta": thinking_delta} if thinking_delta is not None else {}
         return ChatResponse(
             message=_message(self._text, self._reasoning, self._calls),
