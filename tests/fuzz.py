@@ -285,9 +285,10 @@ def check_parser(case: Case, rng: random.Random) -> str:
 
 
 def _split(body: bytes, rng: random.Random) -> list[bytes]:
+    if len(body) < 2:  # a body truncated to nothing or one byte: nothing to cut
+        return [body]
     cuts = sorted(rng.sample(range(1, len(body)), min(len(body) - 1, rng.randint(1, 40))))
-    edges = [0, *cuts, len(body)] if len(body) > 1 else [0, len(body)]
-    return [body[a:b] for a, b in itertools.pairwise(edges)]
+    return [body[a:b] for a, b in itertools.pairwise([0, *cuts, len(body)])]
 
 
 def _transport(body: bytes, rng: random.Random, *, gzip_label: bool) -> dict[str, Any]:
