@@ -1111,3 +1111,45 @@ def test_whole_message_with_text_thinking_and_a_tool() -> None:
     ]
     assert (r.finish_reason, r.response_id, r.model) == ("tool_calls", "msg_2", "claude-x")
     assert r.usage is not None and r.usage.total_tokens == 7
+
+
+@pytest.mark.parametrize("kind", ["text", "thinking", "tool"])
+def test_a_long_block_is_held_as_text_not_as_one_string_per_token(kind: str) -> None:
+    """A streaming block keeps its pieces for the finished block (signatures, citations,
+    replay); one ``str`` per token would cost ~55 bytes of header each, ten times the text."""
+    import tracemalloc
+
+    starts = {
+        "text": ({"type": "text", "text": ""}, "text_delta", "text"),
+        "thinking": ({"type": "thinking", "thinking": ""}, "thinking_delta", "thinking"),
+        "tool": (
+            {"type": "tool_use", "id": "t", "name": "f", "input": {}},
+            "input_json_delta",
+            "partial_json",
+        ),
+    }
+    block, dtype, field = starts[kind]
+    head = _frame({"type": "message_start", "message": {"id": "m", "usage": {}}})
+    head += _frame({"type": "content_block_start", "index": 0, "content_block": block})
+    pieces = ['{"a": "'] + ["abcd"] * 40_000 + ['"}'] if kind == "tool" else ["abcd"] * 40_000
+    frames = [
+        _frame({"type": "content_block_delta", "index": 0, "delta": {"type": dtype, field: p}})
+        for p in pieces
+    ]
+    parser = StreamParser("messages")
+    parser.feed(head)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for frame in frames:
+            parser.feed(frame)
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    text = 4 * 40_000
+    assert grown < 4 * text, grown  # the accumulator's copy, the block's, and slack
+    done = parser.feed(_frame({"type": "content_block_stop", "index": 0}))
+    finished = [e for e in done if isinstance(e, BlockDone)]
+    assert len(finished) == 1
+    value = finished[0].block["input"] if kind == "tool" else finished[0].block[field]
+    assert value == ({"a": "abcd" * 40_000} if kind == "tool" else "abcd" * 40_000)

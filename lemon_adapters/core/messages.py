@@ -73,6 +73,9 @@ RETRYABLE_ERRORS = frozenset({"overloaded_error", "api_error", "rate_limit_error
 
 _Handler = Callable[[dict[str, Any], list[StreamEvent]], None]
 
+#: Streamed pieces joined into one string as they arrive, as in :mod:`.accumulate`.
+_BLOCK = 512
+
 
 class _Block:
     """One content block while it streams: the block as started and its deltas' pieces."""
@@ -82,20 +85,28 @@ class _Block:
         "citations",
         "content",
         "json",
+        "json_blocks",
         "reasoned",
         "signature",
         "start",
         "text",
+        "text_blocks",
         "thinking",
+        "thinking_blocks",
     )
 
     def __init__(self, start: dict[str, Any], call: int | None) -> None:
         self.start = start
         self.call = call  # the ToolCallDelta index of a client tool_use, else None
+        # Streamed pieces, joined every _BLOCK pieces into *_blocks as they arrive (one
+        # str per token would cost ~55 bytes of header each, as in core.accumulate).
         self.text: list[str] = []
+        self.text_blocks: list[str] = []
         self.thinking: list[str] = []
+        self.thinking_blocks: list[str] = []
         self.signature: list[str] = []
         self.json: list[str] = []  # non-empty partial_json pieces
+        self.json_blocks: list[str] = []
         self.content: list[str] = []  # compaction_delta pieces
         self.citations: list[Any] | None = None
         self.reasoned = False  # a ReasoningDelta came from this block
@@ -247,7 +258,10 @@ class MessagesMapper:
             if type(text) is not str:
                 _check_text(text, "text_delta.text")
             if text:
-                block.text.append(text)
+                parts = block.text
+                parts.append(text)
+                if len(parts) == _BLOCK:
+                    _compact(block.text_blocks, parts)
                 out.append(TextDelta(text=text))
             return
         handler = self._deltas.get(dtype)
@@ -262,6 +276,8 @@ class MessagesMapper:
             _check_text(text, "thinking_delta.thinking")
         if text:
             block.thinking.append(text)
+            if len(block.thinking) == _BLOCK:
+                _compact(block.thinking_blocks, block.thinking)
             if block.reasoned:
                 out.append(ReasoningDelta(text=text))
             else:
@@ -281,6 +297,8 @@ class MessagesMapper:
             _check_text(piece, "input_json_delta.partial_json")
         if piece:  # an empty partial_json (every zero-argument tool sends one) adds nothing
             block.json.append(piece)
+            if len(block.json) == _BLOCK:
+                _compact(block.json_blocks, block.json)
             if block.call is not None:
                 out.append(ToolCallDelta(index=block.call, id=None, name=None, arguments=piece))
 
@@ -313,18 +331,19 @@ class MessagesMapper:
         if state is None:
             return  # nothing started at this index: nothing to finish
         block = dict(state.start)  # the one copy of the block, at its end
-        if state.text:
-            block["text"] = _joined(block.get("text"), state.text)
-        if state.thinking:
-            block["thinking"] = _joined(block.get("thinking"), state.thinking)
+        if state.text or state.text_blocks:
+            block["text"] = _joined(block.get("text"), [*state.text_blocks, *state.text])
+        if state.thinking or state.thinking_blocks:
+            thinking = [*state.thinking_blocks, *state.thinking]
+            block["thinking"] = _joined(block.get("thinking"), thinking)
         if state.signature:
             block["signature"] = _joined(block.get("signature"), state.signature)
         if state.content:
             block["content"] = _joined(block.get("content"), state.content)
         if state.citations is not None:
             block["citations"] = [*(block.get("citations") or ()), *state.citations]
-        if state.json:
-            block["input"] = _parsed_input("".join(state.json))
+        if state.json or state.json_blocks:
+            block["input"] = _parsed_input("".join([*state.json_blocks, *state.json]))
         elif state.call is not None:
             # Nothing streamed: the arguments are the input the block started with ({} for
             # a zero-argument tool, the whole input in a non-streamed answer).
@@ -417,6 +436,11 @@ def usage_from_messages(usage: Any) -> Usage | None:
 def _check_text(value: Any, what: str) -> None:
     if type(value) is not str:
         raise TypeError(f"{what} is {type(value).__name__}, not a string")
+
+
+def _compact(blocks: list[str], parts: list[str]) -> None:
+    blocks.append("".join(parts))
+    parts.clear()
 
 
 def _joined(start: Any, parts: list[str]) -> str:
