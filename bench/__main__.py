@@ -2,6 +2,7 @@
 
 See bench/README.md for what each figure means. Results go to ``bench/results/``
 (``latest.md``, ``latest.png``, ``latest.json``) unless ``--out`` says otherwise.
+``--baseline REF`` also measures commit REF's package next to today's (bench/baseline.py).
 """
 
 from __future__ import annotations
@@ -22,22 +23,33 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from . import machine, report
-from .contenders import ADAPTER_FLOORS, BY_NAME, CONTENDERS, Contender
+from . import baseline, machine, report
+from .contenders import (
+    ADAPTER_FLOORS,
+    APIS,
+    BASELINE_OF,
+    CONTENDERS,
+    Contender,
+    NotApplicable,
+    baseline_contenders,
+    supported_apis,
+)
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 SECTIONS = ("streams", "ttft", "concurrency", "reuse", "h2", "imports", "memory", "soak")
-APIS = ("chat", "responses")
 IMPORT_MODULES = (
     "lemon_adapters",
     "lemon_adapters.langchain",
     "lemon_adapters.llama_index",
     "langchain_openai",
     "llama_index.llms.openai",
+    "langchain_anthropic",
+    "llama_index.llms.anthropic",
     "langchain_core.language_models.chat_models",
     "llama_index.core",
     "openai",
+    "anthropic",
     "httpx",
 )
 #: What every LangChain / LlamaIndex chat model must import: BaseChatModel lives in
@@ -108,27 +120,40 @@ class Stats:
 class Bench:
     """Holds the event loop, the contenders' objects and the samples of one run."""
 
-    def __init__(self, root: str, only: set[str] | None) -> None:
+    def __init__(
+        self, root: str, only: set[str] | None, contenders: list[Contender] = CONTENDERS
+    ) -> None:
         self.root = root
         self.runner = asyncio.Runner()
-        self.contenders = [c for c in CONTENDERS if only is None or c.name in only]
+        self.contenders = [c for c in contenders if only is None or c.name in only]
         self.missing: dict[str, str] = {}
+        #: contender -> {api: why}: pairs skipped because the contender has no meaning there
+        self.not_applicable: dict[str, dict[str, str]] = {}
         self._runs: dict[tuple[str, str, str], Any] = {}
 
     def base(self, scenario: str) -> str:
         return f"{self.root}/s/{scenario}/v1"
 
     def run_for(self, c: Contender, api: str, scenario: str, fresh: bool = False) -> Any:
-        """The contender's ``run`` for a scenario (built once, reused), or ``None``."""
-        if c.name in self.missing:
+        """The contender's ``run`` for a scenario (built once, reused), or ``None`` when it
+        is missing or not applicable on ``api`` (a factory that raises
+        :class:`NotApplicable` or returns ``None``: skipped there, measured elsewhere)."""
+        if c.name in self.missing or api in self.not_applicable.get(c.name, {}):
             return None
         key = (c.name, api, scenario)
         if fresh or key not in self._runs:
             try:
                 run = c.factory(self.base(scenario), api)
+            except NotApplicable as exc:
+                run, why = None, str(exc)
             except Exception as exc:  # an adapter not written yet, a missing package
                 self.missing[c.name] = f"{type(exc).__name__}: {exc}"
                 log(f"  ! {c.name} unavailable: {self.missing[c.name]}")
+                return None
+            else:
+                why = "not applicable"
+            if run is None:
+                self.not_applicable.setdefault(c.name, {})[api] = why
                 return None
             if fresh:
                 return run
@@ -183,7 +208,7 @@ class Bench:
         for rep in range(0 if warmup else 1, reps + 1):
             log(f"  {section}: round {rep}/{reps}" + (" (warm-up)" if rep == 0 else ""))
             for scenario in scenarios:
-                for api in ("chat", "responses"):
+                for api in APIS:
                     order = list(contenders)
                     random.Random(rep * 7919 + len(scenario)).shuffle(order)
                     for c in order:
@@ -224,7 +249,7 @@ class Bench:
         asyncs = [c for c in self.networked() if c.is_async and c.name != "abytes"]
         for rep in range(0 if warmup else 1, reps + 1):
             log(f"  concurrency: round {rep}/{reps}" + (" (warm-up)" if rep == 0 else ""))
-            for api in ("chat", "responses"):
+            for api in APIS:
                 for c in asyncs:
                     key = f"{api}|{c.name}"
                     if key in out["errors"]:
@@ -260,7 +285,7 @@ class Bench:
         """New server-side connections over ``sequential`` streams through one object."""
         out: dict[str, Any] = {"sequential": sequential, "new_connections": {}, "errors": {}}
         stats = Stats(self.root)
-        for api in ("chat", "responses"):
+        for api in APIS:
             for c in self.networked():
                 if c.group == "floor" and c.name not in ("floor", "afloor"):
                     continue
@@ -409,6 +434,8 @@ def memory_section(root: str, names: list[str], apis: Any, runs: int) -> dict[st
     for api in apis:
         for name in names:
             results = [probe("mem", name, api, root) for _ in range(runs)]
+            if any("not_applicable" in r for r in results):
+                continue  # e.g. the openai SDK on Messages
             ok = [r for r in results if "error" not in r]
             if not ok:
                 out[f"{api}|{name}"] = {"error": results[0]["error"]}
@@ -423,7 +450,7 @@ def memory_section(root: str, names: list[str], apis: Any, runs: int) -> dict[st
 def main(argv: list[str] | None = None) -> None:
     """Parse arguments, run the chosen sections, write the report."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="a smaller run, under a minute")
+    parser.add_argument("--quick", action="store_true", help="a smaller run, about a minute")
     parser.add_argument("--reps", type=int, help="timed rounds per measurement")
     parser.add_argument(
         "--sections",
@@ -433,6 +460,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--only", help="comma-separated contender names (see bench/README.md)")
     parser.add_argument("--out", default=str(HERE / "results"), help="output folder")
     parser.add_argument("--name", help="output file stem (default: latest, or quick)")
+    parser.add_argument(
+        "--baseline",
+        metavar="REF",
+        help="also measure commit REF's lemon_adapters (core@base ... ali@base) for `x before`",
+    )
     args = parser.parse_args(argv)
     sections = [s for s in args.sections.split(",") if s]
     unknown = set(sections) - set(SECTIONS)
@@ -441,14 +473,42 @@ def main(argv: list[str] | None = None) -> None:
     only = set(args.only.split(",")) | {"floor", "afloor"} if args.only else None
     if only is not None:  # an adapter brings its core and framework floor (their sum is its limit)
         only |= {n for name in only for n in ADAPTER_FLOORS.get(name, ())}
+    if only is not None and args.baseline:  # and each of ours its baseline twin
+        only |= {BASELINE_OF[name] for name in only if name in BASELINE_OF}
     quick = args.quick
     started = time.time()
 
+    from lemon_adapters.core import sse
+
     info = machine.describe()
     log(machine.format(info))
-    results: dict[str, Any] = {"machine": info, "quick": quick, "sections": sections}
+    results: dict[str, Any] = {
+        "machine": info,
+        "quick": quick,
+        "sections": sections,
+        "json_reader": sse.json_decoder(),
+    }
+    contenders = list(CONTENDERS)
+    exported: tempfile.TemporaryDirectory[str] | None = None
+    if args.baseline:
+        exported = tempfile.TemporaryDirectory(prefix="lemon-bench-base-")
+        try:
+            commit = baseline.export(args.baseline, Path(exported.name))
+        except ValueError as exc:
+            exported.cleanup()
+            parser.error(str(exc))
+        baseline.install(Path(exported.name))
+        twins = {c.name: c for c in baseline_contenders(baseline.BASE_PACKAGE, args.baseline)}
+        # each baseline contender right after its counterpart, so tables show them together
+        contenders = [
+            t for c in CONTENDERS for t in (c, twins.get(f"{c.name}@base")) if t is not None
+        ]
+        apis = sorted(supported_apis(baseline.BASE_PACKAGE), key=APIS.index)
+        results["baseline"] = {"ref": args.baseline, "commit": commit, "apis": apis}
+        log(f"baseline: {args.baseline} = {commit[:12]} as {baseline.BASE_PACKAGE}, on {apis}")
+    by_name = {c.name: c for c in contenders}
 
-    # quick: under a minute on 2 shared cores; full: every size and enough rounds for medians
+    # quick: about a minute on 2 shared cores; full: every size and enough rounds for medians
     plan = {
         # (scenarios, rounds, warm-up round): 10,000-chunk streams are long enough that the
         # first one's connection set-up does not matter, and they dominate the run time
@@ -464,13 +524,28 @@ def main(argv: list[str] | None = None) -> None:
         "import_runs": 1 if quick else 5,
         "memory": (["floor", "core"], ("responses",), 1)
         if quick
-        else (["floor", "core", "openai", "lc", "lc_peer", "li", "li_peer"], APIS, 1),
+        else (
+            [
+                "floor",
+                "core",
+                "openai",
+                "anthropic",
+                "lc",
+                "lc_peer",
+                "lc_anthropic",
+                "li",
+                "li_peer",
+                "li_anthropic",
+            ],
+            APIS,
+            1,
+        ),
         "soak": 20_000 if quick else 100_000,
     }
     results["plan"] = plan
     server = Server("h1")
     root = f"http://127.0.0.1:{server.port}"
-    bench = Bench(root, only)
+    bench = Bench(root, only, contenders)
     t_section = time.perf_counter()
 
     def done(section: str) -> None:
@@ -527,17 +602,20 @@ def main(argv: list[str] | None = None) -> None:
             done("soak")
     finally:
         server.stop()
+        if exported is not None:
+            exported.cleanup()
     results["missing"] = bench.missing
-    results["framework_floor"] = report.floor_rows(results, BY_NAME)
+    results["not_applicable"] = bench.not_applicable
+    results["framework_floor"] = report.floor_rows(results, by_name)
     results["elapsed"] = time.time() - started
     results["machine"]["load_after"] = machine.loadavg()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stem = args.name or ("quick" if quick else "latest")
     (out / f"{stem}.json").write_text(json.dumps(results, indent=1) + "\n")
-    text = report.markdown(results, BY_NAME)
+    text = report.markdown(results, by_name)
     (out / f"{stem}.md").write_text(text)
-    chart = report.chart(results, BY_NAME, out / f"{stem}.png")
+    chart = report.chart(results, by_name, out / f"{stem}.png")
     print(text)
     log(
         f"wrote {out / (stem + '.md')}"

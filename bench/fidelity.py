@@ -1,21 +1,26 @@
 """Fidelity: what each contender delivers to the user, on the same real recorded streams.
 
-Every streaming HTTP 200 recording in ``tests/recordings/wire`` is served verbatim (the
-recorded bytes, one HTTP/1.1 chunk per SSE frame, ``text/event-stream``) from a local
-server on 127.0.0.1, and streamed through each contender on the matching API:
+Every streaming HTTP 200 recording in ``tests/recordings/wire`` and
+``tests/recordings/messages/wire`` is served verbatim (the recorded bytes, one HTTP/1.1
+chunk per SSE frame, ``text/event-stream``) from a local server on 127.0.0.1, and streamed
+through each contender on the matching API:
 
 - Chat Completions recordings: langchain-openai ``ChatOpenAI(use_responses_api=False)``,
   ``ChatLemonData(api="chat")``, llama-index ``OpenAI`` and ``LemonData(api="chat")``;
 - Responses recordings: ``ChatOpenAI(use_responses_api=True)``,
   ``ChatLemonData(api="responses")``, llama-index ``OpenAIResponses`` and
-  ``LemonData(api="responses")``.
+  ``LemonData(api="responses")``;
+- Anthropic Messages recordings: langchain-anthropic ``ChatAnthropic``,
+  ``ChatLemonData(api="messages")``, llama-index ``Anthropic`` and
+  ``LemonData(api="messages")``.
 
 The ground truth of a recording is the core parser's result (``parse_body``), cross-checked
 for a few recordings against an independent reading of the raw bytes (below). Per cell:
 text, reasoning, refusal, tool calls (name and parsed arguments, in order), usage reported
 in the stream, and whether an in-stream error is raised as a typed error. Three behaviour
 probes follow: an unknown model name, streamed usage on Chat Completions by default, and a
-503 with ``Retry-After: 0`` before a successful stream.
+503 with ``Retry-After: 0`` before a successful stream (the first and the last on Messages
+too).
 
 Run: ``python -m bench.fidelity`` (offline; writes ``bench/results/fidelity.md``). Peer
 packages are imported lazily, so :func:`compare` also runs with only the ``dev`` extra for
@@ -42,10 +47,17 @@ from lemon_adapters.core.parser import parse_body
 
 ROOT = Path(__file__).resolve().parent.parent
 WIRE = ROOT / "tests" / "recordings" / "wire"
+MESSAGES_WIRE = ROOT / "tests" / "recordings" / "messages" / "wire"
+#: The APIs, in report order, and the folder of each one's recordings.
+APIS = ("chat", "responses", "messages")
+API_NAMES = {"chat": "Chat Completions", "responses": "Responses", "messages": "Anthropic Messages"}
 OUT = Path(__file__).resolve().parent / "results" / "fidelity.md"
 KEY = "sk-fidelity-test"
 #: Peers validate model names; the server ignores the name.
 PEER_MODEL = "gpt-4o-mini"
+#: The name given on Messages (llama-index's ``Anthropic`` looks it up for its context
+#: window, so it must be one the installed version knows).
+CLAUDE_MODEL = "claude-sonnet-4-5"
 TIMEOUT = 20.0
 
 
@@ -53,9 +65,26 @@ TIMEOUT = 20.0
 
 
 def streaming_entries() -> list[dict[str, Any]]:
-    """The index entries of every streaming HTTP 200 recording."""
-    index: list[dict[str, Any]] = json.loads((WIRE / "index.json").read_text())
-    return [e for e in index if e.get("stream") and e["status"] == 200]
+    """The index entries of every streaming HTTP 200 recording, each with its ``path``."""
+    out = []
+    for folder in (WIRE, MESSAGES_WIRE):
+        index: list[dict[str, Any]] = json.loads((folder / "index.json").read_text())
+        out += [
+            {**e, "path": folder / e["file"]}
+            for e in index
+            if e.get("stream") and e["status"] == 200
+        ]
+    return out
+
+
+def recording(name: str) -> Path:
+    """The path of a recorded body, in either folder."""
+    return (MESSAGES_WIRE if name.startswith("msg__") else WIRE) / name
+
+
+def api_of(name: str) -> str:
+    """The API of a recorded body, from its name's prefix."""
+    return {"chat": "chat", "resp": "responses", "msg": "messages"}[name.split("__", 1)[0]]
 
 
 @dataclass
@@ -97,7 +126,12 @@ def raw_reading(api: str, body: bytes) -> Truth:
 
     Chat Completions: ``choices[0].delta`` content / reasoning_content / tool_calls by index
     and the last ``usage``. Responses: the terminal response object's ``output`` and usage.
+    Messages: the ``text_delta`` and ``thinking_delta`` texts, the ``tool_use`` blocks with
+    their ``input_json_delta`` pieces joined, and the last input and output counts seen
+    (``message_start``, then ``message_delta``).
     """
+    if api == "messages":
+        return _messages_reading(body)
     if api == "chat":
         text, reasoning, usage = "", "", None
         calls: dict[int, list[str]] = {}
@@ -135,6 +169,34 @@ def raw_reading(api: str, body: bytes) -> Truth:
     return Truth(text, reasoning, "", out_calls, usage, False)
 
 
+def _messages_reading(body: bytes) -> Truth:
+    text, reasoning = "", ""
+    blocks: dict[int, list[str]] = {}  # index -> [type, name, json]
+    counts: dict[str, int] = {}
+    for obj in _data_payloads(body):
+        kind = obj.get("type")
+        if kind == "message_start":
+            counts.update(obj["message"].get("usage") or {})
+        elif kind == "content_block_start":
+            block = obj["content_block"]
+            blocks[obj["index"]] = [block["type"], block.get("name") or "", ""]
+        elif kind == "content_block_delta":
+            delta = obj["delta"]
+            text += delta.get("text", "") if delta["type"] == "text_delta" else ""
+            reasoning += delta.get("thinking", "") if delta["type"] == "thinking_delta" else ""
+            if delta["type"] == "input_json_delta":
+                blocks[obj["index"]][2] += delta["partial_json"]
+        elif kind == "message_delta":
+            counts.update(obj.get("usage") or {})
+    calls = [
+        (name, json.loads(args) if args else {})
+        for _, (kind, name, args) in sorted(blocks.items())
+        if kind == "tool_use"
+    ]
+    usage = (counts["input_tokens"], counts["output_tokens"]) if counts else None
+    return Truth(text, reasoning, "", calls, usage, False)
+
+
 #: Plain recordings whose ground truth is cross-checked against :func:`raw_reading`.
 CROSS_CHECK = (
     "chat__openai_gpt-4__text+include_usage__otel-contrib__0.body",
@@ -144,6 +206,10 @@ CROSS_CHECK = (
     "resp__openai_gpt-4o__parallel-tools__fantasy__0.body",
     "resp__openai_gpt-5__reasoning-summary+tool__fantasy__1.body",
     "resp__openai_gpt-4o__single-tool__fantasy__1.body",
+    "msg__anthropic_claude-sonnet-4__text__fantasy__0.body",
+    "msg__anthropic_claude-sonnet-4__parallel-tools__fantasy__0.body",
+    "msg__anthropic_claude-sonnet-4__thinking+signature__pydantic-ai__0.body",
+    "msg__vertex-anthropic_claude-3.7-sonnet__tool-loop-ping-first__fantasy__0.body",
 )
 
 
@@ -151,8 +217,8 @@ def cross_check() -> list[tuple[str, bool, str]]:
     """(file, agrees, what differs) for each :data:`CROSS_CHECK` recording."""
     out = []
     for name in CROSS_CHECK:
-        api = "chat" if name.startswith("chat__") else "responses"
-        body = (WIRE / name).read_bytes()
+        api = api_of(name)
+        body = recording(name).read_bytes()
         ours, raw = truth_of(api, body), raw_reading(api, body)
         diffs = [
             f
@@ -336,13 +402,17 @@ class Delivered:
 
 
 def _typed(exc: BaseException | None) -> bool:
-    """A documented API error class (ours or the openai SDK's), not a stray exception."""
+    """A documented API error class (ours, the openai or the anthropic SDK's), not a stray
+    exception."""
     if exc is None:
         return False
     if isinstance(exc, LemonDataError):
         return True
-    openai = sys.modules.get("openai")
-    return bool(openai is not None and isinstance(exc, openai.APIError))
+    for sdk in ("openai", "anthropic"):
+        module = sys.modules.get(sdk)
+        if module is not None and isinstance(exc, module.APIError):
+            return True
+    return False
 
 
 def _lc_reasoning(msg: Any) -> str:
@@ -352,6 +422,8 @@ def _lc_reasoning(msg: Any) -> str:
     parts: list[str] = []
     if isinstance(msg.content, list):
         for block in msg.content:
+            if isinstance(block, dict) and block.get("type") == "thinking":  # langchain-anthropic
+                parts.append(str(block.get("thinking") or ""))
             if isinstance(block, dict) and block.get("type") == "reasoning":
                 if isinstance(block.get("reasoning"), str):
                     parts.append(block["reasoning"])
@@ -396,6 +468,10 @@ def _li_usage(resp: Any) -> tuple[Any, Any] | None:
     if kw.get("prompt_tokens") is not None or kw.get("completion_tokens") is not None:
         return (kw.get("prompt_tokens"), kw.get("completion_tokens"))
     u = kw.get("usage")
+    if u is None:  # llama-index Anthropic: a dict on the message
+        u = (getattr(resp.message, "additional_kwargs", None) or {}).get("usage")
+    if isinstance(u, dict):
+        return (u.get("input_tokens"), u.get("output_tokens"))
     if u is not None:
         return (getattr(u, "input_tokens", None), getattr(u, "output_tokens", None))
     return None
@@ -437,13 +513,25 @@ def run_llama_index(llm: Any) -> Delivered:
 
 @dataclass(frozen=True)
 class Contender:
-    """One way a user streams a recording: a label, the API, a factory and a runner."""
+    """One way a user streams a recording: a label, a factory, a runner and the APIs it
+    speaks (each recording goes to the contenders of its API)."""
 
     name: str
     family: str  # "langchain" | "llama_index"
     ours: bool
     make: Callable[[str, str], Any]  # (api, base_url) -> model
     run: Callable[[Any], Delivered]
+    apis: tuple[str, ...] = APIS
+
+
+def model_for(api: str) -> str:
+    """The model name a contender is given on ``api`` (the server ignores it)."""
+    return CLAUDE_MODEL if api == "messages" else PEER_MODEL
+
+
+def _anthropic_base(base_url: str) -> str:
+    """The anthropic SDK appends ``/v1/messages`` to its base URL."""
+    return base_url.removesuffix("/v1")
 
 
 def _lc_peer(api: str, base_url: str) -> Any:
@@ -458,10 +546,20 @@ def _lc_peer(api: str, base_url: str) -> Any:
     )
 
 
+def _lc_anthropic(api: str, base_url: str) -> Any:
+    from langchain_anthropic import ChatAnthropic
+
+    return ChatAnthropic(  # type: ignore[call-arg]
+        model=CLAUDE_MODEL, base_url=_anthropic_base(base_url), api_key=KEY, timeout=TIMEOUT
+    )
+
+
 def _lc_ours(api: str, base_url: str) -> Any:
     from lemon_adapters.langchain import ChatLemonData
 
-    return ChatLemonData(model=PEER_MODEL, api=api, api_key=KEY, base_url=base_url, timeout=TIMEOUT)
+    return ChatLemonData(
+        model=model_for(api), api=api, api_key=KEY, base_url=base_url, timeout=TIMEOUT
+    )
 
 
 def _li_peer(api: str, base_url: str) -> Any:
@@ -474,16 +572,29 @@ def _li_peer(api: str, base_url: str) -> Any:
     return OpenAI(model=PEER_MODEL, api_base=base_url, api_key=KEY, timeout=TIMEOUT)
 
 
+def _li_anthropic(api: str, base_url: str) -> Any:
+    from llama_index.llms.anthropic import Anthropic
+
+    return Anthropic(
+        model=CLAUDE_MODEL, base_url=_anthropic_base(base_url), api_key=KEY, timeout=TIMEOUT
+    )
+
+
 def _li_ours(api: str, base_url: str) -> Any:
     from lemon_adapters.llama_index import LemonData
 
-    return LemonData(model=PEER_MODEL, api=api, api_key=KEY, base_url=base_url, timeout=TIMEOUT)
+    return LemonData(model=model_for(api), api=api, api_key=KEY, base_url=base_url, timeout=TIMEOUT)
 
 
+OPENAI_APIS = ("chat", "responses")
 CONTENDERS = (
-    Contender("LC ChatOpenAI", "langchain", False, _lc_peer, run_langchain),
+    Contender("LC ChatOpenAI", "langchain", False, _lc_peer, run_langchain, OPENAI_APIS),
+    Contender("LC ChatAnthropic", "langchain", False, _lc_anthropic, run_langchain, ("messages",)),
     Contender("LC ChatLemonData (ours)", "langchain", True, _lc_ours, run_langchain),
-    Contender("LI OpenAI/OpenAIResponses", "llama_index", False, _li_peer, run_llama_index),
+    Contender(
+        "LI OpenAI/OpenAIResponses", "llama_index", False, _li_peer, run_llama_index, OPENAI_APIS
+    ),
+    Contender("LI Anthropic", "llama_index", False, _li_anthropic, run_llama_index, ("messages",)),
     Contender("LI LemonData (ours)", "llama_index", True, _li_ours, run_llama_index),
 )
 
@@ -500,6 +611,7 @@ class Cell:
     got: Delivered
     truth: Truth
     requests: int
+    api: str = ""
     text_ok: bool = False
     reasoning_ok: bool = False
     calls_ok: bool = False
@@ -526,7 +638,7 @@ class Cell:
             self.notes.append(
                 f"reasoning equal up to whitespace ({len(g.reasoning)} vs {len(t.reasoning)} chars)"
             )
-        self.calls_ok = g.calls == t.calls
+        self.calls_ok = calls_match(g.calls, t.calls)
         self.usage_ok = g.usage == t.usage
         if not self.usage_ok and t.error and g.partial_usage == t.usage:
             self.usage_ok = True
@@ -544,6 +656,21 @@ class Cell:
         if self.requests != 1:
             self.notes.append(f"{self.requests} requests")
         return self
+
+
+def calls_match(got: list[tuple[str, Any]], truth: list[tuple[str, Any]]) -> bool:
+    """The same runnable (name, parsed arguments) calls, in order. A call whose arguments
+    do not parse (cut by the output limit) is right when it is marked invalid
+    (``"<invalid>"``) or withheld, and wrong when it is handed over as a call to run."""
+    runnable = [(name, args) for name, args in truth if args is not None]
+    cut = [name for name, args in truth if args is None]
+    got_runnable = [(name, args) for name, args in got if args != "<invalid>"]
+    got_invalid = [name for name, args in got if args == "<invalid>"]
+    return (
+        got_runnable == runnable
+        and all(got_invalid.count(n) <= cut.count(n) for n in cut)
+        and set(got_invalid) <= set(cut)
+    )
 
 
 def _close(obj: Any) -> None:
@@ -583,13 +710,15 @@ def compare(
     cells = []
     with serving() as server:
         for e in entries:
-            body = (WIRE / e["file"]).read_bytes()
+            body = e["path"].read_bytes()
             truth = truth_of(e["api"], body)
             for c in contenders:
+                if e["api"] not in c.apis:
+                    continue
                 key, url = server.route(body, split_seed=split_seed)
                 got = _run(c, e["api"], url)
                 n = len(server.requests.get(key, []))
-                cells.append(Cell(e["file"], c.name, got, truth, n).score())
+                cells.append(Cell(e["file"], c.name, got, truth, n, e["api"]).score())
     return cells
 
 
@@ -597,6 +726,7 @@ def compare(
 
 _TEXT = "chat__openai_gpt-4__text+include_usage__otel-contrib__0.body"
 _RESP_TEXT = "resp__openai_gpt-4o__text__fantasy__0.body"
+_MSG_TEXT = "msg__anthropic_claude-sonnet-4__text__fantasy__0.body"
 
 
 def _probe_cells(
@@ -609,6 +739,8 @@ def _probe_cells(
 ) -> list[tuple[str, int, Delivered, list[Any]]]:
     rows = []
     for c in CONTENDERS:
+        if api not in c.apis:
+            continue
         key, url = server.route(body, fail_first=fail_first, spec_usage=spec_usage)
         got = _run(c, api, url, model)
         reqs = server.requests.get(key, [])
@@ -624,6 +756,8 @@ def _renamed(obj: Any, model: str) -> Any:
 
 
 def _lc_init(obj: Any) -> dict[str, Any]:
+    if obj.__class__.__name__ == "ChatAnthropic":
+        return {"base_url": obj.anthropic_api_url, "api_key": KEY, "timeout": TIMEOUT}
     base = {"base_url": str(getattr(obj, "openai_api_base", None) or obj.base_url)}
     if obj.__class__.__name__ == "ChatOpenAI":
         return {**base, "api_key": KEY, "use_responses_api": obj.use_responses_api}
@@ -633,6 +767,8 @@ def _lc_init(obj: Any) -> dict[str, Any]:
 def _li_init(obj: Any) -> dict[str, Any]:
     if obj.__class__.__name__ in ("OpenAI", "OpenAIResponses"):
         return {"api_base": obj.api_base, "api_key": KEY, "timeout": TIMEOUT}
+    if obj.__class__.__name__ == "Anthropic":
+        return {"base_url": obj.base_url, "api_key": KEY, "timeout": TIMEOUT}
     return {"base_url": obj.base_url, "api": obj.api, "api_key": KEY, "timeout": TIMEOUT}
 
 
@@ -642,9 +778,11 @@ def probes() -> dict[str, list[tuple[str, str]]]:
     with serving() as server:
         text = (WIRE / _TEXT).read_bytes()
         rtext = (WIRE / _RESP_TEXT).read_bytes()
+        mtext = (MESSAGES_WIRE / _MSG_TEXT).read_bytes()
+        bodies = (("chat", text), ("responses", rtext), ("messages", mtext))
         for model in ("claude-sonnet-4-5", "deepseek-v3.2-exp"):
             rows = []
-            for api, body in (("chat", text), ("responses", rtext)):
+            for api, body in bodies:
                 for name, n, got, _ in _probe_cells(server, body, api, 0, model):
                     if got.error is not None:
                         what = f"raised {type(got.error).__name__} ({str(got.error)[:70]})"
@@ -652,7 +790,7 @@ def probes() -> dict[str, list[tuple[str, str]]]:
                         what = f"streamed {len(got.text)} chars"
                     sent = "request sent" if n else "NO request sent"
                     rows.append((f"{name} [{api}]", f"{sent}; {what}"))
-            out[f"(a) unknown model name `{model}`"] = rows
+            out[f"(a) model name `{model}` (peers check names against their own tables)"] = rows
         rows = []
         for name, _, got, reqs in _probe_cells(server, text, "chat", 0, None, spec_usage=True):
             opts = (reqs[0] or {}).get("stream_options") if reqs else None
@@ -665,7 +803,7 @@ def probes() -> dict[str, list[tuple[str, str]]]:
             "(the server sends the usage chunk only when asked, as the OpenAI spec says)"
         ] = rows
         rows = []
-        for api, body in (("chat", text), ("responses", rtext)):
+        for api, body in bodies:
             for name, n, got, _ in _probe_cells(server, body, api, 1, None):
                 ok = got.error is None and bool(got.text)
                 res = "stream OK" if ok else f"FAILED ({type(got.error).__name__})"
@@ -706,51 +844,22 @@ def _totals(cells: list[Cell]) -> list[str]:
     return lines
 
 
-def report(
-    cells: list[Cell],
-    checks: list[tuple[str, bool, str]],
-    probe: dict[str, Any],
-    fragmented: list[Cell] | None = None,
-) -> str:
-    """The markdown report (``fragmented``: the same run with random 1-64 byte chunks)."""
-    names = list(dict.fromkeys(c.contender for c in cells))
-    n_rec = len({c.file for c in cells})
-    lines = [
-        "# Fidelity: what each contender delivers, on real recorded streams",
-        "",
-        f"{n_rec} streaming HTTP 200 recordings from `tests/recordings/wire`, served "
-        "verbatim from 127.0.0.1 (one HTTP chunk per SSE frame). Truth = the core parser's "
-        "result (`parse_body`). Generated by `python -m bench.fidelity`.",
-        "",
-        "## Totals (recordings where the contender matches the truth)",
-        "",
-        "Matching rules: text = the streamed deltas and the final message both equal the "
-        "truth's text (choice 0 when a stream carries `n` choices); a refusal must arrive "
-        "either in a refusal field or, where the framework has none (LlamaIndex), as the "
-        "text. Reasoning may differ only in the whitespace that joins several summary "
-        "parts. Tool calls: the same (name, parsed arguments) list, in order. Usage: input "
-        "and output tokens equal the stream's (for a stream that fails after reporting "
-        "usage, usage kept on the raised error counts). Errors: the three in-stream error "
-        "recordings must raise the library's documented API error class (openai "
-        "`APIError` or our `LemonDataError`), not a stray exception or nothing.",
-        "",
-        "Caveat: the truth is our own core parser, so for our adapters this measures the "
-        "adapters' fidelity to the core, and the core's reading is checked separately "
-        "(cross-check below, and `tests/test_recordings.py`). Where a peer differs, the "
-        "detail list says exactly what it delivered, so a reader can judge the semantics "
-        "(e.g. `n` choices, refusal channel) independently.",
-        "",
+def _by_api(cells: list[Cell]) -> list[tuple[str, list[Cell]]]:
+    """``cells`` grouped by API, in :data:`APIS` order (APIs with no cell left out)."""
+    return [
+        (api, [c for c in cells if c.api == api])
+        for api in APIS
+        if any(c.api == api for c in cells)
     ]
-    lines += _totals(cells)
-    # Subsets where the channel matters, so a total over empty channels does not flatter.
-    lines += [
-        "",
-        "Same, counted only over recordings that have the channel (truth non-empty):",
-        "",
+
+
+def _channels(cells: list[Cell]) -> list[str]:
+    """Totals counted only over recordings that have the channel (truth non-empty)."""
+    lines = [
         "| contender | text | reasoning | tool calls | usage |",
         "|---|---:|---:|---:|---:|",
     ]
-    for name in names:
+    for name in dict.fromkeys(c.contender for c in cells):
         mine = [c for c in cells if c.contender == name]
         counts: list[str] = []
         has: Callable[[Truth], bool]
@@ -763,6 +872,97 @@ def report(
             sub = [c for c in mine if has(c.truth)]
             counts.append(f"{sum(getattr(c, attr) for c in sub)}/{len(sub)}")
         lines.append(f"| {name} | " + " | ".join(counts) + " |")
+    return lines
+
+
+def _per_recording(cells: list[Cell]) -> list[str]:
+    names = list(dict.fromkeys(c.contender for c in cells))
+    lines = [
+        "| recording | truth | " + " | ".join(names) + " |",
+        "|---|---|" + "---|" * len(names),
+    ]
+    for f in dict.fromkeys(c.file for c in cells):
+        row = {c.contender: c for c in cells if c.file == f}
+        t = next(iter(row.values())).truth
+        tr = f"{len(t.text)}/{len(t.reasoning)}c, {len(t.calls)} calls, " + (
+            f"u={t.usage[0]}/{t.usage[1]}" if t.usage else "no usage"
+        )
+        if t.refusal:
+            tr += f", refusal {len(t.refusal)}"
+        if t.error:
+            tr += ", ERROR"
+        marks = []
+        for name in names:
+            c = row.get(name)
+            if c is None:
+                marks.append("")
+                continue
+            marks.append(
+                "".join(
+                    "·" if ok else letter
+                    for ok, letter in (
+                        (c.text_ok, "T"),
+                        (c.reasoning_ok, "R"),
+                        (c.calls_ok, "C"),
+                        (c.usage_ok, "U"),
+                        (c.error_ok, "E"),
+                    )
+                )
+            )
+        lines.append(f"| `{f.removesuffix('.body')}` | {tr} | " + " | ".join(marks) + " |")
+    return lines
+
+
+def report(
+    cells: list[Cell],
+    checks: list[tuple[str, bool, str]],
+    probe: dict[str, Any],
+    fragmented: list[Cell] | None = None,
+) -> str:
+    """The markdown report (``fragmented``: the same run with random 1-64 byte chunks)."""
+    groups = _by_api(cells)
+    counts = ", ".join(f"{len({c.file for c in g})} {API_NAMES[api]}" for api, g in groups)
+    n_rec = len({c.file for c in cells})
+    lines = [
+        "# Fidelity: what each contender delivers, on real recorded streams",
+        "",
+        f"{n_rec} streaming HTTP 200 recordings ({counts}) from `tests/recordings/wire` and "
+        "`tests/recordings/messages/wire`, served verbatim from 127.0.0.1 (one HTTP chunk "
+        "per SSE frame), each to the contenders of its API: ChatOpenAI and llama-index "
+        "OpenAI/OpenAIResponses on Chat Completions and Responses, ChatAnthropic and "
+        "llama-index Anthropic on Messages, ours on all three. Truth = the core parser's "
+        "result (`parse_body`). Generated by `python -m bench.fidelity`.",
+        "",
+        "## Totals per API (recordings where the contender matches the truth)",
+        "",
+        "Matching rules: text = the streamed deltas and the final message both equal the "
+        "truth's text (choice 0 when a stream carries `n` choices); a refusal must arrive "
+        "either in a refusal field or, where the framework has none (LlamaIndex), as the "
+        "text. Reasoning (Messages: the thinking blocks' text) may differ only in the "
+        "whitespace that joins several summary parts. Tool calls: the same (name, parsed "
+        "arguments) list, in order; a call whose arguments do not parse (cut by the output "
+        "limit) counts as right when it is marked invalid or withheld, wrong when it is "
+        "handed over as a call to run. Usage: input and output tokens equal the stream's (for "
+        "a stream that fails after reporting usage, usage kept on the raised error counts). "
+        "Errors: the in-stream error recordings must raise the library's documented API "
+        "error class (openai or anthropic `APIError`, or our `LemonDataError`), not a stray "
+        "exception or nothing.",
+        "",
+        "Caveat: the truth is our own core parser, so for our adapters this measures the "
+        "adapters' fidelity to the core, and the core's reading is checked separately "
+        "(cross-check below, `tests/test_recordings.py` and "
+        "`tests/test_messages_recordings.py`). Where a peer differs, the detail list says "
+        "exactly what it delivered, so a reader can judge the semantics (e.g. `n` choices, "
+        "refusal channel, what counts as input tokens) independently.",
+    ]
+    for api, group in groups:
+        n = len({c.file for c in group})
+        lines += ["", f"### {API_NAMES[api]} ({n} recordings)", "", *_totals(group), ""]
+        lines += [
+            "Same, counted only over recordings that have the channel (truth non-empty):",
+            "",
+            *_channels(group),
+        ]
     if fragmented is not None:
         lines += [
             "",
@@ -770,21 +970,23 @@ def report(
             "",
             "Every body cut at seeded random offsets 1 to 64 bytes apart (SSE frames, JSON "
             "and UTF-8 characters split across HTTP chunks):",
-            "",
-            *_totals(fragmented),
-            "",
         ]
+        for api, group in _by_api(fragmented):
+            lines += ["", f"### {API_NAMES[api]}", "", *_totals(group)]
         before = {(c.file, c.contender): c for c in cells}
         changed = [
             c for c in fragmented if (k := before.get((c.file, c.contender))) and _ok(k) != _ok(c)
         ]
+        lines.append("")
         lines += [
             f"- `{c.file.removesuffix('.body')}` — {c.contender}: "
             f"{'now matches' if _ok(c) else 'now differs'} ({'; '.join(c.notes)})"
             for c in changed
         ] or ["No verdict changed against one chunk per frame."]
-    lines += ["", "## Findings (computed from this run)", ""]
-    lines += [f"- {f}" for f in findings(cells)]
+    lines += ["", "## Findings (computed from this run)"]
+    for api, group in groups:
+        lines += ["", f"### {API_NAMES[api]}", ""]
+        lines += [f"- {f}" for f in findings(group)]
     lines += ["", "## Behaviour probes", ""]
     for title, findings_ in probe.items():
         lines += [f"**{title}**", "", "| contender | result |", "|---|---|"]
@@ -794,7 +996,8 @@ def report(
         "## Ground-truth cross-check",
         "",
         "The parser's result against a naive independent reading of the raw bytes "
-        "(chat: `choices[0].delta`; responses: the terminal object's `output`):",
+        "(chat: `choices[0].delta`; responses: the terminal object's `output`; messages: "
+        "the deltas of each block and the last counts of `message_start` / `message_delta`):",
         "",
     ]
     lines += [f"- `{f}`: {'agrees' if ok else 'DIFFERS in ' + d}" for f, ok, d in checks]
@@ -805,35 +1008,9 @@ def report(
         "Cells: T text, R reasoning, C tool calls, U usage, E error handling "
         "(typed error when the truth is an error, no exception otherwise); "
         "`·` = matches, letter = differs. Truth column: text/reasoning chars, calls, usage.",
-        "",
-        "| recording | truth | " + " | ".join(names) + " |",
-        "|---|---|" + "---|" * len(names),
     ]
-    files = list(dict.fromkeys(c.file for c in cells))
-    for f in files:
-        row = [c for c in cells if c.file == f]
-        t = row[0].truth
-        tr = f"{len(t.text)}/{len(t.reasoning)}c, {len(t.calls)} calls, " + (
-            f"u={t.usage[0]}/{t.usage[1]}" if t.usage else "no usage"
-        )
-        if t.refusal:
-            tr += f", refusal {len(t.refusal)}"
-        if t.error:
-            tr += ", ERROR"
-        marks = []
-        for c in row:
-            m = "".join(
-                "·" if ok else letter
-                for ok, letter in (
-                    (c.text_ok, "T"),
-                    (c.reasoning_ok, "R"),
-                    (c.calls_ok, "C"),
-                    (c.usage_ok, "U"),
-                    (c.error_ok, "E"),
-                )
-            )
-            marks.append(m)
-        lines.append(f"| `{f.removesuffix('.body')}` | {tr} | " + " | ".join(marks) + " |")
+    for api, group in groups:
+        lines += ["", f"### {API_NAMES[api]}", "", *_per_recording(group)]
     lines += ["", "## Differences in detail", ""]
     for c in cells:
         bad = [

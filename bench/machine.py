@@ -15,11 +15,15 @@ PACKAGES = (
     "httpcore",
     "h2",
     "hypercorn",
+    "msgspec",
     "openai",
+    "anthropic",
     "langchain-core",
     "langchain-openai",
+    "langchain-anthropic",
     "llama-index-core",
     "llama-index-llms-openai",
+    "llama-index-llms-anthropic",
 )
 
 

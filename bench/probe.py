@@ -5,7 +5,7 @@ Run by :mod:`bench.__main__` as ``python -m bench.probe <what> ...``; prints one
 * ``import <module>``: seconds to import ``module`` (nothing else imported first).
 * ``mem <contender> <api> <server-root>``: RSS before and peak RSS during one 10,000-chunk
   text stream, after a 100-chunk warm-up stream (so lazy imports and the first connection
-  are not counted).
+  are not counted); ``{"not_applicable": ...}`` for a contender with no meaning on ``api``.
 * ``soak <api> <server-root> [n]``: RSS every 10,000 chunks of one ``n``-chunk
   (default 100,000) text stream through the core client.
 """
@@ -87,15 +87,19 @@ def probe_import(module: str) -> dict[str, Any]:
 
 
 def probe_mem(name: str, api: str, root: str, n: int = 10_000) -> dict[str, Any]:
-    from .contenders import BY_NAME
+    from .contenders import BY_NAME, NotApplicable
 
     contender = BY_NAME[name]
+    try:
+        warm = contender.factory(f"{root}/s/text-100/v1", api)
+    except NotApplicable as exc:
+        return {"contender": name, "api": api, "not_applicable": str(exc)}
     with asyncio.Runner() as runner:
 
         def call(run: Any) -> tuple[int, float | None]:
             return runner.run(run()) if contender.is_async else run()  # type: ignore[no-any-return]
 
-        call(contender.factory(f"{root}/s/text-100/v1", api))
+        call(warm)
         measured = contender.factory(f"{root}/s/text-{n}/v1", api)
         gc.collect()
         before = rss()

@@ -6,9 +6,7 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from .contenders import ADAPTER_FLOORS
-
-APIS = ("chat", "responses")
+from .contenders import ADAPTER_FLOORS, APIS, BASELINE_OF, peer_of
 
 
 def med(values: list[float]) -> float:
@@ -57,7 +55,10 @@ def derived(
         if c.group == "framework"
         else table.get((api, scenario, "afloor" if c.is_async else "floor"))
     )
-    peer = table.get((api, scenario, c.peer)) if c.peer else None
+    peer_name = peer_of(c, api)
+    peer = table.get((api, scenario, peer_name)) if peer_name else None
+    before_name = BASELINE_OF.get(name)
+    before = table.get((api, scenario, before_name)) if before_name else None
     n = row["n"]
     return {
         "wall_ms": row["wall"] * 1e3,
@@ -69,6 +70,7 @@ def derived(
         "x_floor_wall": row["wall"] / floor["wall"] if floor else None,
         "x_peer": row["cpu"] / peer["cpu"] if peer else None,
         "x_peer_wall": row["wall"] / peer["wall"] if peer else None,
+        "x_before": row["cpu"] / before["cpu"] if before else None,
         "ttft_ms": row["ttft"] * 1e3,
     }
 
@@ -90,7 +92,7 @@ def against_floor(
     core = table.get((api, scenario, core_name))
     fw = table.get((api, scenario, fw_name))
     zipped = table.get((api, scenario, zip_name))
-    peer_name = contenders[name].peer
+    peer_name = peer_of(contenders[name], api)
     peer = table.get((api, scenario, peer_name)) if peer_name else None
     n = row["n"]
     return {
@@ -139,7 +141,7 @@ def largest(scenarios: list[str], kind: str) -> str | None:
 
 
 def summary(results: dict[str, Any], contenders: dict[str, Any]) -> list[str]:
-    """The headline table: each target's figure for both APIs (empty if no streams)."""
+    """The headline table: each target's figure for every API (empty if no streams)."""
     table = stream_table(results, "streams")
     if not table:
         return []
@@ -152,15 +154,36 @@ def summary(results: dict[str, Any], contenders: dict[str, Any]) -> list[str]:
     def ratio(name: str, key: str) -> Any:
         return lambda api: (derived(table, contenders, api, head, name) or {}).get(key)
 
-    for name, label in (("core", "LemonDataClient.stream"), ("acore", "AsyncLemonDataClient")):
-        rows.append((f"{label}: CPU per chunk vs floor", "≤ 1.30x", ratio(name, "x_floor")))
+    reader = results.get("json_reader") or "msgspec"
+    fast = "with the fast extra (msgspec)" if reader == "msgspec" else f"default reader ({reader})"
+    for label, std, default in (
+        ("LemonDataClient.stream", "core_std", "core"),
+        ("AsyncLemonDataClient.stream", "acore_std", "acore"),
+    ):
+        rows.append(
+            (
+                f"{label} CPU per chunk vs floor, standard-library JSON",
+                "≤ 1.00x",
+                ratio(std, "x_floor"),
+            )
+        )
+        rows.append(
+            (f"{label} CPU per chunk vs floor, {fast}", "≤ 0.85x", ratio(default, "x_floor"))
+        )
     for name, label, peer in (
-        ("lc", "ChatLemonData.stream", "ChatOpenAI"),
-        ("alc", "ChatLemonData.astream", "ChatOpenAI"),
-        ("li", "LemonData.stream_chat", "llama-index"),
-        ("ali", "LemonData.astream_chat", "llama-index"),
+        ("lc", "ChatLemonData.stream", "ChatOpenAI / ChatAnthropic"),
+        ("alc", "ChatLemonData.astream", "ChatOpenAI / ChatAnthropic"),
+        ("li", "LemonData.stream_chat", "llama-index OpenAI / Anthropic"),
+        ("ali", "LemonData.astream_chat", "llama-index OpenAI / Anthropic"),
     ):
         rows.append((f"{label}: wall vs {peer}", "≤ 0.33x", ratio(name, "x_peer_wall")))
+    baseline = results.get("baseline")
+    if baseline:
+        measured = {k[2] for k in table if k[1] == head}
+        for name, before in BASELINE_OF.items():
+            if name in measured and before in measured:
+                label = f"{contenders[name].label}: CPU per stream vs before ({baseline['ref']})"
+                rows.append((label, "< 1: faster", ratio(name, "x_before")))
     tool = largest(scen, "tool")
     for scenario in (head, tool):
         if scenario is None:
@@ -192,7 +215,7 @@ def summary(results: dict[str, Any], contenders: dict[str, Any]) -> list[str]:
 
             def cratio(api: str, name: str = name) -> Any:
                 s = conc["samples"].get(f"{api}|{name}")
-                p = conc["samples"].get(f"{api}|{contenders[name].peer}")
+                p = conc["samples"].get(f"{api}|{peer_of(contenders[name], api)}")
                 return s and p and med(s) / med(p)
 
             n, c = conc["streams"], conc["chunks"]
@@ -201,7 +224,8 @@ def summary(results: dict[str, Any], contenders: dict[str, Any]) -> list[str]:
     reuse = (results.get("reuse") or {}).get("new_connections") or {}
     if reuse:
         k = results["reuse"]["sequential"]
-        for name in ("core", "acore", "lc", "alc", "li", "ali", "lc_peer", "li_peer", "openai"):
+        peers = ("lc_peer", "lc_anthropic", "li_peer", "li_anthropic", "openai", "anthropic")
+        for name in ("core", "acore", "lc", "alc", "li", "ali", *peers):
             if any(key.endswith("|" + name) for key in reuse):
                 rows.append(
                     (
@@ -213,8 +237,8 @@ def summary(results: dict[str, Any], contenders: dict[str, Any]) -> list[str]:
     lines = [
         f"## Summary ({head.replace('-', ' streams of ')} chunks unless said)",
         "",
-        "| figure | target | chat | responses |",
-        "|---|---|---:|---:|",
+        "| figure | target | " + " | ".join(APIS) + " |",
+        "|---|---|" + "---:|" * len(APIS),
     ]
     for label, target, get in rows:
         cells = []
@@ -254,7 +278,7 @@ def floor_section(table: dict[tuple[str, str, str], Any], contenders: dict[str, 
         "core's stream and the floor's zipped, one floor chunk per content event, so both "
         "are paid interleaved as inside an adapter; `x (core ∥ fw)` is then what the "
         "adapter's own code adds. `x peer` is against ChatOpenAI / llama-index "
-        "OpenAI(Responses).",
+        "OpenAI(Responses), on messages against ChatAnthropic / llama-index Anthropic.",
     ]
     for scenario in scenarios_of(table):
         if not any(k[1] == scenario and k[2] in ADAPTER_FLOORS for k in table):
@@ -292,6 +316,10 @@ def markdown(results: dict[str, Any], contenders: dict[str, Any]) -> str:
         "",
         "Packages: " + ", ".join(f"{k} {v}" for k, v in m["packages"].items()),
         "",
+        f"JSON reader of `core` / `acore`: {results.get('json_reader', '?')}; `core_std` / "
+        "`acore_std` switch the core to the standard library's for each of their runs.",
+        "",
+        *baseline_note(results),
         "Medians over interleaved rounds. Local server in its own process on 127.0.0.1; "
         "see bench/README.md for what each figure means. The machine is shared, so "
         "absolute times are noisy: compare within a table (same run).",
@@ -305,15 +333,25 @@ def markdown(results: dict[str, Any], contenders: dict[str, Any]) -> str:
         head = max(
             (s for s in scen if s.startswith("text")), key=lambda s: int(s[5:]), default=scen[-1]
         )
+        before = bool(results.get("baseline"))
+        columns = ["µs/chunk", "x floor", "x peer", *(["x before"] if before else [])]
         lines += [
             f"## Headline: {head.replace('-', ' stream of ')} chunks",
             "",
             "Client CPU µs per chunk, and ratios of client CPU time per stream (the Streams "
-            "section says why CPU, and gives wall times too).",
+            "section says why CPU, and gives wall times too). The peer on chat and responses "
+            "is OpenAI-based (openai SDK, ChatOpenAI, llama-index OpenAI/OpenAIResponses), "
+            "on messages Anthropic-based (anthropic SDK, ChatAnthropic, llama-index "
+            "Anthropic)."
+            + (
+                " `x before`: our CPU time per stream over the same contender's on the "
+                f"baseline commit `{results['baseline']['ref']}` (below 1: faster now)."
+                if before
+                else ""
+            ),
             "",
-            "| contender | chat µs/chunk | chat x floor | chat x peer "
-            "| responses µs/chunk | responses x floor | responses x peer |",
-            "|---|---:|---:|---:|---:|---:|---:|",
+            "| contender | " + " | ".join(f"{a} {c}" for a in APIS for c in columns) + " |",
+            "|---|" + "---:|" * (len(APIS) * len(columns)),
         ]
         for name in names:
             cells = []
@@ -324,6 +362,8 @@ def markdown(results: dict[str, Any], contenders: dict[str, Any]) -> str:
                     _ratio(d and d["x_floor"]),
                     _ratio(d and d["x_peer"]),
                 ]
+                if before:
+                    cells.append(_ratio(d and d["x_before"]))
             lines.append(f"| {contenders[name].label} | " + " | ".join(cells) + " |")
         lines += floor_section(table, contenders)
         lines += [
@@ -334,7 +374,8 @@ def markdown(results: dict[str, Any], contenders: dict[str, Any]) -> str:
             "chunk, client overhead over the floor (CPU µs per chunk, against the floor of "
             "the same sync/async flavour), and ratios to the floor and to the peer (ours vs "
             "ChatOpenAI, vs llama-index OpenAI/OpenAIResponses, and vs the openai SDK for "
-            "the core client) by CPU time and by wall time. The server runs in its own "
+            "the core client; on messages vs ChatAnthropic, llama-index Anthropic and the "
+            "anthropic SDK) by CPU time and by wall time. The server runs in its own "
             "process, so the client's CPU time is the client's own cost; wall time also "
             "holds time spent waiting for a CPU on a shared machine, hence the CPU ratios "
             "are the steadier ones.",
@@ -371,8 +412,8 @@ def markdown(results: dict[str, Any], contenders: dict[str, Any]) -> str:
             "from the call to the first content chunk; `vs floor` is the difference to "
             "the floor of the same flavour.",
             "",
-            "| contender | chat ms | vs floor | responses ms | vs floor |",
-            "|---|---:|---:|---:|---:|",
+            "| contender | " + " | ".join(f"{a} ms | vs floor" for a in APIS) + " |",
+            "|---|" + "---:|---:|" * len(APIS),
         ]
         for name in [c for c in contenders if any(k[2] == c for k in ttft)]:
             cells = []
@@ -393,15 +434,14 @@ def markdown(results: dict[str, Any], contenders: dict[str, Any]) -> str:
             "Wall time for all of them (s, median); new connections opened in the "
             "last round; ratio to the peer.",
             "",
-            "| contender | chat s | chat x peer | chat conns | responses s "
-            "| responses x peer | responses conns |",
-            "|---|---:|---:|---:|---:|---:|---:|",
+            "| contender | " + " | ".join(f"{a} s | {a} x peer | {a} conns" for a in APIS) + " |",
+            "|---|" + "---:|" * (3 * len(APIS)),
         ]
         for name in [c for c in contenders if any(k.endswith("|" + c) for k in conc["samples"])]:
             cells = []
             for api in APIS:
                 s = conc["samples"].get(f"{api}|{name}")
-                peer = contenders[name].peer
+                peer = peer_of(contenders[name], api)
                 p = conc["samples"].get(f"{api}|{peer}") if peer else None
                 cells += [
                     _fmt(s and med(s), 3),
@@ -422,8 +462,8 @@ def markdown(results: dict[str, Any], contenders: dict[str, Any]) -> str:
             "(counted server-side; 1 is ideal: the first stream's connection, then "
             "reuse).",
             "",
-            "| contender | chat | responses |",
-            "|---|---:|---:|",
+            "| contender | " + " | ".join(APIS) + " |",
+            "|---|" + "---:|" * len(APIS),
         ]
         conns = reuse["new_connections"]
         for name in [c for c in contenders if any(k.endswith("|" + c) for k in conns)]:
@@ -474,10 +514,10 @@ def markdown(results: dict[str, Any], contenders: dict[str, Any]) -> str:
             "Peak RSS increase (MB) during one 10,000-chunk text stream, fresh process, "
             "after a 100-chunk warm-up stream (median of runs).",
             "",
-            "| contender | chat MB | responses MB |",
-            "|---|---:|---:|",
+            "| contender | " + " | ".join(f"{a} MB" for a in APIS) + " |",
+            "|---|" + "---:|" * len(APIS),
         ]
-        names_m = list(dict.fromkeys(k.split("|")[1] for k in mem))
+        names_m = [n for n in dict.fromkeys(k.split("|")[1] for k in mem) if n in contenders]
         for name in names_m:
             cells = []
             for api in APIS:
@@ -524,7 +564,33 @@ def markdown(results: dict[str, Any], contenders: dict[str, Any]) -> str:
         lines += [f"- `{name}`: {why}" for name, why in missing.items()]
         lines += [f"- `{key}`: {why}" for key, why in errors.items()]
         lines.append("")
+    skipped = results.get("not_applicable") or {}
+    if skipped:
+        lines += [
+            "## Not applicable",
+            "",
+            "Contenders skipped on an API they have no meaning on (they ran on the others):",
+            "",
+        ]
+        for name in sorted(skipped, key=list(contenders).index):
+            apis = skipped[name]
+            reasons = "; ".join(dict.fromkeys(apis.values()))
+            lines.append(f"- `{name}` on {', '.join(apis)}: {reasons}")
+        lines.append("")
     return "\n".join(lines)
+
+
+def baseline_note(results: dict[str, Any]) -> list[str]:
+    """The report's line on ``--baseline`` (empty without one)."""
+    b = results.get("baseline")
+    if not b:
+        return []
+    return [
+        f"Baseline (`--baseline {b['ref']}`): commit `{b['commit'][:12]}`'s `lemon_adapters` "
+        f"as `lemon_adapters_base`, on {', '.join(b['apis'])}; `*@base` contenders, "
+        "`x before` = ours / the baseline's CPU time per stream.",
+        "",
+    ]
 
 
 def chart(results: dict[str, Any], contenders: dict[str, Any], path: Path) -> Path | None:
@@ -561,7 +627,16 @@ def chart(results: dict[str, Any], contenders: dict[str, Any], path: Path) -> Pa
     fig, axes = plt.subplots(
         1, panels, figsize=(6.5 * panels, 0.42 * len(names) + 2.2), squeeze=False
     )
-    colors = {"floor": "#888888", "ours": "#e0b000", "peer": "#4a72b0", "framework": "#7fb07f"}
+    colors = {
+        "floor": "#888888",
+        "ours": "#e0b000",
+        "peer": "#4a72b0",
+        "framework": "#7fb07f",
+        "baseline": "#c07050",
+    }
+    width = 0.84 / len(APIS)
+    alphas = [0.35 + 0.65 * i / max(1, len(APIS) - 1) for i in range(len(APIS))]
+    order = ", ".join(APIS)
     ax = axes[0][0]
     y = range(len(names))
     for i, api in enumerate(APIS):
@@ -569,17 +644,16 @@ def chart(results: dict[str, Any], contenders: dict[str, Any], path: Path) -> Pa
             (derived(table, contenders, api, head, n) or {}).get("us_chunk") or 0 for n in names
         ]
         ax.barh(
-            [v + (i - 0.5) * 0.4 for v in y],
+            [v + (i - (len(APIS) - 1) / 2) * width for v in y],
             vals,
-            height=0.38,
-            color=[colors[contenders[n].group] for n in names],
-            alpha=1.0 if api == "responses" else 0.55,
-            label=f"{api} (lighter: chat)" if api == "responses" else None,
+            height=width * 0.95,
+            color=[colors.get(contenders[n].group, "#444444") for n in names],
+            alpha=alphas[i],
         )
     ax.set_yticks(list(y), [contenders[n].label for n in names], fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("client CPU µs per chunk, lower is better")
-    ax.set_title(f"{head}: each pair is chat (light), responses (dark)", fontsize=9)
+    ax.set_title(f"{head}: bars per contender are {order} (light to dark)", fontsize=9)
     col = 1
     if cells:
         ax = axes[0][col]
@@ -624,16 +698,16 @@ def chart(results: dict[str, Any], contenders: dict[str, Any], path: Path) -> Pa
         for i, api in enumerate(APIS):
             vals = [(ttft.get((api, "ttft", n)) or {}).get("ttft", 0) * 1e3 for n in tn]
             ax.barh(
-                [v + (i - 0.5) * 0.4 for v in range(len(tn))],
+                [v + (i - (len(APIS) - 1) / 2) * width for v in range(len(tn))],
                 vals,
-                height=0.38,
-                color=[colors[contenders[n].group] for n in tn],
-                alpha=1.0 if api == "responses" else 0.55,
+                height=width * 0.95,
+                color=[colors.get(contenders[n].group, "#444444") for n in tn],
+                alpha=alphas[i],
             )
         ax.set_yticks(list(range(len(tn))), [contenders[n].label for n in tn], fontsize=8)
         ax.invert_yaxis()
         ax.set_xlabel("ms to first content chunk")
-        ax.set_title("time to first token (chat light, responses dark)", fontsize=9)
+        ax.set_title(f"time to first token ({order}, light to dark)", fontsize=9)
         col += 1
     if imports:
         ax = axes[0][col]

@@ -2,7 +2,9 @@
 
 Every response body is rendered once (frames in the same shape as
 :mod:`lemon_adapters.devserver`: typed Responses events ending in ``response.completed``
-with usage; Chat Completions chunks, a usage chunk and ``data: [DONE]``) and then written
+with usage; Chat Completions chunks, a usage chunk and ``data: [DONE]``; Anthropic
+Messages events from ``message_start`` to ``message_stop``, padded as the real API pads
+them) and then written
 with one ``transport.write`` per request, so the server costs a few microseconds per
 *stream*, not per chunk. Each SSE frame is still its own HTTP/1.1 chunk on the wire.
 
@@ -11,6 +13,9 @@ it with nothing but ``base_url``::
 
     http://127.0.0.1:PORT/s/<kind>-<n>/v1      kind: text | tool, n: delta chunks
     http://127.0.0.1:PORT/s/ttft/v1            100 text chunks, a 20 ms pause after the first
+
+and the API by the path's end: ``/responses``, ``/chat/completions`` or ``/messages``
+(the anthropic SDK, given ``/s/<scenario>`` as its base, asks for ``.../v1/messages``).
 
 ``GET /stats`` returns ``{"accepts": ..., "requests": ...}``: connections accepted (the
 connection-reuse measurement) and requests served.
@@ -32,6 +37,8 @@ import sys
 from typing import Any
 
 MODEL = "gpt-4o-mini"
+#: The model the Messages frames name (clients ignore it; the real API names a Claude).
+CLAUDE = "claude-sonnet-4-5-20250929"
 TTFT_PAUSE = 0.02
 _WORDS = (
     " the",
@@ -238,18 +245,84 @@ def render_chat(kind: str, n: int) -> list[bytes]:
     return frames
 
 
+def _padded(obj: Any, event: str, i: int) -> bytes:
+    """A Messages frame as the real API sends it: ``event:`` line, compact JSON, and 0 to 15
+    spaces before the closing brace (the recordings in tests/recordings/messages/wire show
+    this padding on almost every frame; here it follows a fixed pattern)."""
+    data = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    pad = " " * ((i * 7 + 3) % 16)
+    return f"event: {event}\ndata: {data[:-1]}{pad}}}\n\n".encode()
+
+
+def render_messages(kind: str, n: int) -> list[bytes]:
+    """Anthropic Messages frames for ``n`` text deltas or ``n`` ``input_json_delta`` pieces
+    of one ``tool_use`` block, shaped like a recorded Anthropic stream: ``message_start``
+    (usage with 12 input tokens), ``content_block_start``, a ``ping``, the deltas (a tool
+    block opens with an empty ``partial_json``, as the API sends it), ``content_block_stop``,
+    ``message_delta`` (stop reason, usage with ``n`` output tokens), ``message_stop``."""
+    frames: list[bytes] = []
+
+    def ev(etype: str, **fields: Any) -> None:
+        frames.append(_padded({"type": etype, **fields}, etype, len(frames)))
+
+    usage = {"input_tokens": 12, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
+    message = {
+        "model": CLAUDE,
+        "id": f"msg_bench_{kind}_{n}",
+        "type": "message",
+        "role": "assistant",
+        "content": [],
+        "stop_reason": None,
+        "stop_sequence": None,
+        "usage": {**usage, "output_tokens": 1, "service_tier": "standard"},
+    }
+    ev("message_start", message=message)
+    if kind == "text":
+        ev("content_block_start", index=0, content_block={"type": "text", "text": ""})
+        frames.append(b'event: ping\ndata: {"type": "ping"}\n\n')
+        for piece in text_pieces(n):
+            ev("content_block_delta", index=0, delta={"type": "text_delta", "text": piece})
+        stop = "end_turn"
+    else:
+        block = {"type": "tool_use", "id": "toolu_bench_0", "name": "collect", "input": {}}
+        ev("content_block_start", index=0, content_block=block)
+        frames.append(b'event: ping\ndata: {"type": "ping"}\n\n')
+        for piece in ["", *argument_pieces(n)]:
+            delta = {"type": "input_json_delta", "partial_json": piece}
+            ev("content_block_delta", index=0, delta=delta)
+        stop = "tool_use"
+    ev("content_block_stop", index=0)
+    ev(
+        "message_delta",
+        delta={"stop_reason": stop, "stop_sequence": None},
+        usage={**usage, "output_tokens": n},
+    )
+    ev("message_stop")
+    return frames
+
+
+RENDERERS = {"responses": render_responses, "chat": render_chat, "messages": render_messages}
+
+
 def frames_for(api: str, scenario: str) -> list[bytes]:
     """The frames of ``scenario`` (``text-1000``, ``tool-100``, ``ttft``) on ``api``."""
     kind, n = ("text", 100) if scenario == "ttft" else scenario.split("-")
     if kind not in ("text", "tool"):
         raise ValueError(scenario)
-    render = render_responses if api == "responses" else render_chat
-    return render(kind, int(n))
+    return RENDERERS[api](kind, int(n))
+
+
+#: What marks the first frame that carries content, per API.
+FIRST_DELTA = {
+    "responses": b'"delta":"',
+    "chat": b'"content":"H',
+    "messages": b"event: content_block_delta\n",
+}
 
 
 def first_delta_index(api: str, frames: list[bytes]) -> int:
     """Index of the first frame that carries content (where TTFT is measured)."""
-    marker = b'"delta":"' if api == "responses" else b'"content":"H'
+    marker = FIRST_DELTA[api]
     return next(i for i, f in enumerate(frames) if marker in f)
 
 
@@ -291,6 +364,8 @@ def route(path: str) -> tuple[str, str] | None:
         return "chat", scenario
     if rest.endswith("responses"):
         return "responses", scenario
+    if rest.endswith("messages"):
+        return "messages", scenario
     return None
 
 
