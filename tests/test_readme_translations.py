@@ -11,7 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGLISH = (ROOT / "README.md").read_text(encoding="utf-8")
-TRANSLATIONS = ["README.ko.md", "README.zh-CN.md"]
+TRANSLATIONS = ["README.ko.md", "README.zh-CN.md", "README.zh-TW.md"]
 
 _BLOCK = re.compile(r"^```(\w+)\n(.*?)^```", re.S | re.M)
 _HEADING = re.compile(r"^(#{1,6}) (.+)$", re.M)
