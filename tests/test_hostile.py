@@ -20,8 +20,8 @@ from lemon_adapters import (
     StreamError,
     TextDelta,
 )
+from lemon_adapters.core.config import scrub
 from lemon_adapters.core.errors import api_error
-from lemon_adapters.core.exchange import scrub
 from lemon_adapters.core.parser import StreamParser, events_from_object
 
 KEY = "sk-test-hostile-0123456789"

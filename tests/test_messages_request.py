@@ -9,7 +9,8 @@ import pytest
 
 from lemon_adapters.core.call import MODEL_OPTIONS
 from lemon_adapters.core.errors import ConfigurationError
-from lemon_adapters.core.request import DEFAULT_MAX_TOKENS, Request, build_body, request_of
+from lemon_adapters.core.messages_body import DEFAULT_MAX_TOKENS
+from lemon_adapters.core.request import Request, build_body, request_of
 
 SCHEMA = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
 CHAT_TOOL = {

@@ -21,7 +21,9 @@ import pytest
 
 from lemon_adapters import AsyncLemonDataClient, LemonDataClient
 from lemon_adapters._retrieval import embeddings, token_count, vector
+from lemon_adapters.core.config import ClientConfig, Timeouts
 from lemon_adapters.core.errors import (
+    DEADLINE_CODE,
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
@@ -31,7 +33,6 @@ from lemon_adapters.core.errors import (
     ModelNotFoundError,
     RateLimitError,
 )
-from lemon_adapters.core.exchange import DEADLINE_CODE, ClientConfig, Timeouts
 from lemon_adapters.core.retrieval import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_MAX_BATCH_CHARS,

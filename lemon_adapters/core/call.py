@@ -266,17 +266,41 @@ def check_call(method: str, call: Mapping[str, Any]) -> None:
         TypeError: an unknown keyword (with the closest known one, if any), or a missing
             ``model`` / ``messages``.
     """
-    for key in call:
-        if key not in CALL_KEYS:
-            close = difflib.get_close_matches(key, sorted(CALL_KEYS), n=1)
-            hint = (
-                f"; did you mean {close[0]!r}?"
-                if close
-                else ("; model parameters that are not named go in extra_body={...}")
-            )
+    check_keywords(method, call, CALL_KEYS, ("model", "messages"), extra_body=True)
+
+
+def check_keywords(
+    method: str,
+    given: Mapping[str, Any],
+    known: frozenset[str],
+    required: Sequence[str] = (),
+    *,
+    extra_body: bool = False,
+) -> None:
+    """Refuse keywords ``method`` does not take, naming the closest known one.
+
+    Args:
+        method: the method's name, for the message.
+        given: the keywords passed.
+        known: every keyword the method takes.
+        required: the keywords it must get.
+        extra_body: the method takes ``extra_body``: point unknown names to it.
+
+    Raises:
+        TypeError: an unknown or a missing keyword.
+    """
+    for key in given:
+        if key not in known:
+            close = difflib.get_close_matches(key, sorted(known), n=1)
+            if close:
+                hint = f"; did you mean {close[0]!r}?"
+            elif extra_body:
+                hint = "; model parameters that are not named go in extra_body={...}"
+            else:
+                hint = ""
             raise TypeError(f"{method}() got an unexpected keyword argument {key!r}{hint}")
-    for key in ("model", "messages"):
-        if key not in call:
+    for key in required:
+        if key not in given:
             raise TypeError(f"{method}() missing required keyword argument: {key!r}")
 
 

@@ -26,11 +26,18 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any, Literal
 
-from .. import __version__
 from .accumulate import StreamResult
+from .config import (
+    TIMEOUT_PHASES,
+    ClientConfig,
+    Deadline,
+    HTTPRequest,
+    Timeouts,
+    TransportFailure,
+    scrub,
+)
 from .errors import (
     DEADLINE_CODE,
     APIConnectionError,
@@ -47,7 +54,7 @@ from .errors import (
 from .events import Api, ApiChoice, StreamEvent
 from .parser import StreamParser
 from .request import Request
-from .retry import RetryPolicy, RouteMemory, is_route_rejection
+from .retry import is_route_rejection
 
 PATHS: dict[Api, str] = {
     "responses": "/responses",
@@ -64,132 +71,6 @@ logger = logging.getLogger("lemon_adapters")
 #: JSON answer), or read its head only (something else, to name in the error).
 ReadMode = Literal["stream", "whole", "head"]
 Action = Literal["retry", "fallback", "resume"]
-#: A transport failure, as the client classifies its transport's exceptions: the call's
-#: deadline scope ran out, a phase timed out, the connection dropped (or closed early), the
-#: body's compression was broken, or anything else on the way (refused, reset, DNS...).
-TransportFailure = Literal[
-    "deadline",
-    "connect_timeout",
-    "read_timeout",
-    "write_timeout",
-    "pool_timeout",
-    "dropped",
-    "decoding",
-    "connection",
-]
-
-
-@dataclass(frozen=True, slots=True)
-class Timeouts:
-    """Seconds for each phase of a request (``None``: no limit). ``read`` is the idle time
-    allowed between two chunks, so it also catches a stream that stalls mid-way."""
-
-    connect: float | None
-    read: float | None
-    write: float | None
-    pool: float | None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ClientConfig:
-    """What every call of one client shares (the clients build it from their arguments).
-
-    Attributes:
-        api_key: the key (``None``: every call fails with a ConfigurationError).
-        base_url: the gateway's ``/v1`` URL, without a trailing slash.
-        timeouts: the default timeouts.
-        retry: the backoff and retry budget.
-        deadline: the default overall seconds per call.
-        default_headers: headers added to every request.
-        routes: the ``api="auto"`` route memory.
-    """
-
-    api_key: str | None
-    base_url: str
-    timeouts: Timeouts
-    retry: RetryPolicy
-    deadline: float | None
-    default_headers: Mapping[str, str]
-    routes: RouteMemory
-
-    def headers(self, *, stream: bool) -> dict[str, str]:
-        """The headers of every request of a call."""
-        if not self.api_key:
-            raise ConfigurationError(
-                "no API key: pass api_key=... or set the LEMONDATA_API_KEY environment variable"
-            )
-        headers = {
-            "Authorization": f"Bearer {self.api_key}",
-            "Accept": "text/event-stream" if stream else "application/json",
-            "User-Agent": f"lemon-adapters/{__version__}",
-        }
-        headers.update(self.default_headers)
-        return headers
-
-
-@dataclass(frozen=True, slots=True)
-class HTTPRequest:
-    """One HTTP request to send, with its timeouts already cut to the deadline."""
-
-    method: str
-    url: str
-    json: dict[str, Any] | None
-    params: dict[str, str] | None
-    headers: dict[str, str]
-    timeouts: Timeouts
-
-
-class Deadline:
-    """The overall time limit of one call, retries included; its clock starts with the
-    first request. Every deadline decision of a call asks this one object.
-
-    Attributes:
-        seconds: the limit, or ``None`` for none.
-        at: the clock reading at which the call must end (``None`` before the start).
-    """
-
-    __slots__ = ("at", "clock", "seconds")
-
-    def __init__(self, seconds: float | None, clock: Callable[[], float]) -> None:
-        if seconds is not None and not seconds > 0:
-            raise ConfigurationError(f"deadline must be > 0 seconds, not {seconds}")
-        self.seconds = seconds
-        self.clock = clock
-        self.at: float | None = None
-
-    def start(self) -> None:
-        """Start the clock (idempotent)."""
-        if self.seconds is not None and self.at is None:
-            self.at = self.clock() + self.seconds
-
-    def remaining(self) -> float | None:
-        """Seconds left (never negative), or ``None`` without a deadline."""
-        return None if self.at is None else max(0.0, self.at - self.clock())
-
-    def expired(self) -> bool:
-        """The deadline has passed."""
-        return self.at is not None and self.clock() >= self.at
-
-    def cap(self, timeouts: Timeouts) -> Timeouts:
-        """``timeouts`` with each phase cut to the time left."""
-        left = self.remaining()
-        if left is None:
-            return timeouts
-        left = max(left, 0.001)  # a zero timeout means "no wait at all" to some backends
-
-        def cut(value: float | None) -> float:
-            return left if value is None else min(value, left)
-
-        return Timeouts(
-            cut(timeouts.connect), cut(timeouts.read), cut(timeouts.write), cut(timeouts.pool)
-        )
-
-    @staticmethod
-    def error() -> APITimeoutError:
-        """The error for the exceeded deadline (never retried or resumed)."""
-        return APITimeoutError(
-            "the call's overall deadline was exceeded", code=DEADLINE_CODE, retryable=False
-        )
 
 
 class Exchange:
@@ -346,12 +227,12 @@ class Exchange:
             )
             return []
         if "json" not in content_type.lower() and (self.stream or content_type):
-            parser.fail_with(_not_a_stream(content_type, content))
+            parser.fail_with(not_a_stream(content_type, content))
             return []
         try:
             obj = json.loads(content)
         except (ValueError, RecursionError):
-            parser.fail_with(_not_a_stream(content_type, content, "an invalid JSON body"))
+            parser.fail_with(not_a_stream(content_type, content, "an invalid JSON body"))
             return []
         if isinstance(obj, dict) and obj.get("error"):
             parser.fail_with(api_error(status, headers, content, now=self._wall()))
@@ -382,8 +263,8 @@ class Exchange:
         err: LemonDataError
         if kind == "deadline" or self.deadline.expired():
             err = self.deadline.error()
-        elif kind in _TIMEOUTS:
-            phase, seconds = _TIMEOUTS[kind], getattr(self.timeouts, kind.split("_")[0])
+        elif kind in TIMEOUT_PHASES:
+            phase, seconds = TIMEOUT_PHASES[kind], getattr(self.timeouts, kind.split("_")[0])
             mid = " mid-stream" if self._reading and self.delivered else ""
             err = APITimeoutError(f"{detail}: no progress for {seconds}s while {phase}{mid}")
         elif kind == "decoding":
@@ -498,94 +379,6 @@ class Exchange:
         return events
 
 
-class JSONExchange:
-    """A plain JSON request (model discovery, embeddings, rerank) across its attempts: the
-    same configuration, deadline, retry rules, typed errors and key hygiene as a chat call,
-    without streaming, resume or route fallback.
-
-    The drivers call :meth:`request`, send it, and hand the answer to :meth:`answer`, which
-    returns the decoded JSON or raises the typed error; after any :class:`LemonDataError`
-    they ask :meth:`retry_delay`, as for :class:`Exchange`.
-    """
-
-    def __init__(
-        self,
-        config: ClientConfig,
-        method: str,
-        path: str,
-        *,
-        body: dict[str, Any] | None = None,
-        params: dict[str, str] | None = None,
-        timeouts: Timeouts | None = None,
-        deadline: float | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        clock: Callable[[], float] = time.monotonic,
-        wall: Callable[[], float] = time.time,
-    ) -> None:
-        self.config = config
-        self.method = method
-        self.path = path
-        self.body = body
-        self.params = params
-        self.timeouts = timeouts or config.timeouts
-        self.deadline = Deadline(config.deadline if deadline is None else deadline, clock)
-        self._wall = wall
-        self._headers = {**config.headers(stream=False), **(extra_headers or {})}
-        if body is None:
-            self._headers.pop("Content-Type", None)
-        self.attempts = 0
-        self.facts: dict[str, Any] = {}
-
-    def request(self) -> HTTPRequest:
-        """The request to send (again)."""
-        self.deadline.start()
-        url = self.config.base_url + self.path
-        timeouts = self.deadline.cap(self.timeouts)
-        return HTTPRequest(self.method, url, self.body, self.params, self._headers, timeouts)
-
-    def answer(self, status: int, headers: Mapping[str, str], content: bytes) -> Any:
-        """The decoded JSON of a successful answer; raises the typed error of any other."""
-        self.facts = response_facts(headers)
-        if status >= 400:
-            raise api_error(status, headers, content, now=self._wall())
-        try:
-            value = json.loads(content)
-        except (ValueError, RecursionError):
-            raise _not_a_stream(
-                headers.get("content-type", ""), content, "an invalid JSON body"
-            ) from None
-        if isinstance(value, dict) and value.get("error"):
-            raise api_error(status, headers, content, now=self._wall())
-        return value
-
-    def transport_error(self, kind: TransportFailure, detail: str) -> LemonDataError:
-        """A transport failure as a typed error (see :meth:`Exchange.transport_error`)."""
-        detail = redact(detail)
-        if kind == "deadline" or self.deadline.expired():
-            return self.deadline.error()
-        if kind in _TIMEOUTS:
-            seconds = getattr(self.timeouts, kind.split("_")[0])
-            return APITimeoutError(f"{detail}: no progress for {seconds}s while {_TIMEOUTS[kind]}")
-        if kind == "decoding":
-            return MalformedStreamError(f"the body could not be decoded: {detail}")
-        return APIConnectionError(detail)
-
-    def retry_delay(self, error: LemonDataError) -> float:
-        """Seconds to wait before re-sending after ``error``; re-raises it to stop."""
-        scrub(error, self.config.api_key)
-        if isinstance(error, ConfigurationError) or error.code == DEADLINE_CODE:
-            raise error
-        wait = self.config.retry.delay(self.attempts, error)
-        remaining = self.deadline.remaining()
-        if wait is None or (remaining is not None and wait >= remaining):
-            raise error
-        self.attempts += 1
-        logger.info(
-            "lemon_adapters: retry in %.3fs after %s: %s", wait, type(error).__name__, error
-        )
-        return wait
-
-
 def response_facts(headers: Mapping[str, str]) -> dict[str, Any]:
     """What LemonData's response headers state about the answer (see ``StreamResult``)."""
     return {
@@ -622,15 +415,7 @@ def _count(value: str | None) -> int | None:
     return int(value) if value is not None and value.strip().isdigit() else None
 
 
-_TIMEOUTS: dict[str, str] = {
-    "connect_timeout": "connecting",
-    "read_timeout": "waiting for data",
-    "write_timeout": "sending the request",
-    "pool_timeout": "waiting for a free connection",
-}
-
-
-def _not_a_stream(content_type: str, head: bytes, what: str = "") -> MalformedStreamError:
+def not_a_stream(content_type: str, head: bytes, what: str = "") -> MalformedStreamError:
     if not what:
         if "html" in content_type:
             what = "an HTML page"
@@ -643,40 +428,3 @@ def _not_a_stream(content_type: str, head: bytes, what: str = "") -> MalformedSt
         f"{what} instead of an event stream (text/event-stream):"
         f" {content_type or 'no content type'}: {snippet!r}"
     )
-
-
-def scrub(error: LemonDataError, key: str | None) -> None:
-    """Replace the exact API key everywhere in ``error`` (servers do echo keys)."""
-    if not key or len(key) < 4:
-        return
-    error.message = error.message.replace(key, "***")
-    error.args = (error.message,)
-    for name in ("body", "hint", "did_you_mean", "suggestions", "suggestions_raw", "param"):
-        setattr(error, name, _scrubbed(getattr(error, name), key))
-    for name in ("code", "type", "alternatives", "extra"):
-        setattr(error, name, _scrubbed(getattr(error, name), key))
-
-
-def _scrubbed(value: Any, key: str) -> Any:
-    """``value`` with ``key`` replaced in every string, however deep (no recursion: error
-    bodies come from the network and may nest past Python's recursion limit)."""
-    if isinstance(value, str):
-        return value.replace(key, "***")
-    if not isinstance(value, dict | list):
-        return value
-    root: list[Any] = [value]
-    stack: list[tuple[Any, Any]] = [(root, 0)]
-    while stack:
-        holder, slot = stack.pop()
-        item = holder[slot]
-        if isinstance(item, str):
-            holder[slot] = item.replace(key, "***")
-        elif isinstance(item, dict):
-            mapping = holder[slot] = {
-                k.replace(key, "***") if isinstance(k, str) else k: v for k, v in item.items()
-            }
-            stack.extend((mapping, k) for k in mapping)
-        elif isinstance(item, list):
-            items = holder[slot] = list(item)
-            stack.extend((items, i) for i in range(len(items)))
-    return root[0]

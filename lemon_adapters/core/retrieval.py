@@ -8,7 +8,7 @@ it asks and hand the decoded answers back (see ``LemonDataClient.embed``)::
         job.add(send(exchange))                    # the batch's JSON answer, checked
     result = job.result()
 
-Each request is a :class:`~lemon_adapters.core.exchange.JSONExchange`, so it has the same
+Each request is a :class:`~lemon_adapters.core.json_exchange.JSONExchange`, so it has the same
 configuration, retries (before the answer), typed errors (LemonData's error JSON through
 ``api_error``), timeouts and key hygiene as a chat call. ``deadline`` bounds the whole call,
 every batch and retry included.
@@ -45,23 +45,33 @@ import time
 from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple, TypeGuard
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeGuard
 
+from typing_extensions import Required, TypedDict
+
+from .config import ClientConfig, Deadline, Timeouts, scrub
 from .errors import ConfigurationError, LemonDataError, MalformedStreamError
-from .exchange import ClientConfig, Deadline, JSONExchange, Timeouts, scrub
+from .json_exchange import JSONExchange
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
     "DEFAULT_MAX_BATCH_CHARS",
+    "EMBED_KEYS",
     "MAX_DOCUMENTS",
     "MAX_DOCUMENT_CHARS",
     "MAX_QUERY_CHARS",
     "MAX_TOTAL_DOCUMENT_CHARS",
+    "RERANK_KEYS",
+    "EmbedOptions",
     "EmbeddingJob",
     "EmbeddingResult",
     "EncodingFormat",
     "RerankHit",
     "RerankJob",
+    "RerankOptions",
     "RerankResult",
     "TokenUsage",
     "check_rerank",
@@ -71,6 +81,51 @@ __all__ = [
 ]
 
 EncodingFormat = Literal["float", "base64"]
+
+
+class _CallLimits(TypedDict, total=False):
+    timeout: float | httpx.Timeout | None
+    """This call's timeout (as the client's ``timeout``)."""
+    deadline: float | None
+    """Seconds for the whole call, every batch and retry included."""
+
+
+class EmbedOptions(_CallLimits, total=False):
+    """The keyword arguments of ``embed`` (both clients)."""
+
+    model: Required[str]
+    """The embedding model, e.g. ``text-embedding-3-small``."""
+    dimensions: int | None
+    """Ask for shorter vectors (models that support it)."""
+    encoding_format: EncodingFormat
+    """``"base64"`` (default: a quarter of the bytes) or ``"float"``; either way the
+    result holds Python floats."""
+    batch_size: int
+    """Inputs per request (default :data:`DEFAULT_BATCH_SIZE`)."""
+    max_batch_chars: int
+    """Characters per request (default :data:`DEFAULT_MAX_BATCH_CHARS`)."""
+    user: str | None
+    """An end-user identifier, for LemonData's abuse monitoring."""
+    extra_body: Mapping[str, Any] | None
+    """Body fields merged into every request."""
+
+
+class RerankOptions(_CallLimits, total=False):
+    """The keyword arguments of ``rerank`` (both clients) besides the query and documents."""
+
+    model: Required[str]
+    """The reranker, e.g. ``BAAI/bge-reranker-v2-m3`` or ``qwen3-rerank``."""
+    top_n: int | None
+    """Keep this many hits, 1 to ``len(documents)`` (default: all)."""
+    return_documents: bool
+    """Have the server send each document's text back."""
+    extra_body: Mapping[str, Any] | None
+    """Body fields merged last."""
+
+
+#: Every keyword ``embed`` and ``rerank`` take.
+EMBED_KEYS = frozenset(EmbedOptions.__required_keys__ | EmbedOptions.__optional_keys__)
+RERANK_KEYS = frozenset(RerankOptions.__required_keys__ | RerankOptions.__optional_keys__)
 
 #: Inputs per embeddings request.
 DEFAULT_BATCH_SIZE = 512

@@ -50,7 +50,9 @@ class ChatLemonData(BaseChatModel):
     api: ApiChoice = "auto"
     """Which API to call: ``"auto"`` (default: the Responses API, as LemonData's streaming
     guide recommends, falling back per model to Chat Completions when the gateway rejects
-    that route), ``"responses"`` or ``"chat"`` (Chat Completions) only."""
+    that route, and taking the model's native Messages route once the gateway names it),
+    or only ``"responses"``, ``"chat"`` (Chat Completions) or ``"messages"`` (Anthropic
+    Messages, ``/v1/messages``)."""
     api_key: SecretStr | None = Field(
         default_factory=secret_from_env("LEMONDATA_API_KEY", default=None)
     )

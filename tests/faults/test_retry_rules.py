@@ -22,6 +22,7 @@ from lemon_adapters import (
     StreamDisconnectedError,
     StreamError,
 )
+from lemon_adapters.core.config import ClientConfig, Timeouts
 from lemon_adapters.core.errors import (
     DEADLINE_CODE,
     APIStatusError,
@@ -30,7 +31,7 @@ from lemon_adapters.core.errors import (
     api_error,
     parse_retry_after,
 )
-from lemon_adapters.core.exchange import ClientConfig, Exchange, Timeouts
+from lemon_adapters.core.exchange import Exchange
 from lemon_adapters.core.request import Request
 from lemon_adapters.core.retry import RetryPolicy, RouteMemory, is_route_rejection
 
