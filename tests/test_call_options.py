@@ -136,10 +136,11 @@ def test_langchain_refuses_a_near_miss_and_keeps_the_rest_with_a_warning(
 
     with pytest.raises(ValidationError, match="'temprature'; did you mean 'temperature'"):
         ChatLemonData(model="gpt-4o", temprature=0.2)
-    with pytest.warns(UserWarning, match="'logit_bias' is not a field; it was moved"):
+    with pytest.warns(UserWarning, match="'logit_bias' is not a field; it was moved") as seen:
         llm = ChatLemonData(
             model="gpt-4o", api="chat", base_url=server.base_url, api_key=KEY, logit_bias={"5": 1}
         )
+    assert seen[0].filename == __file__  # the warning points at the caller's line
     assert llm.model_kwargs == {"logit_bias": {"5": 1}}
     llm.invoke("hi")
     assert server.requests[-1]["body"]["logit_bias"] == {"5": 1}

@@ -13,6 +13,37 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, model
 from lemon_adapters.core.clients import Clients
 
 
+def move_unknown_arguments(model: type[BaseModel], values: Any, *, stacklevel: int = 4) -> Any:
+    """A LangChain model's ``mode="before"`` validator for unknown keyword arguments,
+    which are never dropped: a near-miss of a field name is refused (``temprature``),
+    anything else moves into ``model_kwargs`` with a warning naming it, as ``ChatOpenAI``
+    does, and is sent as a body parameter. ``stacklevel`` points the warning at the
+    caller's line (one more for a class whose ``__init__`` adds a frame)."""
+    if not isinstance(values, dict):
+        return values
+    known = set(model.model_fields) | {f.alias for f in model.model_fields.values() if f.alias}
+    unknown = [name for name in values if name not in known]
+    if not unknown:
+        return values
+    values = dict(values)
+    moved = dict(values.get("model_kwargs") or {})
+    for name in unknown:
+        close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.8)
+        if close:
+            raise ValueError(
+                f"{model.__name__} got an unknown argument {name!r}; did you mean {close[0]!r}?"
+            )
+        warnings.warn(
+            f"{model.__name__}: {name!r} is not a field; it was moved to model_kwargs and is"
+            " sent as a body parameter. Pass it in model_kwargs={...} to say so.",
+            UserWarning,
+            stacklevel=stacklevel,
+        )
+        moved[name] = values.pop(name)
+    values["model_kwargs"] = moved
+    return values
+
+
 class LemonDataFields(BaseModel):
     """Key, URL, timeouts, retries, headers and injected httpx clients, as on
     ``ChatLemonData``, and the :class:`~lemon_adapters.core.clients.Clients` made from them.
@@ -47,29 +78,7 @@ class LemonDataFields(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _unknown_arguments(cls, values: Any) -> Any:
-        if not isinstance(values, dict):
-            return values
-        known = set(cls.model_fields) | {f.alias for f in cls.model_fields.values() if f.alias}
-        unknown = [name for name in values if name not in known]
-        if not unknown:
-            return values
-        values = dict(values)
-        moved = dict(values.get("model_kwargs") or {})
-        for name in unknown:
-            close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.8)
-            if close:
-                raise ValueError(
-                    f"{cls.__name__} got an unknown argument {name!r}; did you mean {close[0]!r}?"
-                )
-            warnings.warn(
-                f"{cls.__name__}: {name!r} is not a field; it was moved to model_kwargs and is"
-                " sent as a body field. Pass it in model_kwargs={...} to say so.",
-                UserWarning,
-                stacklevel=4,
-            )
-            moved[name] = values.pop(name)
-        values["model_kwargs"] = moved
-        return values
+        return move_unknown_arguments(cls, values)
 
     @property
     def clients(self) -> Clients:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
-import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any, cast
 
@@ -28,6 +26,7 @@ from lemon_adapters.core.profiles import profile_for
 from lemon_adapters.core.tokens import count_message_tokens, count_tokens
 
 from ._convert import to_neutral_messages
+from ._fields import move_unknown_arguments
 from ._structured import Method, structured_output
 from ._turn import Turn
 from .errors import translated_errors
@@ -104,30 +103,7 @@ class ChatLemonData(BaseChatModel):
         """Unknown keyword arguments are never dropped: a near-miss of a field name is
         refused (``temprature``), anything else moves into ``model_kwargs`` with a warning,
         as ``ChatOpenAI`` does, and is sent as a body parameter."""
-        if not isinstance(values, dict):
-            return values
-        known = set(cls.model_fields)
-        known |= {f.alias for f in cls.model_fields.values() if f.alias}
-        unknown = [name for name in values if name not in known]
-        if not unknown:
-            return values
-        values = dict(values)
-        moved = dict(values.get("model_kwargs") or {})
-        for name in unknown:
-            close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.8)
-            if close:
-                raise ValueError(
-                    f"ChatLemonData got an unknown argument {name!r}; did you mean {close[0]!r}?"
-                )
-            warnings.warn(
-                f"ChatLemonData: {name!r} is not a field; it was moved to model_kwargs and is"
-                " sent as a body parameter. Pass it in model_kwargs={...} to say so.",
-                UserWarning,
-                stacklevel=4,
-            )
-            moved[name] = values.pop(name)
-        values["model_kwargs"] = moved
-        return values
+        return move_unknown_arguments(cls, values, stacklevel=5)  # Serializable.__init__
 
     # -- LangChain metadata -----------------------------------------------------------
 

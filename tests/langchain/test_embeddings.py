@@ -124,8 +124,9 @@ def test_the_key_stays_secret(devserver: DevServer) -> None:
 def test_unknown_arguments_are_refused_or_moved(devserver: DevServer) -> None:
     with pytest.raises(ValueError, match="did you mean 'dimensions'"):
         LemonDataEmbeddings(dimension=8, **connection(devserver))
-    with pytest.warns(UserWarning, match="moved to model_kwargs"):
+    with pytest.warns(UserWarning, match="moved to model_kwargs") as seen:
         embeddings = LemonDataEmbeddings(user="u-7", **connection(devserver))
+    assert seen[0].filename == __file__  # the warning points at the caller's line
     start = len(devserver.requests)
     embeddings.embed_query("x")
     assert devserver.requests[start]["body"]["user"] == "u-7"
