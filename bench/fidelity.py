@@ -673,6 +673,10 @@ def calls_match(got: list[tuple[str, Any]], truth: list[tuple[str, Any]]) -> boo
     )
 
 
+def _tokens(usage: tuple[Any, Any]) -> int:
+    return sum(n for n in usage if isinstance(n, int))
+
+
 def _close(obj: Any) -> None:
     # Our models own an httpx pool; closing it leaves no socket for the GC to warn about.
     close = getattr(obj, "close", None)
@@ -1053,21 +1057,27 @@ def findings(cells: list[Cell]) -> list[str]:
         lost = [c.file for c in mine if c.truth.reasoning and not c.got.reasoning]
         if lost:
             out.append(f"{name} drops the reasoning entirely on {len(lost)}: {_short(lost)}.")
-        more = [
-            c.file
+        wrong = [
+            c
             for c in mine
             if c.truth.usage and c.got.usage and c.got.usage[0] and c.got.usage != c.truth.usage
         ]
+        more = [c.file for c in wrong if _tokens(c.got.usage) > _tokens(c.truth.usage)]
         if more:
             out.append(
-                f"{name} reports different token counts than the stream's usage on "
-                f"{len(more)} (usage sent more than once or cumulatively, added up): "
-                f"{_short(more)}."
+                f"{name} reports more tokens than the stream's usage on {len(more)} (usage sent"
+                f" more than once or cumulatively, added up): {_short(more)}."
+            )
+        fewer_tokens = [c.file for c in wrong if _tokens(c.got.usage) <= _tokens(c.truth.usage)]
+        if fewer_tokens:
+            out.append(
+                f"{name} reports fewer tokens than the stream's usage on {len(fewer_tokens)}"
+                f" (a count left out, such as cached input): {_short(fewer_tokens)}."
             )
         missing = [c.file for c in mine if c.truth.usage and not c.got.usage and not c.usage_ok]
         if missing:
             out.append(f"{name} delivers no usage although the stream has it: {_short(missing)}.")
-        fewer = [c.file for c in mine if len(c.got.calls) < len(c.truth.calls)]
+        fewer = [c.file for c in mine if not c.calls_ok and len(c.got.calls) < len(c.truth.calls)]
         if fewer:
             out.append(f"{name} loses tool calls on {_short(fewer)}.")
         longer = [c.file for c in mine if len(c.got.text) > len(c.truth.text + c.truth.refusal)]

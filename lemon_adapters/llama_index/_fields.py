@@ -1,4 +1,5 @@
-"""What LlamaIndex's retrieval classes share: connection arguments, and refusing unknown ones."""
+"""What LlamaIndex's classes (the LLM, the embedding, the reranker) share: connection
+arguments, and refusing unknown ones."""
 
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ def refuse_unknown(cls: type[Any], kwargs: dict[str, Any]) -> None:
             hint = (
                 f"did you mean {close[0]!r}?"
                 if close
-                else "body fields without a field go in additional_kwargs={...}"
+                else "body parameters without a field go in additional_kwargs={...}"
             )
             raise TypeError(f"{cls.__name__}() got an unexpected keyword argument {name!r}; {hint}")
 

@@ -7,8 +7,6 @@ LlamaIndex messages and tools in and normalized events out (see ``_convert``).
 
 from __future__ import annotations
 
-import difflib
-import os
 from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Literal, cast
 
@@ -43,6 +41,7 @@ from ._convert import (
     to_tool_specs,
     tool_selections,
 )
+from ._fields import base_url_of, clients_for, refuse_unknown
 from ._models import calls_functions, context_window_for
 
 if TYPE_CHECKING:
@@ -113,23 +112,11 @@ class LemonData(FunctionCallingLLM):
         async_http_client: httpx.AsyncClient | None = None,
         **kwargs: Any,
     ) -> None:
-        base_url = (
-            kwargs.pop("base_url", None)
-            or kwargs.pop("api_base", None)
-            or os.environ.get("LEMONDATA_BASE_URL")
-            or DEFAULT_BASE_URL
-        )
-        _refuse_unknown(kwargs)
+        base_url = base_url_of(kwargs)
+        refuse_unknown(type(self), kwargs)
         super().__init__(base_url=base_url, **kwargs)
-        self._clients = Clients(
-            self,
-            http_client=http_client,
-            async_http_client=async_http_client,
-            api_key=api_key if api_key is not None else os.environ.get("LEMONDATA_API_KEY"),
-            base_url=self.base_url,
-            timeout=self.timeout,
-            max_retries=self.max_retries,
-            default_headers=self.default_headers,
+        self._clients = clients_for(
+            self, api_key=api_key, http_client=http_client, async_http_client=async_http_client
         )
 
     @classmethod
@@ -420,21 +407,6 @@ class LemonData(FunctionCallingLLM):
         messages, kwargs = self._structured_call(output_cls, prompt, llm_kwargs, prompt_args)
         state = _structured.Partials(self, output_cls, tool=not self._json_schema_mode())
         return _structured.apartials(await self.astream_chat(messages, **kwargs), state)
-
-
-def _refuse_unknown(kwargs: dict[str, Any]) -> None:
-    """LlamaIndex's pydantic models ignore unknown arguments; a misspelled option must not
-    vanish, so any keyword that is not a field is refused, with the closest field named."""
-    fields = set(LemonData.model_fields)
-    for name in kwargs:
-        if name not in fields:
-            close = difflib.get_close_matches(name, sorted(fields), n=1, cutoff=0.75)
-            hint = (
-                f"did you mean {close[0]!r}?"
-                if close
-                else "body parameters without a field go in additional_kwargs={...}"
-            )
-            raise TypeError(f"LemonData() got an unexpected keyword argument {name!r}; {hint}")
 
 
 def _prompt_messages(prompt: str) -> list[ChatMessage]:
