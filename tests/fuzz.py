@@ -180,7 +180,9 @@ def mutate(source: Source, rng: random.Random) -> Case:
     if kind == "truncate":
         cut = rng.randrange(len(source.body) + 1)
         prefix = source.body[:cut]
-        return Case(source, f"truncate {cut}", prefix, len(blocks(prefix)) - 1, truncated=True)
+        # The last block of the prefix may be cut mid-way; an empty prefix has no blocks.
+        intact = max(len(blocks(prefix)) - 1, 0)
+        return Case(source, f"truncate {cut}", prefix, intact, truncated=True)
     if kind == "flip":
         data = bytearray(source.body)
         at = rng.randrange(len(data)) if data else 0

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
 import pytest
 
@@ -23,3 +24,27 @@ def test_a_body_truncated_to_nothing_is_fuzzed_too() -> None:
     rng = random.Random(77)
     assert _split(b"", rng) == [b""] and _split(b"x", rng) == [b"x"]
     assert b"".join(_split(b"data: {}\n\n", rng)) == b"data: {}\n\n"
+
+
+def test_a_body_truncated_to_nothing_keeps_nothing_intact() -> None:
+    """Case seed 4038803694 (of seed 20261202) cut a body to zero bytes, and the fuzzer
+    expected all but the last of the whole body's events from the empty prefix."""
+    source = fuzz.sources()[0]
+    case = fuzz.mutate(source, _Truncate(0))
+    assert case.body == b"" and case.intact == 0 and case.truncated
+    # an empty body is an incomplete stream, with nothing lost
+    assert fuzz.check_parser(case, random.Random(0)) == "IncompleteStreamError"
+
+
+class _Truncate(random.Random):
+    """A random source whose choices make ``mutate`` truncate the body at ``at``."""
+
+    def __init__(self, at: int) -> None:
+        super().__init__(0)
+        self._at = at
+
+    def choice(self, seq: Any) -> Any:
+        return "truncate" if "truncate" in seq else super().choice(seq)
+
+    def randrange(self, *args: Any, **kwargs: Any) -> int:
+        return self._at
