@@ -13,6 +13,22 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, model
 from lemon_adapters.core.clients import Clients
 
 
+def clients_of(model: Any) -> Clients:
+    """The core clients of a LangChain model with the connection fields above (``api_key``,
+    ``base_url``, ``timeout``, ``max_retries``, ``default_headers``, ``http_client``,
+    ``http_async_client``), owned by ``model``."""
+    return Clients(
+        model,
+        http_client=model.http_client,
+        async_http_client=model.http_async_client,
+        api_key=model.api_key.get_secret_value() if model.api_key else None,
+        base_url=model.base_url,
+        timeout=model.timeout,
+        max_retries=model.max_retries,
+        default_headers=model.default_headers,
+    )
+
+
 def move_unknown_arguments(model: type[BaseModel], values: Any, *, stacklevel: int = 4) -> Any:
     """A LangChain model's ``mode="before"`` validator for unknown keyword arguments,
     which are never dropped: a near-miss of a field name is refused (``temprature``),
@@ -84,16 +100,7 @@ class LemonDataFields(BaseModel):
     def clients(self) -> Clients:
         """The core clients (created on first use, reused across calls)."""
         if self._clients is None:
-            self._clients = Clients(
-                self,
-                http_client=self.http_client,
-                async_http_client=self.http_async_client,
-                api_key=self.api_key.get_secret_value() if self.api_key else None,
-                base_url=self.base_url,
-                timeout=self.timeout,
-                max_retries=self.max_retries,
-                default_headers=self.default_headers,
-            )
+            self._clients = clients_of(self)
         return self._clients
 
     def close(self) -> None:

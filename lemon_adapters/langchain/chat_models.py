@@ -26,7 +26,7 @@ from lemon_adapters.core.profiles import profile_for
 from lemon_adapters.core.tokens import count_message_tokens, count_tokens
 
 from ._convert import to_neutral_messages
-from ._fields import move_unknown_arguments
+from ._fields import clients_of, move_unknown_arguments
 from ._structured import Method, structured_output
 from ._turn import Turn
 from .errors import translated_errors
@@ -173,16 +173,7 @@ class ChatLemonData(BaseChatModel):
     def clients(self) -> Clients:
         """The core clients this model uses (created on first use)."""
         if self._clients is None:
-            self._clients = Clients(
-                self,
-                http_client=self.http_client,
-                async_http_client=self.http_async_client,
-                api_key=self.api_key.get_secret_value() if self.api_key else None,
-                base_url=self.base_url,
-                timeout=self.timeout,
-                max_retries=self.max_retries,
-                default_headers=self.default_headers,
-            )
+            self._clients = clients_of(self)
         return self._clients
 
     @property
