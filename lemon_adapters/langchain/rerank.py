@@ -8,7 +8,7 @@ from langchain_core.callbacks import Callbacks
 from langchain_core.documents import BaseDocumentCompressor, Document
 from pydantic import Field
 
-from lemon_adapters.core.retrieval import RerankResult
+from lemon_adapters.core.retrieval import RerankOptions, RerankResult
 
 from ._fields import LemonDataFields
 from .errors import translated_errors
@@ -27,8 +27,9 @@ class LemonDataRerank(LemonDataFields, BaseDocumentCompressor):
     top_n: int | None = Field(default=3, gt=0)
     """Documents to keep (fewer if fewer were given); ``None`` keeps all, reordered."""
 
-    def _top(self, documents: Sequence[Document]) -> int | None:
-        return None if self.top_n is None else min(self.top_n, len(documents))
+    def _options(self, documents: Sequence[Document]) -> RerankOptions:
+        top_n = None if self.top_n is None else min(self.top_n, len(documents))
+        return {"model": self.model, "top_n": top_n, "extra_body": self.model_kwargs or None}
 
     def compress_documents(
         self,
@@ -40,13 +41,8 @@ class LemonDataRerank(LemonDataFields, BaseDocumentCompressor):
         if not documents:
             return []
         with translated_errors(self.model):
-            ranking = self.clients.sync.rerank(
-                query,
-                [d.page_content for d in documents],
-                model=self.model,
-                top_n=self._top(documents),
-                extra_body=self.model_kwargs or None,
-            )
+            texts = [d.page_content for d in documents]
+            ranking = self.clients.sync.rerank(query, texts, **self._options(documents))
         return _scored(documents, ranking)
 
     async def acompress_documents(
@@ -59,13 +55,8 @@ class LemonDataRerank(LemonDataFields, BaseDocumentCompressor):
         if not documents:
             return []
         with translated_errors(self.model):
-            ranking = await self.clients.async_.rerank(
-                query,
-                [d.page_content for d in documents],
-                model=self.model,
-                top_n=self._top(documents),
-                extra_body=self.model_kwargs or None,
-            )
+            texts = [d.page_content for d in documents]
+            ranking = await self.clients.async_.rerank(query, texts, **self._options(documents))
         return _scored(documents, ranking)
 
 
