@@ -152,7 +152,7 @@ def main() -> None:
     elif task == "bench":
         run([str(ensure_env("dev,bench")), "-m", "bench", *rest])
     elif task == "fuzz":
-        run([str(ensure_env()), "-m", "tests.fuzz", *rest])
+        run([str(ensure_env()), "-m", "tests.core.wire.fuzz", *rest])
     elif task == "floors":
         py = ensure_env("test", FLOORS_VENV, FLOORS_LOCK)
         run([str(py), "-c", CHECK_FLOORS, *(f"{n}=={v}" for n, v in floors().items())])

@@ -478,7 +478,7 @@ def main(argv: list[str] | None = None) -> None:
     quick = args.quick
     started = time.time()
 
-    from lemon_adapters.core import sse
+    from lemon_adapters.core.wire import sse
 
     info = machine.describe()
     log(machine.format(info))

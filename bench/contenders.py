@@ -278,7 +278,7 @@ class JsonReader:
     restores."""
 
     def __init__(self, name: str) -> None:
-        from lemon_adapters.core import sse
+        from lemon_adapters.core.wire import sse
 
         if name not in sse.JSON_DECODERS:
             raise ModuleNotFoundError(f"JSON reader {name!r} is not available")

@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from lemon_adapters.core.errors import LemonDataError
-from lemon_adapters.core.parser import parse_body
+from lemon_adapters.core.wire.parser import parse_body
 
 ROOT = Path(__file__).resolve().parent.parent
 WIRE = ROOT / "tests" / "recordings" / "wire"
@@ -954,10 +954,10 @@ def report(
         "",
         "Caveat: the truth is our own core parser, so for our adapters this measures the "
         "adapters' fidelity to the core, and the core's reading is checked separately "
-        "(cross-check below, `tests/test_recordings.py` and "
-        "`tests/test_messages_recordings.py`). Where a peer differs, the detail list says "
-        "exactly what it delivered, so a reader can judge the semantics (e.g. `n` choices, "
-        "refusal channel, what counts as input tokens) independently.",
+        "(cross-check below, `tests/core/wire/test_recordings.py` and "
+        "`tests/core/wire/test_anthropic_messages_recordings.py`). Where a peer differs, "
+        "the detail list says exactly what it delivered, so a reader can judge the "
+        "semantics (e.g. `n` choices, refusal channel, what counts as input tokens) independently.",
     ]
     for api, group in groups:
         n = len({c.file for c in group})

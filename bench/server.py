@@ -1,7 +1,7 @@
 """A fast LemonData-shaped server for the benchmark, run in its own process.
 
 Every response body is rendered once (frames in the same shape as
-:mod:`lemon_adapters.devserver`: typed Responses events ending in ``response.completed``
+:mod:`lemon_adapters.testing.server`: typed Responses events ending in ``response.completed``
 with usage; Chat Completions chunks, a usage chunk and ``data: [DONE]``; Anthropic
 Messages events from ``message_start`` to ``message_stop``, padded as the real API pads
 them) and then written

@@ -11,7 +11,7 @@ import contextlib
 import os
 from collections.abc import Iterator
 
-from lemon_adapters.devserver import DevServer, Responder, demo_responder
+from lemon_adapters.testing.server import DevServer, Responder, demo_responder
 
 #: The model examples use: ``LEMONDATA_MODEL`` or a common default.
 MODEL = os.environ.get("LEMONDATA_MODEL", "gpt-4o-mini")

@@ -8,11 +8,11 @@ the events, errors or results.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from typing import TYPE_CHECKING, Any
 
-from .core.accumulate import StreamResult, ToolCall
+from lemon_adapters.core.wire.accumulate import StreamResult, ToolCall
+
+from ._version import __version__
 from .core.errors import (
     APIConnectionError,
     APIStatusError,
@@ -113,15 +113,16 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from .core.catalog import ModelInfo
+    from lemon_adapters.core.endpoints.models import ModelInfo
+    from lemon_adapters.core.endpoints.retrieval import EmbeddingResult, RerankHit, RerankResult
+    from lemon_adapters.core.http.retry import RetryPolicy
+
     from .core.client import (
         AsyncLemonDataClient,
         AsyncResponseStream,
         LemonDataClient,
         ResponseStream,
     )
-    from .core.retrieval import EmbeddingResult, RerankHit, RerankResult
-    from .core.retry import RetryPolicy
 
 _LAZY = {
     "AsyncLemonDataClient": ".core.client",

@@ -30,7 +30,7 @@ def _gateway() -> Iterator[None]:
     if os.environ.get("LEMONDATA_API_KEY"):
         yield
         return
-    from .devserver import DevServer
+    from lemon_adapters.testing.server import DevServer
 
     saved = {k: os.environ.get(k) for k in ("LEMONDATA_API_KEY", "LEMONDATA_BASE_URL")}
     with DevServer(delay=0.03) as server:
@@ -97,7 +97,8 @@ def _chat_llamaindex(prompt: str, model: str, api: Any) -> None:
 
 
 def _chat_core(prompt: str, model: str, api: Any) -> None:
-    from .core.call import Message
+    from lemon_adapters.core.request.call import Message
+
     from .core.client import LemonDataClient
     from .core.events import ReasoningDelta, TextDelta, ToolCallDelta
 

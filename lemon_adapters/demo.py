@@ -6,7 +6,7 @@
    LemonData embeddings and reranked by LemonData's reranker.
 
 Each ends with its time to first token, tokens per second and token usage. Without
-``LEMONDATA_API_KEY`` it starts :class:`~lemon_adapters.devserver.DevServer` on 127.0.0.1,
+``LEMONDATA_API_KEY`` it starts :class:`~lemon_adapters.testing.server.DevServer` on 127.0.0.1,
 paced like a real model (30-60 ms between tokens), and says so; with a key it uses the
 real API and ``--model`` (or ``LEMONDATA_MODEL``). Ctrl-C ends it cleanly.
 """
@@ -226,7 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             base = os.environ.get("LEMONDATA_BASE_URL", "https://api.lemondata.cc/v1")
             out(f"Using the real LemonData API at {base} with model {args.model}.\n")
         else:
-            from .devserver import DevServer
+            from lemon_adapters.testing.server import DevServer
 
             server = DevServer(delay=args.delay, jitter=args.jitter).start()
             os.environ["LEMONDATA_API_KEY"] = "sk-offline-demo"

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.packaging
 #: the wheel's own local server, and check the other adapter names its extra.
 SMOKE = """
 import sys
-from lemon_adapters.devserver import DevServer
+from lemon_adapters.testing.server import DevServer
 
 extra = sys.argv[1]
 with DevServer(delay=0) as server:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from lemon_adapters.devserver import DevServer, demo_responder
+from lemon_adapters.testing.server import DevServer, demo_responder
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()

@@ -28,8 +28,8 @@ from lemon_adapters import (
     StreamError,
     TextDelta,
 )
-from tests.faults.drivers import KEY, MESSAGES, active_connections
-from tests.faults.server import FaultServer, Step, frames, lemon_error, text_frames
+from tests.core.http.drivers import KEY, MESSAGES, active_connections
+from tests.core.http.server import FaultServer, Step, frames, lemon_error, text_frames
 
 pytestmark = pytest.mark.slow
 

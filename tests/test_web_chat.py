@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from playwright import sync_api
 
-from lemon_adapters.devserver import DevServer
+from lemon_adapters.testing.server import DevServer
 
 ROOT = Path(__file__).resolve().parent.parent
 WEB_CHAT = ROOT / "examples" / "web_chat"

@@ -5,7 +5,7 @@ Usage (from the repository root)::
     .venv/bin/python tools/record_cassettes_langchain.py          # local LemonData-shaped server
     LEMONDATA_API_KEY=sk-... .venv/bin/python tools/record_cassettes_langchain.py --real
 
-Without ``--real`` the standard suites run against :class:`lemon_adapters.devserver.DevServer`
+Without ``--real`` the standard suites run against :class:`lemon_adapters.testing.server.DevServer`
 on 127.0.0.1, answered by ``tests/langchain/responder.py``; the two media files the suite
 downloads (a PNG and a PDF) are seeded into their cassettes from small files generated here,
 because the recording machine is offline. With ``--real`` every request, downloads
@@ -148,7 +148,7 @@ def main() -> int:
         )
         return run_pytest(["--record-mode=rewrite", "--force-enable-socket"])
 
-    from lemon_adapters.devserver import DevServer
+    from lemon_adapters.testing.server import DevServer
     from tests.langchain.responder import standard_responder
 
     with DevServer(standard_responder) as server:

@@ -288,7 +288,7 @@ def main() -> None:
     if not os.environ.get("LEMONDATA_API_KEY"):
         from offline_model import chat_responder
 
-        from lemon_adapters.devserver import DevServer
+        from lemon_adapters.testing.server import DevServer
 
         server = DevServer(chat_responder, delay=0.04).start()
         os.environ["LEMONDATA_API_KEY"] = "sk-offline-example"

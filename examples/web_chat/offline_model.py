@@ -1,6 +1,6 @@
 """The offline model behind the web chat when ``LEMONDATA_API_KEY`` is not set.
 
-A responder for :class:`lemon_adapters.devserver.DevServer`: it calls ``get_weather`` for the
+A responder for :class:`lemon_adapters.testing.server.DevServer`: it calls ``get_weather`` for the
 first turn, then answers in English, Korean and Chinese, so the page shows tool-call
 arguments streaming and multi-byte text arriving in pieces.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from lemon_adapters.devserver import Reply
+from lemon_adapters.testing.server import Reply
 
 ANSWER = (
     "Seoul is 21°C with clear skies. 서울은 지금 맑고 기온은 21도입니다. "

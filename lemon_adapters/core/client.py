@@ -14,16 +14,8 @@ from urllib.parse import quote
 
 import httpx
 
-from .accumulate import StreamResult
-from .call import Call, check_call, check_keywords
-from .catalog import ModelInfo, model_info, model_list
-from .config import ClientConfig, Timeouts
-from .drivers import Current, async_events, async_json, sync_events, sync_json
-from .events import Api, StreamEvent
-from .exchange import Exchange
-from .json_exchange import JSONExchange
-from .request import request_of
-from .retrieval import (
+from lemon_adapters.core.endpoints.models import ModelInfo, model_info, model_list
+from lemon_adapters.core.endpoints.retrieval import (
     EMBED_KEYS,
     RERANK_KEYS,
     EmbeddingJob,
@@ -33,7 +25,22 @@ from .retrieval import (
     RerankOptions,
     RerankResult,
 )
-from .retry import ROUTES, RetryPolicy, RouteMemory
+from lemon_adapters.core.http.config import ClientConfig, Timeouts
+from lemon_adapters.core.http.drivers import (
+    Current,
+    async_events,
+    async_json,
+    sync_events,
+    sync_json,
+)
+from lemon_adapters.core.http.exchange import Exchange
+from lemon_adapters.core.http.json_exchange import JSONExchange
+from lemon_adapters.core.http.retry import ROUTES, RetryPolicy, RouteMemory
+from lemon_adapters.core.request.build import request_of
+from lemon_adapters.core.request.call import Call, check_call, check_keywords
+from lemon_adapters.core.wire.accumulate import StreamResult
+
+from .events import Api, StreamEvent
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -198,7 +205,7 @@ class LemonDataClient(_ClientBase):
             ``read`` is the idle timeout between chunks of a stream (stalls included).
         max_retries: re-sends before the first event for connection errors, timeouts,
             408, 409, 429, 5xx and errors the server marks ``retryable`` (see
-            :mod:`lemon_adapters.core.retry`); also the budget of background resumes.
+            :mod:`lemon_adapters.core.http.retry`); also the budget of background resumes.
         max_retry_delay: cap on any single backoff or ``Retry-After`` wait, in seconds.
         deadline: default overall time limit of each call in seconds (``None``: none).
         default_headers: extra headers on every request.
@@ -232,7 +239,7 @@ class LemonDataClient(_ClientBase):
     def stream(self, **call: Unpack[Call]) -> ResponseStream:
         """Start a streamed response; iterate it for events, ``.result`` accumulates.
 
-        Takes the keyword arguments of :class:`~lemon_adapters.core.request.Call`: ``model``
+        Takes the keyword arguments of :class:`~lemon_adapters.core.request.build.Call`: ``model``
         and ``messages``, then ``api``, ``tools``, ``tool_choice``, the named model
         parameters, and ``timeout``, ``deadline``, ``resume``, ``extra_headers``,
         ``extra_body``. Any other keyword is a ``TypeError``.

@@ -36,10 +36,10 @@ Every error the package raises is a :class:`LemonDataError`::
                                         type, wrong content type, undecodable compression
 
 Errors raised after the stream started carry ``partial``: the
-:class:`~lemon_adapters.core.accumulate.StreamResult` accumulated up to the failure, and
+:class:`~lemon_adapters.core.wire.accumulate.StreamResult` accumulated up to the failure, and
 ``output_received``: whether any text, reasoning or tool-call delta had been produced, so a
 caller can decide between resuming and asking again. ``retryable`` says whether the client
-would re-send (before the first event; see :mod:`lemon_adapters.core.retry`); a body's
+would re-send (before the first event; see :mod:`lemon_adapters.core.http.retry`); a body's
 explicit ``retryable`` wins over the status-based default, both ways.
 
 LemonData's error JSON (``{"error": {...}}``, or the object itself, in HTTP error bodies,
@@ -65,7 +65,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .accumulate import StreamResult
+    from lemon_adapters.core.wire.accumulate import StreamResult
 
 _SECRET = re.compile(r"(sk-|Bearer\s+)[A-Za-z0-9_\-.]{6,}")
 DEADLINE_CODE = "deadline_exceeded"

@@ -122,7 +122,7 @@ def count_message_tokens(
 
     Args:
         messages: neutral messages (``{"role": ..., "content": ...}``, as
-            :class:`~lemon_adapters.core.call.Message` spells them, or OpenAI's shape):
+            :class:`~lemon_adapters.core.request.call.Message` spells them, or OpenAI's shape):
             text content (a string or text parts), tool calls (name and arguments), tool
             results, reasoning text and a ``name`` are counted; an image part counts
             :data:`IMAGE_TOKENS`; other parts (files, audio) are not estimated.

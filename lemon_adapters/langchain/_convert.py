@@ -24,8 +24,6 @@ from langchain_core.messages.block_translators import register_translator
 from langchain_core.messages.tool import invalid_tool_call, tool_call_chunk
 from langchain_core.messages.utils import convert_to_openai_messages
 
-from lemon_adapters.core.accumulate import TRANSPORT_FIELDS, StreamResult
-from lemon_adapters.core.call import Message
 from lemon_adapters.core.events import (
     BlockDone,
     ReasoningDelta,
@@ -36,6 +34,8 @@ from lemon_adapters.core.events import (
     ToolCallDelta,
     Usage,
 )
+from lemon_adapters.core.request.call import Message
+from lemon_adapters.core.wire.accumulate import TRANSPORT_FIELDS, StreamResult
 
 PROVIDER = "lemondata"
 #: Messages API blocks an assistant turn must send back unchanged (signatures, opaque data).

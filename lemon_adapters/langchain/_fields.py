@@ -10,7 +10,7 @@ import httpx
 from langchain_core.utils import from_env, secret_from_env
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 
-from lemon_adapters.core.clients import Clients
+from lemon_adapters.core.http.pools import Clients
 
 
 def clients_of(model: Any) -> Clients:
@@ -62,7 +62,7 @@ def move_unknown_arguments(model: type[BaseModel], values: Any, *, stacklevel: i
 
 class LemonDataFields(BaseModel):
     """Key, URL, timeouts, retries, headers and injected httpx clients, as on
-    ``ChatLemonData``, and the :class:`~lemon_adapters.core.clients.Clients` made from them.
+    ``ChatLemonData``, and the :class:`~lemon_adapters.core.http.pools.Clients` made from them.
 
     Unknown keyword arguments are never dropped: a near-miss of a field name is refused
     (``modle``), anything else moves into ``model_kwargs`` with a warning and is sent as a

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
-from lemon_adapters.core.accumulate import StreamResult
-from lemon_adapters.core.call import Call
 from lemon_adapters.core.client import AsyncResponseStream, ResponseStream
 from lemon_adapters.core.events import Finish, StreamEvent
+from lemon_adapters.core.request.call import Call
+from lemon_adapters.core.wire.accumulate import StreamResult
 
 from ._convert import chunk_for, last_chunk, result_to_message
 

@@ -18,11 +18,11 @@ from langchain_core.utils import from_env, secret_from_env
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 
-from lemon_adapters.core.call import adapter_call
 from lemon_adapters.core.client import AsyncLemonDataClient, LemonDataClient
-from lemon_adapters.core.clients import Clients
 from lemon_adapters.core.events import ApiChoice
+from lemon_adapters.core.http.pools import Clients
 from lemon_adapters.core.profiles import profile_for
+from lemon_adapters.core.request.call import adapter_call
 from lemon_adapters.core.tokens import count_message_tokens, count_tokens
 
 from ._convert import to_neutral_messages

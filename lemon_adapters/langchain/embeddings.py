@@ -7,7 +7,7 @@ from typing import Any
 from langchain_core.embeddings import Embeddings
 from pydantic import Field
 
-from lemon_adapters.core.retrieval import DEFAULT_BATCH_SIZE, EncodingFormat
+from lemon_adapters.core.endpoints.retrieval import DEFAULT_BATCH_SIZE, EncodingFormat
 
 from ._fields import LemonDataFields
 from .errors import translated_errors

@@ -8,7 +8,7 @@ from langchain_core.callbacks import Callbacks
 from langchain_core.documents import BaseDocumentCompressor, Document
 from pydantic import Field
 
-from lemon_adapters.core.retrieval import RerankOptions, RerankResult
+from lemon_adapters.core.endpoints.retrieval import RerankOptions, RerankResult
 
 from ._fields import LemonDataFields
 from .errors import translated_errors

@@ -33,8 +33,7 @@ from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.llms.utils import parse_partial_json
 from typing_extensions import assert_never
 
-from ..core.accumulate import TRANSPORT_FIELDS, StreamResult
-from ..core.call import (
+from lemon_adapters.core.request.call import (
     AssistantMessage,
     AudioPart,
     ContentPart,
@@ -51,6 +50,8 @@ from ..core.call import (
     ToolMessage,
     UserMessage,
 )
+from lemon_adapters.core.wire.accumulate import TRANSPORT_FIELDS, StreamResult
+
 from ..core.errors import ConfigurationError
 from ..core.events import (
     BlockDone,

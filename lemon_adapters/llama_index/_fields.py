@@ -7,8 +7,9 @@ import difflib
 import os
 from typing import TYPE_CHECKING, Any
 
+from lemon_adapters.core.http.pools import Clients
+
 from ..core.client import DEFAULT_BASE_URL
-from ..core.clients import Clients
 
 if TYPE_CHECKING:
     import httpx

@@ -28,9 +28,10 @@ from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.types import Model, PydanticProgramMode
 
-from ..core.call import Call, adapter_call
+from lemon_adapters.core.http.pools import Clients
+from lemon_adapters.core.request.call import Call, adapter_call
+
 from ..core.client import DEFAULT_BASE_URL
-from ..core.clients import Clients
 from ..core.events import ApiChoice, StreamEvent
 from . import _structured
 from ._convert import (

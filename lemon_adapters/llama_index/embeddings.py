@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 from llama_index.core.base.embeddings.base import BaseEmbedding, Embedding
 from llama_index.core.bridge.pydantic import Field, PrivateAttr
 
-from ..core.clients import Clients
-from ..core.retrieval import EmbeddingResult, EncodingFormat
+from lemon_adapters.core.endpoints.retrieval import EmbeddingResult, EncodingFormat
+from lemon_adapters.core.http.pools import Clients
+
 from ..core.tokens import apportion, count_tokens
 from ._fields import base_url_of, clients_for, refuse_unknown
 

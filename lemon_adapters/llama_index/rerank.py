@@ -13,8 +13,9 @@ from llama_index.core.instrumentation.events.rerank import ReRankEndEvent, ReRan
 from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import MetadataMode, NodeWithScore, QueryBundle
 
-from ..core.clients import Clients
-from ..core.retrieval import RerankResult
+from lemon_adapters.core.endpoints.retrieval import RerankResult
+from lemon_adapters.core.http.pools import Clients
+
 from ._fields import base_url_of, clients_for, refuse_unknown
 
 if TYPE_CHECKING:

@@ -1,6 +1,6 @@
 """A LemonData-shaped assistant that answers LangChain's standard tests, for recording.
 
-It runs inside :class:`lemon_adapters.devserver.DevServer` (real HTTP, both wire formats)
+It runs inside :class:`lemon_adapters.testing.server.DevServer` (real HTTP, both wire formats)
 and decides only *what* to answer; the server renders it in the exact wire format. The
 rules mirror what a capable model does with the standard tests' prompts: call the tool the
 prompt asks for (``magic_function`` with ``{"input": 3}``), answer from tool results, emit
@@ -14,7 +14,7 @@ import json
 import re
 from typing import Any
 
-from lemon_adapters.devserver import Reply
+from lemon_adapters.testing.server import Reply
 
 JOKE = {
     "setup": "Why did the cat sit on the computer?",

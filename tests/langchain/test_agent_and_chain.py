@@ -18,8 +18,8 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.tools import tool
 
-from lemon_adapters.devserver import DevServer, Reply, pieces
 from lemon_adapters.langchain import ChatLemonData
+from lemon_adapters.testing.server import DevServer, Reply, pieces
 
 from .responder import standard_responder
 

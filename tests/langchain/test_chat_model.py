@@ -25,8 +25,7 @@ from langchain_core.messages import (
 from pydantic import BaseModel
 
 import lemon_adapters
-from lemon_adapters.core.request import build_body
-from lemon_adapters.devserver import DevServer, Reply, pieces
+from lemon_adapters.core.request.build import build_body
 from lemon_adapters.langchain import (
     ChatLemonData,
     LemonDataIncompleteStreamError,
@@ -35,6 +34,7 @@ from lemon_adapters.langchain import (
     LemonDataRateLimitError,
 )
 from lemon_adapters.langchain._convert import to_neutral_messages
+from lemon_adapters.testing.server import DevServer, Reply, pieces
 
 from .responder import standard_responder
 

@@ -15,10 +15,10 @@ from langchain_core.documents import Document
 from langchain_core.exceptions import ModelRateLimitError
 from langchain_core.vectorstores import InMemoryVectorStore
 
-from lemon_adapters._retrieval import token_count, vector
 from lemon_adapters.core.errors import RateLimitError
-from lemon_adapters.devserver import DevServer
 from lemon_adapters.langchain import LemonDataEmbeddings, LemonDataRerank
+from lemon_adapters.testing.server import DevServer
+from lemon_adapters.testing.vectors import token_count, vector
 
 KEY = "sk-test-langchain-embeddings-0123456789"
 DOCS = [

@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 import pytest
 import vcr
 
-from lemon_adapters.devserver import DevServer, Reply, Responder, demo_responder
 from lemon_adapters.llama_index import LemonData
+from lemon_adapters.testing.server import DevServer, Reply, Responder, demo_responder
 
 from ..conftest import CASSETTES
 

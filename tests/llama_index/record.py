@@ -2,7 +2,7 @@
 
 With ``LEMONDATA_API_KEY`` set, the round trips run against the real gateway
 (``LEMONDATA_BASE_URL`` or https://api.lemondata.cc/v1); without it, against a local
-:class:`~lemon_adapters.devserver.DevServer` playing the scripted responders in
+:class:`~lemon_adapters.testing.server.DevServer` playing the scripted responders in
 ``scenarios.py``. Either way the ``Authorization`` header is filtered out before a
 cassette is written. See ``cassettes/README.md``.
 """
@@ -16,8 +16,8 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Any
 
-from lemon_adapters.devserver import DevServer, Responder
 from lemon_adapters.llama_index import LemonData
+from lemon_adapters.testing.server import DevServer, Responder
 
 from . import scenarios
 from .conftest import APIS, CASSETTE_MODEL, LI_CASSETTES, cassette

@@ -1,6 +1,6 @@
 """Scripted LemonData answers and the LlamaIndex round trips the cassettes hold.
 
-The responders play a deterministic assistant on :class:`~lemon_adapters.devserver.DevServer`
+The responders play a deterministic assistant on :class:`~lemon_adapters.testing.server.DevServer`
 (either API). The scenario functions run a LlamaIndex consumer end to end and return what
 it observed; tests assert on that, and ``record.py`` runs the same functions to (re)record
 the cassettes, against the dev server or the real gateway.
@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from lemon_adapters.devserver import Reply, _neutral_view
+from lemon_adapters.testing.server import Reply, _neutral_view
 
 # Distinctive numbers so a test can tell server-reported usage from a tiktoken estimate.
 INPUT_TOKENS = 4321

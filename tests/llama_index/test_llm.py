@@ -34,10 +34,10 @@ from lemon_adapters import (
     LemonDataError,
     NotFoundError,
 )
-from lemon_adapters.core.request import build_body
-from lemon_adapters.devserver import Reply, render_chat, render_responses
+from lemon_adapters.core.request.build import build_body
 from lemon_adapters.llama_index import DEFAULT_CONTEXT_WINDOW, LemonData, context_window_for
 from lemon_adapters.llama_index._convert import to_neutral_messages
+from lemon_adapters.testing.server import Reply, render_chat, render_responses
 
 from . import scenarios
 from .conftest import Served
@@ -66,7 +66,7 @@ def text_responder(api: str, body: dict[str, Any]) -> Reply:
     if isinstance(last, list):
         last = " ".join(p.get("text", "") for p in last)
     if body["model"].startswith("error-"):
-        from lemon_adapters.devserver import error_reply
+        from lemon_adapters.testing.server import error_reply
 
         return error_reply(int(body["model"][6:]), body["model"])
     return Reply(text=f"{body['model']} heard: {last}", chunk_chars=4, input_tokens=77)

@@ -19,7 +19,7 @@ import pytest
 from llama_index.core.base.llms.types import ChatMessage, ChatResponse, ThinkingBlock, ToolCallBlock
 
 from lemon_adapters import LemonDataError
-from lemon_adapters.core.parser import parse_body
+from lemon_adapters.core.wire.parser import parse_body
 from lemon_adapters.llama_index import LemonData
 
 from ..conftest import RECORDINGS

@@ -16,15 +16,15 @@ from llama_index.core.callbacks import CallbackManager, CBEventType, TokenCounti
 from llama_index.core.callbacks.base_handler import BaseCallbackHandler
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
-from lemon_adapters._retrieval import token_count
 from lemon_adapters.core.tokens import count_tokens
-from lemon_adapters.devserver import demo_responder
 from lemon_adapters.llama_index import (
     LemonData,
     LemonDataEmbedding,
     LemonDataRerank,
     tokenizer,
 )
+from lemon_adapters.testing.server import demo_responder
+from lemon_adapters.testing.vectors import token_count
 
 from .conftest import Served
 

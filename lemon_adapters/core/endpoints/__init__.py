@@ -1,0 +1,1 @@
+"""The JSON endpoints on the same exchange: embeddings, rerank and the model catalog."""
