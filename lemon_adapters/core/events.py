@@ -18,7 +18,10 @@ after the deltas of the block it completes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+
+if TYPE_CHECKING:
+    from .wire.accumulate import StreamResult
 
 #: A wire format: the Responses API, Chat Completions, or Anthropic Messages (LemonData's
 #: native route for Claude models, ``/v1/messages``).
@@ -104,27 +107,102 @@ class UsageReported:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Finish:
-    """The response ended normally. ``raw_reason`` is what the wire said, if anything."""
+    """The response ended normally. ``raw_reason`` is what the wire said, if anything.
+
+    ``result`` is everything the response produced, accumulated once by the parser, so a
+    consumer building its last chunk reads it here and never reaches back into the stream.
+    Mappers emit ``Finish`` without it; the parser hands it out with the result attached.
+    """
 
     reason: FinishReason
     raw_reason: str | None
+    result: StreamResult | None = None
     kind: Literal["finish"] = "finish"
+
+
+#: What a finished block was: answer text, reasoning (``thinking``; ``redacted_thinking``
+#: is reasoning the provider encrypted), a client tool call, a server tool's call or
+#: result, or something this version does not model (``other``, kept for replay).
+BlockType: TypeAlias = Literal[
+    "text",
+    "thinking",
+    "redacted_thinking",
+    "tool_call",
+    "server_tool_call",
+    "server_tool_result",
+    "other",
+]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BlockDone:
-    """A finished content block of a Messages API answer, in the API's own shape.
+    """A finished content block (Messages) or part (Gemini) the next request sends back.
 
-    Its text, reasoning or tool-call arguments already came as deltas; this is the whole
-    block as the next request must send it back: a ``thinking`` block with its
-    ``signature``, a ``redacted_thinking`` block's opaque ``data``, a ``tool_use`` with its
-    ``input``, server tool blocks (``server_tool_use``, ``web_search_tool_result``...) and
-    text with its ``citations``. The result keeps them, in order, in ``blocks``.
+    Its text, reasoning or tool-call arguments already came as deltas; what a consumer needs
+    beyond them is typed here: ``signature`` (a ``thinking`` block's signature, or Gemini's
+    ``thoughtSignature`` on whatever part it came on), ``data`` (a ``redacted_thinking``
+    block's opaque payload), ``tool_call_index`` (the ``ToolCallDelta.index`` of the call
+    this block finished). ``block`` is the block as the wire format's body builder replays
+    it, opaque to adapters: they keep it and hand it back, never read it. The result keeps
+    the blocks, in order, in ``blocks``.
     """
 
     index: int
     block: dict[str, Any]
+    type: BlockType = "other"
+    signature: str | None = None
+    data: str | None = None
+    tool_call_index: int | None = None
     kind: Literal["block"] = "block"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServerToolCall:
+    """A tool the provider ran itself: web search, code execution, MCP, tool search, ...
+
+    ``name`` is the tool's name as the provider calls it (``web_search``,
+    ``code_execution``, ``google_search``...), ``arguments`` its input as a JSON object
+    (``{"query": ...}``, ``{"code": ...}``), ``provider_type`` the wire's own type
+    (``server_tool_use``, ``web_search_call``, ``executableCode``...). Comes once, whole.
+    """
+
+    id: str | None
+    name: str
+    arguments: dict[str, Any]
+    provider_type: str
+    kind: Literal["server_tool_call"] = "server_tool_call"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServerToolResult:
+    """What a server tool returned: ``output`` as the wire gave it (search results, code
+    output...), ``status`` where the wire says one (``completed``, ``failed``...)."""
+
+    call_id: str | None
+    name: str
+    status: str | None
+    output: Any
+    provider_type: str
+    kind: Literal["server_tool_result"] = "server_tool_result"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Citation:
+    """A source the answer cites, attached to the answer text streamed so far.
+
+    ``start`` / ``end`` are character offsets into the answer text where the wire gives
+    them (Responses ``url_citation``, Gemini grounding supports), else ``None``;
+    ``cited_text`` is the quoted source text where the wire gives it (Messages).
+    ``provider_type`` is the wire's own citation type.
+    """
+
+    url: str | None
+    title: str | None
+    cited_text: str | None
+    start: int | None
+    end: int | None
+    provider_type: str
+    kind: Literal["citation"] = "citation"
 
 
 StreamEvent: TypeAlias = (
@@ -136,4 +214,7 @@ StreamEvent: TypeAlias = (
     | UsageReported
     | Finish
     | BlockDone
+    | ServerToolCall
+    | ServerToolResult
+    | Citation
 )

@@ -55,10 +55,13 @@ from lemon_adapters.core.wire.accumulate import TRANSPORT_FIELDS, StreamResult
 from ..core.errors import ConfigurationError
 from ..core.events import (
     BlockDone,
+    Citation,
     Finish,
     ReasoningDelta,
     RefusalDelta,
     ResponseStarted,
+    ServerToolCall,
+    ServerToolResult,
     StreamEvent,
     TextDelta,
     ToolCallDelta,
@@ -354,6 +357,8 @@ class ChatStream:
                 return self.final()
             case ResponseStarted() | UsageReported() | BlockDone():
                 pass  # identity, usage and blocks reach the last chunk through the result
+            case ServerToolCall() | ServerToolResult() | Citation():
+                pass  # not mapped yet (issue 22)
             case _:
                 assert_never(event)
         return None
