@@ -22,7 +22,7 @@ ROWS = {
 }
 BODIES = [
     f"{subset}/{entry['file']}"
-    for subset in ("wire", "messages/wire")
+    for subset in ("wire", "messages/wire", "gemini/wire")
     for entry in json.loads((RECORDINGS / subset / "index.json").read_text(encoding="utf-8"))
 ]
 

@@ -3,8 +3,9 @@
 Usage: ``python tools/import_recordings.py SOURCE`` where ``SOURCE`` is a recordings folder
 laid out as ``wire/`` (Responses, Chat Completions and OpenAI-format errors, with
 ``wire/index.json``), ``messages/wire/`` (Anthropic Messages, with its own
-``index.json``) and ``MANIFEST.md`` (one table row per recording: source repository, path
-in it, commit and license). Every ``*.body`` file listed in an index is copied byte for byte
+``index.json``), ``gemini/wire/`` (Gemini, with its own ``index.json``), ``MANIFEST.md``
+and ``GEMINI.md`` (one table row per recording: source repository, path in it, commit and
+license). Every ``*.body`` file listed in an index is copied byte for byte
 (and checked to be identical afterwards); ``tests/recordings/PROVENANCE.md`` is rewritten
 with one row per copied body, naming the recording it was extracted from and that
 recording's source. Nothing else reads ``SOURCE``: the tests use the copies only.
@@ -22,18 +23,20 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEST = ROOT / "tests" / "recordings"
-SETS = ("wire", "messages/wire")
+#: Each set of bodies and the manifest that describes its recordings.
+SETS = {"wire": "MANIFEST.md", "messages/wire": "MANIFEST.md", "gemini/wire": "GEMINI.md"}
 _ROW = re.compile(r"^\| (\d+) \| `([^`]+)` \|(.*)\|\s*$")
 
 HEADER = """\
 # Provenance of the recorded wire bodies
 
-Every `*.body` file under `wire/` and `messages/wire/` is the HTTP response body of one
-interaction of a recording made by another public project against a live service (its
-test cassettes and fixtures), extracted from the recording's container (vcrpy or go-vcr
-YAML, raw SSE, or JSON lines re-framed as SSE: `reframed` in the index) and copied here
-byte for byte by `tools/import_recordings.py`. The `index.json` beside the bodies gives,
-per body, its API, HTTP status, method, URL and request body as recorded.
+Every `*.body` file under `wire/`, `messages/wire/` and `gemini/wire/` is the HTTP response
+body of one interaction of a recording made by another public project against a live
+service (its test cassettes and fixtures), extracted from the recording's container (vcrpy
+or go-vcr YAML, httprr traces, raw SSE or JSON, or JSON lines re-framed as SSE: `reframed`
+in the index) and copied here byte for byte by `tools/import_recordings.py`. The
+`index.json` beside the bodies gives, per body, its API, HTTP status, method, URL and
+request body as recorded.
 
 The source projects are under permissive licenses (MIT, Apache-2.0, or Apache-2.0 OR
 BSD-3-Clause for dd-trace-py, used here under Apache-2.0). Their license texts, with the
@@ -43,7 +46,8 @@ package folder's own LICENSE is kept beside its repository's). Two sources were 
 second commit whose texts differ, and both versions are kept: charmbracelet/fantasy's
 Cerebras recording (`charmbracelet__fantasy__71f727f0__*`) and the opentelemetry-python-contrib
 Anthropic package (`...instrumentation-anthropic__LICENSE`, from `910328a`). The files are
-data: no code was copied.
+data: no code was copied. Gemini bodies marked SEMI-REAL were edited by their source
+project (texts, URIs or an image replaced; counts original), as its manifest says.
 
 """
 COLUMNS = (
@@ -84,9 +88,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("source", type=Path, help="the recordings folder to import from")
     source: Path = parser.parse_args().source
-    rows = manifest_rows((source / "MANIFEST.md").read_text(encoding="utf-8"))
     table: list[str] = []
-    for subset in SETS:
+    for subset, manifest in SETS.items():
+        rows = manifest_rows((source / manifest).read_text(encoding="utf-8"))
         src, dst = source / subset, DEST / subset
         index = json.loads((src / "index.json").read_text(encoding="utf-8"))
         dst.mkdir(parents=True, exist_ok=True)

@@ -23,13 +23,14 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 if TYPE_CHECKING:
     from .wire.accumulate import StreamResult
 
-#: A wire format: the Responses API, Chat Completions, or Anthropic Messages (LemonData's
-#: native route for Claude models, ``/v1/messages``).
-Api: TypeAlias = Literal["responses", "chat", "messages"]
+#: A wire format: the Responses API, Chat Completions, Anthropic Messages (LemonData's
+#: native route for Claude models, ``/v1/messages``) or Gemini (its native route for Gemini
+#: models, ``/v1beta/models/{model}:streamGenerateContent``).
+Api: TypeAlias = Literal["responses", "chat", "messages", "gemini"]
 #: What a caller may ask for: a wire format, or ``"auto"`` (Responses first, falling back
 #: per model to Chat Completions when the gateway rejects the route, and to the native
 #: route a Chat Completions answer names in ``X-LemonData-Native-Endpoint``).
-ApiChoice: TypeAlias = Literal["responses", "chat", "messages", "auto"]
+ApiChoice: TypeAlias = Literal["responses", "chat", "messages", "gemini", "auto"]
 FinishReason: TypeAlias = Literal["stop", "length", "tool_calls", "content_filter", "other"]
 
 

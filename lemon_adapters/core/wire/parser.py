@@ -19,6 +19,8 @@ from lemon_adapters.core.events import Api, StreamEvent
 from lemon_adapters.core.wire.accumulate import Accumulator, StreamResult
 from lemon_adapters.core.wire.anthropic_messages import MessagesMapper
 from lemon_adapters.core.wire.chat_completions import ChatCompletionsMapper
+from lemon_adapters.core.wire.gemini import GeminiMapper
+from lemon_adapters.core.wire.json_array import GeminiBodyDecoder
 from lemon_adapters.core.wire.responses import ResponsesMapper
 from lemon_adapters.core.wire.sse import SSEDecoder
 from lemon_adapters.core.wire.stop import StopFilter
@@ -50,12 +52,14 @@ class StreamParser:
         transport: Mapping[str, Any] | None = None,
     ) -> None:
         self.api = api
-        self._decoder = SSEDecoder()
-        self.mapper: ResponsesMapper | ChatCompletionsMapper | MessagesMapper
+        self._decoder = _decoder_for(api)
+        self.mapper: ResponsesMapper | ChatCompletionsMapper | MessagesMapper | GeminiMapper
         if api == "responses":
             self.mapper = ResponsesMapper()
         elif api == "messages":
             self.mapper = MessagesMapper()
+        elif api == "gemini":
+            self.mapper = GeminiMapper()
         else:
             self.mapper = ChatCompletionsMapper()
         self._acc = Accumulator(api=api)
@@ -101,7 +105,7 @@ class StreamParser:
         """Continue on a new connection (a resumed stream): the mapper and the result carry
         on, events already seen are skipped by sequence number, and the SSE decoder starts
         afresh because the dropped connection may have left half a line buffered."""
-        self._decoder = SSEDecoder()
+        self._decoder = _decoder_for(self.api)
         self.failure = None
 
     def set_transport(self, facts: Mapping[str, Any]) -> None:
@@ -149,6 +153,9 @@ class StreamParser:
                 mapper.map_response(obj, out)
             elif isinstance(mapper, MessagesMapper):
                 mapper.map_message(obj, out)
+            elif isinstance(mapper, GeminiMapper):
+                mapper.map_response(obj, out)
+                mapper.end(out)
             else:
                 mapper.map_completion(obj, out)
             if not mapper.finished:
@@ -170,7 +177,7 @@ class StreamParser:
         try:
             for sse in self._decoder.flush():
                 self.mapper.map(sse, out)
-            if isinstance(self.mapper, ChatCompletionsMapper):
+            if isinstance(self.mapper, ChatCompletionsMapper | GeminiMapper):
                 self.mapper.end(out)
         except LemonDataError as exc:
             return self._fail(out, exc)
@@ -224,12 +231,19 @@ _TERMINAL: dict[Api, str] = {
     "responses": "a terminal response event",
     "chat": "a finish_reason",
     "messages": "message_stop",
+    "gemini": "a finishReason",
 }
 _WHAT: dict[Api, str] = {
     "responses": "Responses event",
     "chat": "Chat Completions chunk",
     "messages": "Messages event",
+    "gemini": "Gemini response",
 }
+
+
+def _decoder_for(api: Api) -> SSEDecoder | GeminiBodyDecoder:
+    """Gemini bodies come as SSE, a JSON array or one object; the others as SSE."""
+    return GeminiBodyDecoder() if api == "gemini" else SSEDecoder()
 
 
 def _refuse_lone_surrogates(out: list[StreamEvent], start: int) -> None:
