@@ -73,9 +73,13 @@ def check_invariants(events: Sequence[StreamEvent], *, finished: bool = True) ->
     # Distinct calls never share an id.
     assert len(set(ids.values())) == len(ids), f"two calls share an id: {ids}"
 
-    # Messages API: each content block finishes once, as a block with a type.
+    # Each content block (Messages) or part (Gemini) finishes once, as a non-empty block; a
+    # finished
+    # tool call's block names a call that came before it.
     blocks = [e for e in events if isinstance(e, BlockDone)]
     indexes = [e.index for e in blocks]
     assert len(set(indexes)) == len(indexes), f"a BlockDone index repeats: {indexes}"
     for event in blocks:
-        assert isinstance(event.block, dict) and event.block.get("type"), event
+        assert isinstance(event.block, dict) and event.block, event
+        if event.tool_call_index is not None:
+            assert event.tool_call_index in known, event

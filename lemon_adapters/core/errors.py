@@ -410,7 +410,46 @@ def error_fields(body: Any) -> ErrorFields:
     # "error": {...}, "request_id": "req_..."}.
     out.request_id = _text(raw.get("request_id")) or _text(body.get("request_id"))
     out.extra = {k: v for k, v in raw.items() if k not in _KNOWN}
+    if isinstance(raw.get("status"), str) and type(raw.get("code")) is int:
+        _google_fields(raw, out)
     return out
+
+
+#: Google's ``ErrorInfo.reason`` values that name what a caller acts on, as LemonData codes.
+_GOOGLE_REASONS = {
+    "API_KEY_INVALID": "invalid_api_key",
+    "API_KEY_EXPIRED": "expired_api_key",
+    "RATE_LIMIT_EXCEEDED": "rate_limit_exceeded",
+}
+#: Google's NOT_FOUND text for an unknown model: "models/x is not found for API version...".
+_GOOGLE_MODEL_NOT_FOUND = re.compile(r"\bmodels/\S+ is not found")
+
+
+def _google_fields(raw: Mapping[str, Any], out: ErrorFields) -> None:
+    """Google's error shape (``{"code": 400, "message", "status": "INVALID_ARGUMENT",
+    "details": [...]}``, the Gemini route's): ``type`` is the status, ``code`` the
+    ``ErrorInfo`` reason (as LemonData's code where one means the same: an invalid key is
+    an authentication error though Google answers 400), ``retry_after`` the ``RetryInfo``
+    delay. The details stay in ``extra``."""
+    out.type = raw["status"]
+    reason = None
+    details = raw.get("details")
+    for detail in details if isinstance(details, list) else ():
+        if not isinstance(detail, dict):
+            continue
+        kind = str(detail.get("@type", ""))
+        if kind.endswith("google.rpc.ErrorInfo") and isinstance(detail.get("reason"), str):
+            reason = detail["reason"]
+        elif kind.endswith("google.rpc.RetryInfo") and out.retry_after is None:
+            delay = detail.get("retryDelay")  # a Duration in JSON: "38s", "1.5s"
+            if isinstance(delay, str):
+                out.retry_after = seconds(delay.removesuffix("s"))
+    if reason in _GOOGLE_REASONS:
+        out.code = _GOOGLE_REASONS[reason]
+    elif raw["status"] == "NOT_FOUND" and _GOOGLE_MODEL_NOT_FOUND.search(out.message or ""):
+        out.code = "model_not_found"
+    else:
+        out.code = reason or raw["status"]
 
 
 def api_error(

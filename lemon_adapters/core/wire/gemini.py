@@ -324,6 +324,8 @@ class GeminiMapper:
         if run is None:
             return
         self._run = None
+        if not run.parts and run.signature is None:
+            return  # empty text parts only (sent beside other parts): nothing to send back
         block: dict[str, Any] = {"text": "".join(run.parts)}
         if run.thought:
             block["thought"] = True
@@ -552,8 +554,9 @@ def _enum_name(value: Any, names: dict[int, str], what: str) -> str | None:
 
 
 def _char_offset(answer: bytes, offset: Any) -> int | None:
-    """A UTF-8 byte offset into the answer as a character offset (``None`` if absent)."""
-    if type(offset) is not int or offset < 0:
+    """A UTF-8 byte offset into the answer as a character offset (``None`` if absent, or
+    past the answer so far: then it counts in a text this stream does not hold)."""
+    if type(offset) is not int or offset < 0 or offset > len(answer):
         return None
     return len(answer[:offset].decode("utf-8", "ignore"))
 

@@ -146,11 +146,11 @@ class JSONArrayDecoder:
         out.append(("message", text, "", None))
 
     def flush(self) -> list[ServerSentEvent]:
-        """End of body: an element or the array left open is an error."""
+        """End of body. An element or the array left open is a truncated body: the parser
+        reports it as incomplete unless the answer already finished."""
         if self.error is not None:
             raise self.error
-        if self._depth or (self._opened and not self._closed):
-            raise MalformedStreamError("the JSON-array body ended before its closing ']'")
+        self._piece.clear()
         return []
 
 
