@@ -19,6 +19,7 @@ from lemon_adapters.core.errors import ConfigurationError
 from lemon_adapters.core.events import Api
 from lemon_adapters.core.request.anthropic_messages import messages_body
 from lemon_adapters.core.request.call import MODEL_OPTIONS, Call, Message, Tool, ToolChoice
+from lemon_adapters.core.request.gemini import gemini_body
 from lemon_adapters.core.request.tools import function_spec, normalize_tool_choice
 
 
@@ -42,12 +43,22 @@ class Request:
     @property
     def replays_native_blocks(self) -> bool:
         """An earlier answer in the conversation holds signed thinking blocks (a Messages
-        API answer): only the Messages route can send them back, so ``api="auto"`` goes
-        there directly."""
+        API answer): only the Messages route can send them back."""
+        return self.native_route == "messages"
+
+    @property
+    def native_route(self) -> Api | None:
+        """The native route an earlier answer's signed blocks must go back to, if any:
+        ``"gemini"`` for Gemini parts with a ``thoughtSignature`` (``gemini_parts``),
+        ``"messages"`` for Anthropic signed thinking blocks. ``api="auto"`` goes there
+        directly: no other route can send them back."""
         messages: Sequence[Mapping[str, Any]] = self.messages
         for message in messages:
             if message.get("role") != "assistant":
                 continue
+            parts = message.get("gemini_parts") or ()
+            if any(isinstance(p, Mapping) and p.get("thoughtSignature") for p in parts):
+                return "gemini"
             blocks: list[Any] = [
                 *(message.get("thinking_blocks") or ()),
                 *(message.get("blocks") or ()),
@@ -57,8 +68,8 @@ class Request:
                 and (b.get("type") == "redacted_thinking" or b.get("signature"))
                 for b in blocks
             ):
-                return True
-        return False
+                return "messages"
+        return None
 
     @property
     def stop(self) -> list[str]:
@@ -148,7 +159,11 @@ def build_body(
         return _chat_body(model, messages, tools, tool_choice, stream, opts)
     if api == "messages":
         return messages_body(model, messages, tools, tool_choice, stream, opts)
-    raise ConfigurationError(f"api must be 'responses', 'chat' or 'messages', not {api!r}")
+    if api == "gemini":
+        return gemini_body(messages, tools, tool_choice, opts)  # model and stream: the URL
+    raise ConfigurationError(
+        f"api must be 'responses', 'chat', 'messages' or 'gemini', not {api!r}"
+    )
 
 
 # -- Chat Completions -------------------------------------------------------------------

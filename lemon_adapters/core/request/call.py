@@ -134,6 +134,11 @@ class AssistantMessage(TypedDict):
     content blocks of an earlier Messages answer (``StreamResult.blocks``), sent verbatim
     as the turn's content instead of rebuilding it from the other keys (server-tool blocks
     and signatures stay exact, as a ``pause_turn`` continuation needs).
+
+    For the Gemini API: ``gemini_parts`` are the parts of an earlier Gemini answer
+    (``StreamResult.blocks``), sent verbatim as the model turn's parts, every
+    ``thoughtSignature`` on the part it came on (Gemini 3 requires them back on function
+    calls); ``tool_calls`` still name the calls for their tool results.
     """
 
     role: Literal["assistant"]
@@ -142,6 +147,7 @@ class AssistantMessage(TypedDict):
     reasoning_content: NotRequired[str]
     thinking_blocks: NotRequired[list[dict[str, Any]]]
     blocks: NotRequired[list[dict[str, Any]]]
+    gemini_parts: NotRequired[list[dict[str, Any]]]
 
 
 class ToolMessage(TypedDict):
@@ -228,7 +234,7 @@ class CallOptions(ModelOptions, total=False):
     """Everything a call takes besides the model and messages.
 
     Attributes:
-        api: ``"responses"``, ``"chat"``, ``"messages"`` or ``"auto"``.
+        api: ``"responses"``, ``"chat"``, ``"messages"``, ``"gemini"`` or ``"auto"``.
         tools, tool_choice: what the model may call, and whether it must.
         timeout: seconds or an ``httpx.Timeout`` for this call (``read`` is the idle time).
         deadline: seconds for the whole call, retries included.
