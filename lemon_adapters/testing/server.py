@@ -31,6 +31,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from lemon_adapters.testing import gemini as _gemini
 from lemon_adapters.testing import vectors as _retrieval
 from lemon_adapters.testing.contract import (
     BY_STATUS,
@@ -504,6 +505,8 @@ def neutral_view(api: str, body: dict[str, Any]) -> tuple[list[dict[str, Any]], 
         return list(body.get("messages") or ()), tools
     if api == "messages":
         return _messages_view(body)
+    if api == "gemini":
+        return _gemini.neutral_view(body)
     tools = [t.get("name") for t in body.get("tools") or () if t.get("type") == "function"]
     items = body.get("input")
     if isinstance(items, str):
@@ -577,6 +580,8 @@ def _salient_word(prompt: str) -> str:
 
 def _schema_of(api: str, body: dict[str, Any]) -> dict[str, Any] | None:
     """The JSON schema a structured-output request asks for (``{}`` for JSON mode)."""
+    if api == "gemini":
+        return _gemini.schema(body)
     fmt: Any = (body.get("text") or {}).get("format") if api == "responses" else None
     if api == "chat":
         fmt = body.get("response_format")
@@ -630,7 +635,8 @@ def demo_responder(api: str, body: dict[str, Any]) -> Reply:
     reasoning = ""
     effort = (body.get("reasoning") or {}).get("effort") or body.get("reasoning_effort")
     thinking = body.get("thinking")
-    if effort or (isinstance(thinking, dict) and thinking.get("type") in ("enabled", "adaptive")):
+    thinks = isinstance(thinking, dict) and thinking.get("type") in ("enabled", "adaptive")
+    if effort or thinks or (api == "gemini" and _gemini.wants_thoughts(body)):
         reasoning = f"The user asks: {prompt[:80]!r}. I should answer briefly and concretely."
     schema = _schema_of(api, body)
     if schema is not None:
@@ -639,10 +645,12 @@ def demo_responder(api: str, body: dict[str, Any]) -> Reply:
     if tool_names and not tool_results:
         tools = body.get("tools") or []
         calls = []
-        for tool in tools[:1]:
+        offered = _gemini.functions(body) if api == "gemini" else []
+        for tool in tools[:1] if api != "gemini" else ():
             fn = tool.get("function", tool)
-            args = example_arguments(fn.get("parameters") or fn.get("input_schema"), prompt)
-            calls.append((str(fn.get("name")), json.dumps(args)))
+            offered.append((str(fn.get("name")), fn.get("parameters") or fn.get("input_schema")))
+        for name, parameters in offered[:1]:
+            calls.append((name, json.dumps(example_arguments(parameters, prompt))))
         return Reply(reasoning=reasoning, tool_calls=calls)
     if tool_results:
         result = str(tool_results[-1].get("content"))
@@ -722,6 +730,10 @@ class _Handler(BaseHTTPRequestHandler):
             )
             return
         path = self.path.split("?")[0].rstrip("/")
+        gemini = _gemini.parse_route(self.path)
+        if gemini is not None:  # /v1beta/models/{model}:streamGenerateContent
+            _gemini.serve(self, body, gemini)
+            return
         if path.endswith(("/embeddings", "/rerank")):  # see lemon_adapters.testing.vectors
             route = path.rsplit("/", 1)[1]
             self.server.requests.append(

@@ -27,6 +27,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
+from urllib.parse import quote
 
 from lemon_adapters.core.errors import (
     DEADLINE_CODE,
@@ -61,6 +62,9 @@ PATHS: dict[Api, str] = {
     "chat": "/chat/completions",
     "messages": "/messages",
 }
+#: The Gemini route sits beside ``/v1`` (``{host}/v1beta/models/{model}:{method}``), and a
+#: native-endpoint header naming it starts so (the gateway says ``/v1beta/gemini``).
+GEMINI_PREFIX = "/v1beta"
 #: The Anthropic API version the Messages route speaks (LemonData's docs send this one).
 ANTHROPIC_VERSION = "2023-06-01"
 #: Bytes of an unexpected (non-SSE, non-JSON) body read to name it in the error.
@@ -102,9 +106,9 @@ class Exchange:
         clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
     ) -> None:
-        if mode not in ("responses", "chat", "messages", "auto"):
+        if mode not in ("responses", "chat", "messages", "gemini", "auto"):
             raise ConfigurationError(
-                f"api must be 'responses', 'chat', 'messages' or 'auto', not {mode!r}"
+                f"api must be 'responses', 'chat', 'messages', 'gemini' or 'auto', not {mode!r}"
             )
         self.config = config
         self.mode: ApiChoice = mode
@@ -117,10 +121,10 @@ class Exchange:
         self.api: Api = "responses" if mode == "auto" else mode
         if mode == "auto":
             self.api = config.routes.get(config.base_url, request.model) or (
-                "messages" if request.replays_native_blocks else "responses"
+                request.native_route or "responses"
             )
         if resume:
-            if mode in ("chat", "messages") or not stream:
+            if mode in ("chat", "messages", "gemini") or not stream:
                 raise ConfigurationError("resume=True needs a streamed Responses API request")
             if not (request.options.get("background") or request.extra_body.get("background")):
                 raise ConfigurationError(
@@ -164,6 +168,10 @@ class Exchange:
             params = {"stream": "true", "starting_after": str(last)}
             url = f"{base}/responses/{response_id}"
             return HTTPRequest("GET", url, None, params, self._headers, timeouts)
+        if self.api == "gemini":
+            url, query = gemini_url(base, self.request_.model, stream=self.stream)
+            body = self.body_for("gemini")
+            return HTTPRequest("POST", url, body, query, self._headers, timeouts)
         url = base + PATHS[self.api]
         headers = self._headers
         if self.api == "messages":
@@ -185,7 +193,10 @@ class Exchange:
         content_type = headers.get("content-type", "").lower()
         if status >= 400:
             return "whole"
-        if "text/event-stream" in content_type:
+        if "text/event-stream" in content_type or (
+            # Gemini's stream without alt=sse: one JSON array, read as it arrives.
+            self.api == "gemini" and self.stream and "json" in content_type
+        ):
             self._resuming = False  # a resumed stream's parser carries on from here
             self._succeeded()
             self._reading = True
@@ -363,6 +374,8 @@ class Exchange:
         native = self.parser.result.native_endpoint if self.parser is not None else None
         if native is not None and native.rstrip("/").endswith(PATHS["messages"]):
             routes.remember(base, model, "messages")
+        elif native is not None and native.startswith(GEMINI_PREFIX):
+            routes.remember(base, model, "gemini")
         elif self.fell_back:
             routes.remember(base, model, self.api)
 
@@ -377,6 +390,17 @@ class Exchange:
             self.delivered = True
             self.resumes = 0
         return events
+
+
+def gemini_url(base_url: str, model: str, *, stream: bool) -> tuple[str, dict[str, str] | None]:
+    """The Gemini route for ``model``: ``{host}/v1beta/models/{model}:streamGenerateContent``
+    with ``alt=sse`` (``:generateContent`` when not streaming), where ``{host}`` is the base
+    URL without its ``/v1``. The model name is path-encoded (``/`` too); the key travels in
+    the ``Authorization`` header only, never in the URL, where logs and proxies keep it."""
+    host = base_url.removesuffix("/v1")
+    method = "streamGenerateContent" if stream else "generateContent"
+    url = f"{host}{GEMINI_PREFIX}/models/{quote(model, safe='')}:{method}"
+    return url, {"alt": "sse"} if stream else None
 
 
 def response_facts(headers: Mapping[str, str]) -> dict[str, Any]:
