@@ -107,3 +107,123 @@ class ReplayServer:
 def content_type_of(entry: dict[str, Any]) -> str:
     """The content type the recorded body came with: SSE, or JSON without ``alt=sse``."""
     return "text/event-stream" if entry["framing"] == "sse" else "application/json; charset=UTF-8"
+
+
+# -- the recorded two-turn tool loops, for the adapters' agent tests ---------------------------
+
+#: Each recorded loop: the first answer calls tools, the second request sends the calls
+#: back (with their signatures), the second answer is the final text.
+LOOPS = [
+    "parallel-tools+finishMessage__fantasy",
+    "thinking+tool-loop__fantasy",
+    "tool-id+signature-replay__fantasy",
+    "noarg-tool+signature-replay__pydantic-ai",
+    "json-array-tool-loop-signature-replay__llm-gemini",
+]
+
+
+@dataclass
+class Loop:
+    answers: list[Answer]
+    prompt: str
+    #: name -> (description, JSON schema of the arguments with lower-case types)
+    tools: dict[str, tuple[str, dict[str, Any]]]
+    #: name -> what the tool returned in the recording (as text)
+    results: dict[str, str]
+    first: dict[str, Any]  # the recorded first and second request bodies
+    second: dict[str, Any]
+    api_ids: set[str]  # the call ids the first answer carried
+    final_text: str
+
+
+def _lower_types(schema: Any) -> Any:
+    """Gemini's OpenAPI-style schema (``"type": "OBJECT"``) as JSON Schema."""
+    if isinstance(schema, dict):
+        return {
+            k: v.lower() if k == "type" and isinstance(v, str) else _lower_types(v)
+            for k, v in schema.items()
+        }
+    if isinstance(schema, list):
+        return [_lower_types(v) for v in schema]
+    return schema
+
+
+def loop(fragment: str) -> Loop:
+    from lemon_adapters.core.wire.parser import parse_body
+    from tests.core.wire.test_gemini_recordings import body_of, entry_named
+
+    entries = [entry_named(fragment, n) for n in (0, 1)]
+    first, second = (json.loads(e["request_body"]) for e in entries)
+    answers = [
+        Answer(body_of(e), content_type=content_type_of(e), seed=n) for n, e in enumerate(entries)
+    ]
+    tools = {}
+    for spec in first["tools"][0]["functionDeclarations"]:
+        schema = spec.get("parameters") or spec.get("parameters_json_schema") or {}
+        tools[spec["name"]] = (spec.get("description") or spec["name"], _lower_types(schema))
+    results = {}
+    for part in second["contents"][2]["parts"]:
+        response = part.get("functionResponse") or part.get("function_response")
+        results[response["name"]] = str(next(iter(response["response"].values())))
+    answer = parse_body("gemini", answers[0].body).result
+    final = parse_body("gemini", answers[1].body).result
+    return Loop(
+        answers=answers,
+        prompt=first["contents"][0]["parts"][0]["text"],
+        tools=tools,
+        results=results,
+        first=first,
+        second=second,
+        api_ids={c.id for c in answer.tool_calls if c.id and not c.id.startswith("gemini_call_")},
+        final_text=final.text,
+    )
+
+
+def _signature_bytes(sig: str) -> bytes:
+    """pydantic-ai re-encodes signatures URL-safe; the bytes are what must match."""
+    import base64
+
+    return base64.b64decode(sig.replace("-", "+").replace("_", "/") + "=" * (-len(sig) % 4))
+
+
+def sent_calls(
+    contents: list[dict[str, Any]],
+) -> list[tuple[str, dict[str, Any], str | None, bytes | None]]:
+    """``(name, args, id, signature bytes)`` of every function call in the model turns."""
+    out = []
+    for turn in contents:
+        for part in turn.get("parts") or ():
+            call = part.get("functionCall") or part.get("function_call")
+            if call is not None:
+                sig = part.get("thoughtSignature")
+                out.append(
+                    (
+                        call["name"],
+                        call.get("args") or {},
+                        call.get("id"),
+                        sig and _signature_bytes(sig),
+                    )
+                )
+    return out
+
+
+def check_second_request(sent: dict[str, Any], recorded: Loop) -> None:
+    """Every function call goes back with the recorded name, arguments and signature bytes,
+    and the API's call id where the answer had one (the recording clients sent ids of their
+    own otherwise; ours sends none); each result names its call."""
+    ours = sent_calls(sent["contents"])
+    theirs = sent_calls(recorded.second["contents"])
+    assert [(n, a, s) for n, a, _, s in ours] == [(n, a, s) for n, a, _, s in theirs]
+    assert [i for _, _, i, _ in ours] == [
+        i if i in recorded.api_ids else None for _, _, i, _ in theirs
+    ]
+    responses = [
+        p["functionResponse"]
+        for t in sent["contents"]
+        for p in t["parts"]
+        if "functionResponse" in p
+    ]
+    assert [r["name"] for r in responses] == [n for n, _, _, _ in theirs]
+    assert [r.get("id") for r in responses] == [i for _, _, i, _ in ours]
+    for response in responses:
+        assert recorded.results[response["name"]] in json.dumps(response["response"])

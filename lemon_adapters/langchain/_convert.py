@@ -83,6 +83,9 @@ def to_neutral_message(message: BaseMessage) -> dict[str, Any]:
         thinking = thinking_blocks_of(message)
         if thinking:
             out["thinking_blocks"] = thinking
+        gemini = message.additional_kwargs.get("gemini_parts")
+        if gemini:  # a Gemini answer's own parts: signatures go back on their parts
+            out["gemini_parts"] = list(gemini)
     elif isinstance(message, ToolMessage) and message.status == "error":
         out["is_error"] = True  # the Messages API's flag on a tool result
         content = out.get("content")
@@ -219,6 +222,13 @@ def chunk_for(event: StreamEvent, model: str) -> AIMessageChunk | None:
     return None
 
 
+def gemini_part_chunk(event: BlockDone) -> AIMessageChunk:
+    """A finished part of a Gemini answer, kept in ``additional_kwargs["gemini_parts"]``
+    (chunks concatenate the list) and sent back as is on the next turn, so every
+    ``thoughtSignature`` returns on the part it came on, as Gemini 3 requires."""
+    return AIMessageChunk(content="", additional_kwargs={"gemini_parts": [event.block]})
+
+
 def content_blocks(message: AIMessage) -> list[Any]:
     """Standard content blocks of this adapter's messages (``output_version="v1"``,
     ``message.content_blocks``): langchain-core's own reading, with each signed thinking
@@ -341,9 +351,13 @@ def result_to_message(result: StreamResult, model: str) -> AIMessage:
     additional: dict[str, Any] = {}
     if result.reasoning:
         additional["reasoning_content"] = result.reasoning
-    thinking = [b for b in result.blocks if b.get("type") in THINKING_TYPES]
-    if thinking:
-        additional["thinking_blocks"] = thinking
+    if result.api == "gemini":
+        if result.blocks:
+            additional["gemini_parts"] = list(result.blocks)
+    else:
+        thinking = [b for b in result.blocks if b.get("type") in THINKING_TYPES]
+        if thinking:
+            additional["thinking_blocks"] = thinking
     if result.refusal:
         additional["refusal"] = result.refusal
     tool_calls: list[ToolCall] = []

@@ -50,8 +50,10 @@ class ChatLemonData(BaseChatModel):
     """Which API to call: ``"auto"`` (default: the Responses API, as LemonData's streaming
     guide recommends, falling back per model to Chat Completions when the gateway rejects
     that route, and taking the model's native Messages route once the gateway names it),
-    or only ``"responses"``, ``"chat"`` (Chat Completions) or ``"messages"`` (Anthropic
-    Messages, ``/v1/messages``)."""
+    or only ``"responses"``, ``"chat"`` (Chat Completions), ``"messages"`` (Anthropic
+    Messages, ``/v1/messages``) or ``"gemini"`` (Gemini's own format,
+    ``/v1beta/models/{model}:streamGenerateContent``: thought signatures are kept in
+    ``additional_kwargs["gemini_parts"]`` and sent back)."""
     api_key: SecretStr | None = Field(
         default_factory=secret_from_env("LEMONDATA_API_KEY", default=None)
     )
@@ -78,9 +80,11 @@ class ChatLemonData(BaseChatModel):
     """Responses-style reasoning options, e.g. ``{"effort": "low", "summary": "auto"}``."""
     thinking: dict[str, Any] | None = None
     """Extended thinking on the Messages API, e.g. ``{"type": "enabled", "budget_tokens":
-    2000}``; the thinking blocks come back with their signatures and are sent back."""
+    2000}``; the thinking blocks come back with their signatures and are sent back. On the
+    Gemini route, Gemini's ``thinkingConfig`` (``{"includeThoughts": True,
+    "thinkingBudget": 1024}``) or the Anthropic shape."""
     top_k: int | None = None
-    """Top-k sampling (Messages API)."""
+    """Top-k sampling (Messages and Gemini APIs)."""
     cache_control: Any = None
     """LemonData's prompt-cache control, sent as given."""
     model_kwargs: dict[str, Any] = Field(default_factory=dict)

@@ -149,6 +149,9 @@ def _neutral_message(message: ChatMessage) -> Message:
             answer["reasoning_content"] = "".join(reasoning)
         if thinking_blocks:
             answer["thinking_blocks"] = thinking_blocks
+        gemini = message.additional_kwargs.get("gemini_parts")
+        if gemini:  # a Gemini answer's own parts: signatures go back on their parts
+            answer["gemini_parts"] = list(gemini)
         return answer
     if role == "tool":
         call_id = message.additional_kwargs.get("tool_call_id")
@@ -256,11 +259,12 @@ def _message(
     calls: list[list[Any]],
     reasoning_tokens: int | None = None,
     native: list[dict[str, Any]] | None = None,
+    gemini: bool = False,
 ) -> ChatMessage:
     # Plain constructors on purpose: pydantic's Rust validation of these small models is
     # faster than ``model_construct``'s Python loop (about 8 us against 29 us a chunk).
     blocks: list[Any] = []
-    thinking = [b for b in native or () if b.get("type") in THINKING_TYPES]
+    thinking = [] if gemini else [b for b in native or () if b.get("type") in THINKING_TYPES]
     if thinking:  # the Messages API's signed blocks, one ThinkingBlock each, for replay
         blocks.extend(_thinking_block(b, reasoning_tokens) for b in thinking)
     elif reasoning:
@@ -275,6 +279,10 @@ def _message(
             {"id": c[0], "type": "function", "function": {"name": c[1] or "", "arguments": c[2]}}
             for c in calls
         ]
+    if gemini and native:
+        # A Gemini answer's own parts, sent back as they came: every thoughtSignature on
+        # its part, as Gemini 3 requires on the next turn of a tool loop.
+        kwargs["gemini_parts"] = list(native)
     return ChatMessage(role=MessageRole.ASSISTANT, blocks=blocks, additional_kwargs=kwargs)
 
 
@@ -309,7 +317,8 @@ def response_from_result(result: StreamResult) -> ChatResponse:
     calls = [[c.id, c.name, c.arguments] for c in result.tool_calls]
     text = result.text + result.refusal
     reasoning_tokens = result.usage.reasoning_tokens if result.usage else None
-    message = _message(text, result.reasoning, calls, reasoning_tokens, result.blocks)
+    gemini = result.api == "gemini"
+    message = _message(text, result.reasoning, calls, reasoning_tokens, result.blocks, gemini)
     raw = raw_of(result)
     return ChatResponse(
         message=message, raw=raw, delta=None, additional_kwargs=_token_counts(result.usage)
@@ -368,7 +377,8 @@ class ChatStream:
         result = self._result_of()
         usage = result.usage
         tokens = usage.reasoning_tokens if usage else None
-        message = _message(self._text, self._reasoning, self._calls, tokens, result.blocks)
+        gemini = result.api == "gemini"
+        message = _message(self._text, self._reasoning, self._calls, tokens, result.blocks, gemini)
         return ChatResponse(
             message=message,
             delta="",

@@ -61,8 +61,9 @@ class LemonData(FunctionCallingLLM):
         model: any model name the gateway serves (no name is refused locally).
         api: ``"auto"`` (default: Responses first, falling back per model to Chat
             Completions when the gateway rejects that route, and taking the model's native
-            Messages route once the gateway names it), or only ``"responses"``, ``"chat"``
-            or ``"messages"``.
+            or Gemini route once the gateway names it), or only ``"responses"``, ``"chat"``,
+            ``"messages"`` or ``"gemini"`` (a Gemini answer's parts, signatures and all,
+            are kept in ``additional_kwargs["gemini_parts"]`` and sent back).
         api_key: defaults to ``LEMONDATA_API_KEY``; checked when a request is made, and
             never included in ``to_dict``, ``to_payload``, ``metadata`` or ``repr``.
         base_url: alias ``api_base``; defaults to ``LEMONDATA_BASE_URL``, else the gateway.

@@ -146,15 +146,23 @@ class StreamParser:
         response) through the mapper's own handlers, as if it had streamed."""
         out: list[StreamEvent] = []
         try:
-            if not isinstance(obj, dict):
-                raise MalformedStreamError(f"a JSON answer that is not an object: {_clip(obj)}")
             mapper = self.mapper
+            if isinstance(mapper, GeminiMapper) and isinstance(obj, list):
+                # A streamed Gemini answer without alt=sse, read whole: its responses in turn.
+                for element in obj:
+                    if not isinstance(element, dict):
+                        raise MalformedStreamError(f"a JSON-array element: {_clip(element)}")
+                    mapper.map_response(element, out)
+                obj = {}
+            elif not isinstance(obj, dict):
+                raise MalformedStreamError(f"a JSON answer that is not an object: {_clip(obj)}")
             if isinstance(mapper, ResponsesMapper):
                 mapper.map_response(obj, out)
             elif isinstance(mapper, MessagesMapper):
                 mapper.map_message(obj, out)
             elif isinstance(mapper, GeminiMapper):
-                mapper.map_response(obj, out)
+                if obj:
+                    mapper.map_response(obj, out)
                 mapper.end(out)
             else:
                 mapper.map_completion(obj, out)
