@@ -25,8 +25,9 @@ neutral request (pure). :func:`lemon_adapters.core.request.build.build_body` cal
   "enabled", "budget_tokens": n}`` as ``thinkingBudget`` with thoughts included),
   ``reasoning_effort`` as ``thinkingLevel``.
 
-The other named options have no Gemini field and are refused before any request; anything
-else goes in ``extra_body`` (merged into the body last).
+``parallel_tool_calls`` is left out: Gemini has no such switch. The other named options
+have no Gemini field and are refused before any request; anything else goes in
+``extra_body`` (merged into the body last).
 """
 
 from __future__ import annotations
@@ -55,9 +56,19 @@ _GENERATION = {
     "logprobs": "responseLogprobs",
     "top_logprobs": "logprobs",
 }
-#: Named options read below (translated), or left out on purpose (usage always streams).
+#: Named options read below (translated), or left out on purpose: usage always streams,
+#: and Gemini has no switch for parallel calls (the model may always make several; the
+#: LlamaIndex adapter keeps the first when parallel calls are not allowed).
 _TRANSLATED = frozenset(
-    {"stop", "response_format", "thinking", "reasoning_effort", "reasoning", "stream_usage"}
+    {
+        "stop",
+        "response_format",
+        "thinking",
+        "reasoning_effort",
+        "reasoning",
+        "stream_usage",
+        "parallel_tool_calls",
+    }
 )
 
 
