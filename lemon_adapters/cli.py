@@ -135,7 +135,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     chat.add_argument(
         "--framework", choices=["langchain", "llamaindex", "core"], default="langchain"
     )
-    chat.add_argument("--api", choices=["auto", "responses", "chat", "messages"], default="auto")
+    chat.add_argument(
+        "--api", choices=["auto", "responses", "chat", "messages", "gemini"], default="auto"
+    )
     chat.add_argument("--model", default=os.environ.get("LEMONDATA_MODEL", "gpt-4o-mini"))
     sub.add_parser("demo", help="the three-framework streaming demo")
     ns = parser.parse_args(args)

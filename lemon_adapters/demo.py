@@ -201,7 +201,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         description=HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--api", choices=["auto", "responses", "chat", "messages"], default="auto")
+    parser.add_argument(
+        "--api", choices=["auto", "responses", "chat", "messages", "gemini"], default="auto"
+    )
     parser.add_argument("--model", default=os.environ.get("LEMONDATA_MODEL", "gpt-4o-mini"))
     parser.add_argument(
         "--embedding-model",

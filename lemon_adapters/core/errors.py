@@ -421,8 +421,11 @@ _GOOGLE_REASONS = {
     "API_KEY_EXPIRED": "expired_api_key",
     "RATE_LIMIT_EXCEEDED": "rate_limit_exceeded",
 }
-#: Google's NOT_FOUND text for an unknown model: "models/x is not found for API version...".
-_GOOGLE_MODEL_NOT_FOUND = re.compile(r"\bmodels/\S+ is not found")
+#: Google's NOT_FOUND text for an unknown model: "models/x is not found for API version..."
+#: (Gemini API), "Publisher Model `.../models/x` was not found..." (Vertex AI).
+_GOOGLE_MODEL_NOT_FOUND = re.compile(
+    r"\bmodels/\S+ is not found|\bPublisher Model\b.*\bnot found", re.IGNORECASE
+)
 
 
 def _google_fields(raw: Mapping[str, Any], out: ErrorFields) -> None:

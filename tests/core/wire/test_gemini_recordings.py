@@ -483,3 +483,29 @@ def test_retry_info_delay_is_honoured() -> None:
     assert type(exc) is errors.RateLimitError
     assert exc.retry_after == 38.5
     assert api_error(429, {"retry-after": "3"}, json.dumps(body).encode()).retry_after == 3
+
+
+@pytest.mark.parametrize(
+    ("status", "google_status", "message", "cls"),
+    [
+        # Vertex AI's wording for an unknown model (from its documentation, not recorded).
+        (
+            404,
+            "NOT_FOUND",
+            "Publisher Model `projects/p/locations/us-central1/publishers/google/models/"
+            "gemini-x` was not found or your project does not have access to it.",
+            errors.ModelNotFoundError,
+        ),
+        (404, "NOT_FOUND", "cachedContents/abc is not found", errors.NotFoundError),
+        (503, "UNAVAILABLE", "The model is overloaded.", errors.InternalServerError),
+        (500, "INTERNAL", "An internal error has occurred.", errors.InternalServerError),
+    ],
+)
+def test_google_error_shapes_beyond_the_recordings(
+    status: int, google_status: str, message: str, cls: type[errors.APIStatusError]
+) -> None:
+    body = {"error": {"code": status, "message": message, "status": google_status, "details": []}}
+    exc = api_error(status, {}, json.dumps(body).encode())
+    assert type(exc) is cls
+    assert exc.retryable is (status >= 500)
+    assert exc.type == google_status
