@@ -44,7 +44,12 @@ import itertools
 import json
 from typing import Any
 
-from lemon_adapters.core.errors import MalformedStreamError, stream_error
+from lemon_adapters.core.errors import (
+    RETRY_STATUSES,
+    MalformedStreamError,
+    error_fields,
+    stream_error,
+)
 from lemon_adapters.core.events import (
     BlockDone,
     BlockType,
@@ -183,7 +188,14 @@ class GeminiMapper:
             return
         if "error" in obj:
             self.finished = True
-            raise stream_error(obj["error"], frame=obj, default="the server reported an error")
+            error = obj["error"]
+            exc = stream_error(error, frame=obj, default="the server reported an error")
+            code = error.get("code") if isinstance(error, dict) else None
+            if type(code) is int and error_fields(obj).retryable is None:
+                # Google's error shape carries the HTTP status: a 429/500/503 sent inside a
+                # 200 stream is as transient as it would have been as the status.
+                exc.retryable = code in RETRY_STATUSES
+            raise exc
         if not self.started:
             self.started = True
             self.response_id = wire_text(obj.get("responseId"), "responseId")

@@ -438,7 +438,11 @@ def test_truncated_and_error_elements() -> None:
     error = b'data: {"error": {"code": 500, "message": "boom", "status": "INTERNAL"}}\n\n'
     got = parse_chunks("gemini", [cut, error])
     assert isinstance(got.failure, errors.StreamError)
-    assert "boom" in str(got.failure)
+    assert "boom" in str(got.failure) and got.failure.retryable is True
+    assert got.failure.partial is not None and got.failure.partial.text == "The capital of France"
+    denied = b'data: {"error": {"code": 400, "message": "no", "status": "INVALID_ARGUMENT"}}\n\n'
+    failure = parse_chunks("gemini", [denied]).failure
+    assert isinstance(failure, errors.StreamError) and failure.retryable is False
     got = parse_chunks("gemini", [b"[", b'{"candidates": [] }', b",{"])
     assert isinstance(got.failure, errors.IncompleteStreamError)
     got = parse_chunks("gemini", [b'[{"a": 1}] x'])
