@@ -40,7 +40,6 @@ Unknown part kinds are kept as ``BlockDone(type="other")`` and counted in ``igno
 
 from __future__ import annotations
 
-import itertools
 import json
 from typing import Any
 
@@ -68,6 +67,7 @@ from lemon_adapters.core.events import (
 )
 from lemon_adapters.core.wire.fields import Counts
 from lemon_adapters.core.wire.fields import text as wire_text
+from lemon_adapters.core.wire.gemini_args import StreamedCall, apply_partial
 from lemon_adapters.core.wire.sse import ServerSentEvent, loads_object
 
 _SAFETY = ("SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "LANGUAGE")
@@ -113,20 +113,6 @@ class _TextRun:
         self.signature: str | None = None
 
 
-class _StreamedCall:
-    """A function call whose arguments stream as ``partialArgs``."""
-
-    __slots__ = ("api_id", "args", "index", "name", "open_path", "signature")
-
-    def __init__(self, index: int, name: str, api_id: str | None, signature: str | None) -> None:
-        self.index = index
-        self.name = name
-        self.api_id = api_id
-        self.signature = signature
-        self.args: dict[str, Any] = {}
-        self.open_path: str | None = None  # a string value still growing (willContinue)
-
-
 class GeminiMapper:
     """Maps one Gemini stream (or JSON-array body). Feed it; call :meth:`end` at the end.
 
@@ -151,7 +137,7 @@ class GeminiMapper:
         self.ignored: dict[str, int] = {}
         self._usage: dict[str, Any] | None = None
         self._run: _TextRun | None = None
-        self._streamed: _StreamedCall | None = None
+        self._streamed: StreamedCall | None = None
         self._ncalls = 0
         self._nblocks = 0
         self._answer: list[str] = []  # the answer text, for grounding offsets (UTF-8 bytes)
@@ -380,7 +366,7 @@ class GeminiMapper:
             if signature is not None and streamed.signature is None:
                 streamed.signature = signature
             for arg in call.get("partialArgs") or ():
-                _apply_partial(streamed, arg)
+                apply_partial(streamed, arg)
             if not call.get("willContinue"):
                 self._end_streamed(out)
             return
@@ -393,10 +379,10 @@ class GeminiMapper:
         self._ncalls += 1
         call_id = api_id or f"{SYNTHETIC_ID_PREFIX}{index}"
         if call.get("willContinue") or call.get("partialArgs"):
-            state = self._streamed = _StreamedCall(index, name, api_id, signature)
+            state = self._streamed = StreamedCall(index, name, api_id, signature)
             out.append(ToolCallDelta(index=index, id=call_id, name=name, arguments=""))
             for arg in call.get("partialArgs") or ():
-                _apply_partial(state, arg)
+                apply_partial(state, arg)
             if not call.get("willContinue"):
                 self._end_streamed(out)
             return
@@ -487,76 +473,6 @@ class GeminiMapper:
 
     def _ignore(self, what: str) -> None:
         self.ignored[what] = self.ignored.get(what, 0) + 1
-
-
-def _apply_partial(state: _StreamedCall, arg: dict[str, Any]) -> None:
-    """Set one ``partialArgs`` value at its JSON path; a string with ``willContinue`` grows
-    over the next pieces."""
-    path = arg.get("jsonPath")
-    if type(path) is not str:
-        raise MalformedStreamError(f"a partialArgs entry without a jsonPath: {arg!r:.200}")
-    if "stringValue" in arg:
-        piece = arg["stringValue"]
-        if type(piece) is not str:
-            raise MalformedStreamError(f"partialArgs stringValue is not text: {piece!r:.100}")
-        value: Any = piece
-        if state.open_path == path:
-            value = _get(state.args, path) + piece
-    elif "numberValue" in arg:
-        value = arg["numberValue"]
-    elif "boolValue" in arg:
-        value = arg["boolValue"]
-    elif "nullValue" in arg:
-        value = None
-    else:
-        value = None
-    _set(state.args, path, value)
-    state.open_path = path if arg.get("willContinue") else None
-
-
-def _steps(path: str) -> list[str | int]:
-    """``$.a.b[2].c`` -> ``["a", "b", 2, "c"]``."""
-    if not path.startswith("$"):
-        raise MalformedStreamError(f"a partialArgs jsonPath that is not rooted at $: {path!r}")
-    steps: list[str | int] = []
-    for piece in path[1:].replace("[", ".[").split("."):
-        if not piece:
-            continue
-        if piece.startswith("[") and piece.endswith("]"):
-            inner = piece[1:-1]
-            steps.append(int(inner) if inner.isdigit() else inner.strip("'\""))
-        else:
-            steps.append(piece)
-    return steps
-
-
-def _get(root: dict[str, Any], path: str) -> Any:
-    node: Any = root
-    for step in _steps(path):
-        node = node[step]
-    return node
-
-
-def _set(root: dict[str, Any], path: str, value: Any) -> None:
-    steps = _steps(path)
-    if not steps:
-        raise MalformedStreamError(f"a partialArgs jsonPath naming no field: {path!r}")
-    node: Any = root
-    for step, following in itertools.pairwise(steps):
-        fresh: Any = [] if isinstance(following, int) else {}
-        if isinstance(step, int):
-            while len(node) <= step:
-                node.append(None)
-            if node[step] is None:
-                node[step] = fresh
-        elif step not in node:
-            node[step] = fresh
-        node = node[step]
-    last = steps[-1]
-    if isinstance(last, int):
-        while len(node) <= last:
-            node.append(None)
-    node[last] = value
 
 
 def _enum_name(value: Any, names: dict[int, str], what: str) -> str | None:
