@@ -11,8 +11,8 @@ clients) has no ``Finish``; its usage, when the failing chunk reports one, still
 ``UsageReported`` first.
 ``ToolCallDelta.index`` is 0-based in order of first appearance and stable for a
 call; its ``id`` and ``name`` are set on the first delta of that call (or on the first
-delta that knows them) and ``None`` afterwards. ``BlockDone`` (Messages API only) comes
-after the deltas of the block it completes.
+delta that knows them) and ``None`` afterwards. ``BlockDone`` (Messages and Gemini APIs)
+comes after the deltas of the block it completes.
 """
 
 from __future__ import annotations

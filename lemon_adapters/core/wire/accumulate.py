@@ -58,8 +58,9 @@ class ToolCall:
 class StreamResult:
     """Everything a response produced, accumulated from its events.
 
-    ``blocks`` (Messages API only) holds the answer's content blocks in order, in the API's
-    own shape, as the next turn sends them back (thinking blocks with their signatures).
+    ``blocks`` (Messages and Gemini APIs) holds the answer's content blocks (Gemini: parts)
+    in order, in the API's own shape, as the next turn sends them back (thinking blocks
+    with their signatures; Gemini parts with their ``thoughtSignature``).
     Besides what the stream carried, the facts LemonData's response headers state:
     ``request_id`` (``X-Request-Id``), ``cache_status`` (``X-Cache-Status``), the upstream
     prompt-cache token counts (``X-Upstream-Cache-Read`` / ``-Write``), and for a model with
