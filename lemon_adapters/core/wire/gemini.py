@@ -188,7 +188,7 @@ class GeminiMapper:
             self.model = wire_text(obj.get("modelVersion"), "modelVersion")
             out.append(ResponseStarted(id=self.response_id, model=self.model))
         usage = obj.get("usageMetadata")
-        if usage and any(k.endswith("TokenCount") for k in usage):
+        if usage and ("totalTokenCount" in usage or "promptTokenCount" in usage):
             self._usage = usage  # a running snapshot: the last one with counts wins
         feedback = obj.get("promptFeedback")
         if feedback and feedback.get("blockReason") is not None:
@@ -196,13 +196,12 @@ class GeminiMapper:
         candidates = obj.get("candidates")
         if not candidates:
             return
-        for extra in candidates[1:]:
-            if extra.get("index", 0) != 0:
-                self._ignore("candidate")
         candidate = candidates[0]
-        if candidate.get("index", 0) != 0:
-            self._ignore("candidate")
-            return
+        if len(candidates) > 1 or candidate.get("index", 0):
+            found = self._first_candidate(candidates)
+            if found is None:
+                return
+            candidate = found
         content = candidate.get("content")
         for part in (content.get("parts") or ()) if content else ():
             self._part(part, out)
@@ -213,6 +212,17 @@ class GeminiMapper:
         reason = candidate.get("finishReason")
         if reason is not None:
             self.finish_reason = _enum_name(reason, FINISH_ENUM, "finishReason")
+
+    def _first_candidate(self, candidates: list[dict[str, Any]]) -> dict[str, Any] | None:
+        """Candidate 0 (``index`` absent means 0); the others (``candidateCount`` > 1) are
+        counted in ``ignored``: the answer is the first candidate, as on the other routes."""
+        first = None
+        for candidate in candidates:
+            if candidate.get("index", 0) == 0 and first is None:
+                first = candidate
+            else:
+                self._ignore("candidate")
+        return first
 
     def end(self, out: list[StreamEvent]) -> None:
         """End of body: close the open block, report usage and finish, if a finish reason

@@ -513,3 +513,18 @@ def test_google_error_shapes_beyond_the_recordings(
     assert type(exc) is cls
     assert exc.retryable is (status >= 500)
     assert exc.type == google_status
+
+
+def test_only_candidate_0_is_the_answer() -> None:
+    def chunk(*candidates: dict[str, Any]) -> bytes:
+        return b"data: " + json.dumps({"candidates": list(candidates)}).encode() + b"\n\n"
+
+    def text(index: int, value: str, **more: Any) -> dict[str, Any]:
+        return {"index": index, "content": {"parts": [{"text": value}]}, **more}
+
+    body = chunk(text(1, "no"), text(0, "yes")) + chunk(text(1, "!", finishReason="STOP"))
+    body += chunk(text(0, " indeed", finishReason="STOP"))
+    got = parse_chunks("gemini", [body])
+    assert got.failure is None
+    assert got.result.text == "yes indeed"
+    assert got.parser.mapper.ignored == {"candidate": 2}  # type: ignore[union-attr]
