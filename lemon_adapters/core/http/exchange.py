@@ -27,7 +27,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from lemon_adapters.core.errors import (
     DEADLINE_CODE,
@@ -374,7 +374,7 @@ class Exchange:
         native = self.parser.result.native_endpoint if self.parser is not None else None
         if native is not None and native.rstrip("/").endswith(PATHS["messages"]):
             routes.remember(base, model, "messages")
-        elif native is not None and native.startswith(GEMINI_PREFIX):
+        elif native is not None and urlsplit(native).path.startswith(GEMINI_PREFIX):
             routes.remember(base, model, "gemini")
         elif self.fell_back:
             routes.remember(base, model, self.api)
