@@ -19,7 +19,6 @@ from lemon_adapters import (
 )
 from lemon_adapters.core.events import StreamEvent
 from lemon_adapters.core.http.retry import RouteMemory
-from lemon_adapters.core.wire.parser import parse_body
 from lemon_adapters.testing.server import DevServer, Reply, demo_responder
 from tests.core.wire.test_gemini_recordings import ERRORS, STREAMS, _ids, body_of, entry_named
 from tests.gemini_replay import Answer, ReplayServer, content_type_of
@@ -174,38 +173,3 @@ def test_a_conversation_holding_gemini_signatures_goes_there_directly() -> None:
         assert result.api == "gemini" and "ok" in result.text
         [request] = srv.requests
         assert request["body"]["contents"][1]["parts"] == parts
-
-
-def test_the_kit_serves_sse_json_array_errors_and_whole_answers() -> None:
-    import httpx
-
-    tools = [
-        {"functionDeclarations": [{"name": "mul", "parametersJsonSchema": {"type": "object"}}]}
-    ]
-    body = {"contents": [{"role": "user", "parts": [{"text": "hi"}]}], "tools": tools}
-    with DevServer() as srv:
-        host = srv.base_url.removesuffix("/v1")
-        url = f"{host}/v1beta/models/gemini-2.5-flash:streamGenerateContent"
-        sse = httpx.post(url, params={"alt": "sse"}, json=body)
-        assert sse.headers["content-type"].startswith("text/event-stream")
-        array = httpx.post(url, json=body)
-        assert array.headers["content-type"].startswith("application/json")
-        from_sse = parse_body("gemini", sse.content).result
-        from_array = parse_body("gemini", array.content).result
-        assert (
-            [c.name for c in from_sse.tool_calls]
-            == ["mul"]
-            == [c.name for c in from_array.tool_calls]
-        )
-        assert from_sse.blocks[0]["thoughtSignature"]
-        assert isinstance(json.loads(array.content), list)
-        error = httpx.post(
-            f"{host}/v1beta/models/error-429:streamGenerateContent",
-            params={"alt": "sse"},
-            json=body,
-        )
-        assert error.status_code == 429
-        assert error.headers["content-type"].startswith("text/event-stream")
-        assert error.json()["error"]["status"] == "RESOURCE_EXHAUSTED"
-        whole = httpx.post(f"{host}/v1beta/models/gemini-2.5-flash:generateContent", json=body)
-        assert whole.json()["candidates"][0]["content"]["parts"][0]["functionCall"]["name"] == "mul"
