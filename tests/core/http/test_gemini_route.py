@@ -15,12 +15,14 @@ from lemon_adapters import (
     AuthenticationError,
     LemonDataClient,
     ModelNotFoundError,
+    PermissionDeniedError,
     RateLimitError,
 )
 from lemon_adapters.core.events import StreamEvent
 from lemon_adapters.core.http.retry import RouteMemory
 from lemon_adapters.testing.server import DevServer, Reply, demo_responder
 from tests.core.wire.test_gemini_recordings import ERRORS, STREAMS, _ids, body_of, entry_named
+from tests.core.wire.test_recordings import parse_chunks
 from tests.gemini_replay import Answer, ReplayServer, content_type_of
 
 KEY = "sk-test-gemini-0123456789"
@@ -32,8 +34,6 @@ def client(base_url: str, **kw: Any) -> LemonDataClient:
 
 
 def _events(entry: dict[str, Any]) -> list[StreamEvent]:
-    from tests.core.wire.test_recordings import parse_chunks
-
     return parse_chunks("gemini", [body_of(entry)]).events
 
 
@@ -90,7 +90,7 @@ def test_the_url_and_headers_carry_the_key_only_in_the_authorization_header() ->
 EXPECTED = {
     "400-API_KEY_INVALID": AuthenticationError,
     "404-NOT_FOUND": ModelNotFoundError,
-    "403-PERMISSION_DENIED": __import__("lemon_adapters").PermissionDeniedError,
+    "403-PERMISSION_DENIED": PermissionDeniedError,
     "429-RESOURCE_EXHAUSTED": RateLimitError,
 }
 
