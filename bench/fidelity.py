@@ -12,7 +12,10 @@ through each contender on the matching API:
   ``LemonData(api="responses")``;
 - Anthropic Messages recordings: langchain-anthropic ``ChatAnthropic``,
   ``ChatLemonData(api="messages")``, llama-index ``Anthropic`` and
-  ``LemonData(api="messages")``.
+  ``LemonData(api="messages")``;
+- Gemini recordings (``tests/recordings/gemini/wire``, SSE and JSON-array bodies):
+  langchain-google-genai ``ChatGoogleGenerativeAI``, ``ChatLemonData(api="gemini")``,
+  llama-index ``GoogleGenAI`` and ``LemonData(api="gemini")``.
 
 The ground truth of a recording is the core parser's result (``parse_body``), cross-checked
 for a few recordings against an independent reading of the raw bytes (below). Per cell:
@@ -48,9 +51,15 @@ from lemon_adapters.core.wire.parser import parse_body
 ROOT = Path(__file__).resolve().parent.parent
 WIRE = ROOT / "tests" / "recordings" / "wire"
 MESSAGES_WIRE = ROOT / "tests" / "recordings" / "messages" / "wire"
+GEMINI_WIRE = ROOT / "tests" / "recordings" / "gemini" / "wire"
 #: The APIs, in report order, and the folder of each one's recordings.
-APIS = ("chat", "responses", "messages")
-API_NAMES = {"chat": "Chat Completions", "responses": "Responses", "messages": "Anthropic Messages"}
+APIS = ("chat", "responses", "messages", "gemini")
+API_NAMES = {
+    "chat": "Chat Completions",
+    "responses": "Responses",
+    "messages": "Anthropic Messages",
+    "gemini": "Gemini",
+}
 OUT = Path(__file__).resolve().parent / "results" / "fidelity.md"
 KEY = "sk-fidelity-test"
 #: Peers validate model names; the server ignores the name.
@@ -58,6 +67,8 @@ PEER_MODEL = "gpt-4o-mini"
 #: The name given on Messages (llama-index's ``Anthropic`` looks it up for its context
 #: window, so it must be one the installed version knows).
 CLAUDE_MODEL = "claude-sonnet-4-5"
+#: The name given on Gemini (the peers put it in the URL; the server ignores it).
+GEMINI_MODEL = "gemini-2.5-flash"
 TIMEOUT = 20.0
 
 
@@ -67,7 +78,7 @@ TIMEOUT = 20.0
 def streaming_entries() -> list[dict[str, Any]]:
     """The index entries of every streaming HTTP 200 recording, each with its ``path``."""
     out = []
-    for folder in (WIRE, MESSAGES_WIRE):
+    for folder in (WIRE, MESSAGES_WIRE, GEMINI_WIRE):
         index: list[dict[str, Any]] = json.loads((folder / "index.json").read_text())
         out += [
             {**e, "path": folder / e["file"]}
@@ -79,12 +90,15 @@ def streaming_entries() -> list[dict[str, Any]]:
 
 def recording(name: str) -> Path:
     """The path of a recorded body, in either folder."""
+    if name.startswith("gem__"):
+        return GEMINI_WIRE / name
     return (MESSAGES_WIRE if name.startswith("msg__") else WIRE) / name
 
 
 def api_of(name: str) -> str:
     """The API of a recorded body, from its name's prefix."""
-    return {"chat": "chat", "resp": "responses", "msg": "messages"}[name.split("__", 1)[0]]
+    prefix = name.split("__", 1)[0]
+    return {"chat": "chat", "resp": "responses", "msg": "messages", "gem": "gemini"}[prefix]
 
 
 @dataclass
@@ -302,6 +316,21 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
         self.wfile.write(b"0\r\n\r\n")
         self.wfile.flush()
+
+    def do_GET(self) -> None:
+        # llama-index's GoogleGenAI reads the model's limits when it is built
+        # (``GET /v1beta/models/{model}``): answered with the documented fields it reads.
+        name = self.path.split("?")[0].rsplit("/models/", 1)
+        if len(name) != 2:
+            self._send_json(404, {"error": {"message": f"no route {self.path}", "type": "x"}})
+            return
+        model = {
+            "name": f"models/{name[1]}",
+            "inputTokenLimit": 1048576,
+            "outputTokenLimit": 65536,
+            "supportedGenerationMethods": ["generateContent", "streamGenerateContent"],
+        }
+        self._send_json(200, model)
 
     def _send_json(self, status: int, obj: Any, headers: dict[str, str] | None = None) -> None:
         data = json.dumps(obj).encode()
@@ -526,6 +555,8 @@ class Contender:
 
 def model_for(api: str) -> str:
     """The model name a contender is given on ``api`` (the server ignores it)."""
+    if api == "gemini":
+        return GEMINI_MODEL
     return CLAUDE_MODEL if api == "messages" else PEER_MODEL
 
 
@@ -551,6 +582,15 @@ def _lc_anthropic(api: str, base_url: str) -> Any:
 
     return ChatAnthropic(  # type: ignore[call-arg]
         model=CLAUDE_MODEL, base_url=_anthropic_base(base_url), api_key=KEY, timeout=TIMEOUT
+    )
+
+
+def _lc_google(api: str, base_url: str) -> Any:
+    from langchain_google_genai import ChatGoogleGenerativeAI
+
+    # The google-genai SDK appends /v1beta/models/{model}:streamGenerateContent to its base.
+    return ChatGoogleGenerativeAI(
+        model=GEMINI_MODEL, api_key=KEY, base_url=_anthropic_base(base_url), timeout=TIMEOUT
     )
 
 
@@ -580,6 +620,13 @@ def _li_anthropic(api: str, base_url: str) -> Any:
     )
 
 
+def _li_google(api: str, base_url: str) -> Any:
+    from llama_index.llms.google_genai import GoogleGenAI
+
+    options = {"base_url": _anthropic_base(base_url), "timeout": int(TIMEOUT * 1000)}
+    return GoogleGenAI(model=GEMINI_MODEL, api_key=KEY, http_options=options)
+
+
 def _li_ours(api: str, base_url: str) -> Any:
     from lemon_adapters.llama_index import LemonData
 
@@ -590,11 +637,15 @@ OPENAI_APIS = ("chat", "responses")
 CONTENDERS = (
     Contender("LC ChatOpenAI", "langchain", False, _lc_peer, run_langchain, OPENAI_APIS),
     Contender("LC ChatAnthropic", "langchain", False, _lc_anthropic, run_langchain, ("messages",)),
+    Contender(
+        "LC ChatGoogleGenerativeAI", "langchain", False, _lc_google, run_langchain, ("gemini",)
+    ),
     Contender("LC ChatLemonData (ours)", "langchain", True, _lc_ours, run_langchain),
     Contender(
         "LI OpenAI/OpenAIResponses", "llama_index", False, _li_peer, run_llama_index, OPENAI_APIS
     ),
     Contender("LI Anthropic", "llama_index", False, _li_anthropic, run_llama_index, ("messages",)),
+    Contender("LI GoogleGenAI", "llama_index", False, _li_google, run_llama_index, ("gemini",)),
     Contender("LI LemonData (ours)", "llama_index", True, _li_ours, run_llama_index),
 )
 
