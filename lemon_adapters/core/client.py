@@ -164,7 +164,7 @@ class _StreamBase:
         self._current = Current()
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(api={self.api!r}, model={self._exchange.request_.model!r})"
+        return f"{type(self).__name__}(api={self.api!r}, model={self._exchange.neutral.model!r})"
 
     @property
     def api(self) -> Api:
@@ -174,7 +174,7 @@ class _StreamBase:
     @property
     def request_body(self) -> dict[str, Any]:
         """The JSON body sent (for the API in use)."""
-        return self._exchange.body_for(self._exchange.api)
+        return self._exchange.request_body(self._exchange.api)
 
     @property
     def result(self) -> StreamResult:
@@ -183,7 +183,9 @@ class _StreamBase:
 
     @property
     def response(self) -> httpx.Response | None:
-        """The current HTTP response, once open."""
+        """The current HTTP response, once open (its status, headers and extensions; the
+        body is the stream's to read, and ``num_bytes_downloaded`` is not counted for an
+        uncompressed event stream, read straight from the transport)."""
         return self._current.response
 
     @property

@@ -28,7 +28,8 @@ Every error the package raises is a :class:`LemonDataError`::
     │                                   a channel may come back (false: none configured)
     ├── APIConnectionError              could not connect / send
     │   └── StreamDisconnectedError     the connection dropped mid-stream
-    ├── APITimeoutError                 connect or idle-read timeout; the overall deadline
+    ├── APITimeoutError                 connect or idle-read timeout; a stream stalled between
+    │                                   events (code="stream_stalled"); the overall deadline
     │                                   (code="deadline_exceeded", never retried)
     ├── StreamError                     the server reported an error inside a 200 stream
     ├── IncompleteStreamError           the body ended without a terminal event
@@ -69,6 +70,8 @@ if TYPE_CHECKING:
 
 _SECRET = re.compile(r"(sk-|Bearer\s+)[A-Za-z0-9_\-.]{6,}")
 DEADLINE_CODE = "deadline_exceeded"
+#: The code of the APITimeoutError of a stream that went ``stall_timeout`` without an event.
+STALL_CODE = "stream_stalled"
 #: Statuses retried by default (a body's ``retryable`` overrides): timeouts, conflicts,
 #: rate limits, server errors and Anthropic's 529 "overloaded".
 RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 529})

@@ -51,8 +51,10 @@ from lemon_adapters.core.endpoints.answers import (
     read_rerank,
 )
 from lemon_adapters.core.errors import ConfigurationError, LemonDataError, MalformedStreamError
-from lemon_adapters.core.http.config import ClientConfig, Deadline, Timeouts, scrub
+from lemon_adapters.core.http.config import ClientConfig, Timeouts
+from lemon_adapters.core.http.deadline import Deadline
 from lemon_adapters.core.http.json_exchange import JSONExchange
+from lemon_adapters.core.http.scrub import scrub
 
 if TYPE_CHECKING:
     import httpx

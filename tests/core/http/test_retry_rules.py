@@ -120,7 +120,7 @@ DELTA = b'data: {"type":"response.output_text.delta","sequence_number":1,"delta"
 
 def delivered(ex: Exchange) -> None:
     """Drive ``ex`` to its first event reaching the caller."""
-    ex.request()
+    ex.next_request()
     assert ex.open(200, SSE) == "stream"
     assert [e.kind for e in ex.feed(CREATED + DELTA)] == ["response_started", "text"]
     ex.check()
@@ -145,7 +145,7 @@ def delivered(ex: Exchange) -> None:
 )
 def test_what_is_retried_before_the_first_event(error: LemonDataError, retried: bool) -> None:
     ex = exchange()
-    ex.request()
+    ex.next_request()
     if retried:
         assert ex.retry_delay(error) == 0.0 and ex.attempts == 1
     else:
@@ -181,19 +181,19 @@ def test_nothing_is_retried_after_the_first_event() -> None:
 
 def test_an_error_frame_before_any_output_reaches_nobody_and_is_retried() -> None:
     ex = exchange()
-    ex.request()
+    ex.next_request()
     ex.open(200, SSE)
     frame = b'data: {"type":"error","code":"overloaded","message":"busy","retryable":true}\n\n'
     assert ex.feed(CREATED + frame) == []  # not even ResponseStarted: a retry starts clean
     with pytest.raises(StreamError) as info:
         ex.check()
     assert info.value.retryable and ex.retry_delay(info.value) == 0.0
-    assert ex.request().method == "POST"  # a fresh request, not a resume
+    assert ex.next_request().method == "POST"  # a fresh request, not a resume
 
 
 def test_resume_needs_a_response_id_and_has_a_budget() -> None:
     ex = exchange(resume=True)
-    ex.request()
+    ex.next_request()
     ex.open(200, SSE)
     assert ex.feed(DELTA)  # output, but no response.created: no id to resume from
     with pytest.raises(StreamDisconnectedError):
@@ -202,7 +202,7 @@ def test_resume_needs_a_response_id_and_has_a_budget() -> None:
     delivered(ex)
     drop = StreamDisconnectedError("drop")
     assert ex.retry_delay(drop) == 0.0
-    req = ex.request()
+    req = ex.next_request()
     assert (req.method, req.url, req.params) == (
         "GET",
         "https://gw.example/v1/responses/resp_1",
@@ -219,14 +219,14 @@ def test_the_deadline_is_one_object_on_the_injected_clock() -> None:
     clock = Clock()
     ex = exchange(deadline=5.0, clock=clock, retries=3, max_delay=30.0)
     assert ex.deadline.remaining() is None  # the clock starts with the first request
-    req = ex.request()
+    req = ex.next_request()
     assert req.timeouts.read == 5.0 and req.timeouts.connect == 5.0  # cut to the time left
     clock.now += 4.0
     assert ex.deadline.remaining() == 1.0
     with pytest.raises(RateLimitError):
         ex.retry_delay(RateLimitError("x", retry_after=2.0))  # a wait longer than the time left
     assert ex.retry_delay(RateLimitError("x", retry_after=0.5)) == 0.5
-    ex.request()
+    ex.next_request()
     ex.open(200, SSE)
     clock.now += 1.5  # past the deadline before the next chunk
     assert ex.feed(CREATED) == []
@@ -239,7 +239,7 @@ def test_the_deadline_is_one_object_on_the_injected_clock() -> None:
 
 def test_a_drop_after_the_terminal_event_keeps_the_answer() -> None:
     ex = exchange()
-    ex.request()
+    ex.next_request()
     ex.open(200, SSE)
     done = b'data: {"type":"response.completed","sequence_number":2,"response":{"id":"resp_1"}}\n\n'
     assert [e.kind for e in ex.feed(CREATED + DELTA + done)][-1] == "finish"
@@ -255,7 +255,7 @@ def test_transport_failures_become_typed_errors_with_the_partial() -> None:
     assert isinstance(err, StreamDisconnectedError) and err.partial is not None
     assert err.partial.text == "Hi" and err.output_received
     ex = exchange()
-    ex.request()
+    ex.next_request()
     timeout = ex.transport_error("connect_timeout", "ConnectTimeout")
     assert isinstance(timeout, APITimeoutError) and "10.0s while connecting" in str(timeout)
     assert isinstance(ex.transport_error("decoding", "bad gzip"), MalformedStreamError)
@@ -295,15 +295,15 @@ def test_route_rejection(status: int, fields: dict[str, str], expected: bool) ->
 def test_fallback_once_and_remembered_only_on_success() -> None:
     routes = RouteMemory()
     ex = exchange("auto", retries=0, routes=routes)
-    assert ex.request().url.endswith("/responses")
+    assert ex.next_request().url.endswith("/responses")
     assert ex.retry_delay(NotFoundError("no route", status_code=404)) == 0.0
     assert ex.api == "chat" and routes.get("https://gw.example/v1", "m") is None
-    assert ex.request().url.endswith("/chat/completions")
+    assert ex.next_request().url.endswith("/chat/completions")
     with pytest.raises(NotFoundError):
         ex.retry_delay(NotFoundError("no route", status_code=404))  # only once
     ex = exchange("auto", retries=0, routes=routes)
     ex.retry_delay(NotFoundError("no route", status_code=404))
-    ex.request()
+    ex.next_request()
     ex.open(200, SSE)  # a usable answer: the choice is remembered
     assert routes.get("https://gw.example/v1", "m") == "chat" and len(routes) == 1
     assert exchange("auto", routes=routes).api == "chat"  # the next call goes straight there

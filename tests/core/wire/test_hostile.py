@@ -21,7 +21,7 @@ from lemon_adapters import (
     TextDelta,
 )
 from lemon_adapters.core.errors import api_error
-from lemon_adapters.core.http.config import scrub
+from lemon_adapters.core.http.scrub import scrub
 from lemon_adapters.core.wire.parser import StreamParser, events_from_object
 
 KEY = "sk-test-hostile-0123456789"
