@@ -25,6 +25,7 @@ from lemon_adapters.core.endpoints.retrieval import (
     RerankOptions,
     RerankResult,
 )
+from lemon_adapters.core.errors import ConfigurationError
 from lemon_adapters.core.http.config import ClientConfig, Timeouts
 from lemon_adapters.core.http.drivers import (
     Current,
@@ -58,6 +59,17 @@ DEFAULT_BASE_URL = "https://api.lemondata.cc/v1"
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=120.0, write=30.0, pool=30.0)
 
 
+#: What a forked child inherited and must never use or close: the parent's pools (closing
+#: them could block on a lock held at fork time; dropping them would warn of unclosed
+#: sockets). Kept, untouched, for the child's lifetime.
+_INHERITED: list[object] = []
+
+
+def abandon(*objects: object) -> None:
+    """Keep ``objects`` (a parent's pools, in a forked child) out of use and unclosed."""
+    _INHERITED.extend(o for o in objects if o)
+
+
 class _ClientBase:
     """Configuration shared by both clients (see :class:`LemonDataClient` for the args)."""
 
@@ -70,6 +82,7 @@ class _ClientBase:
         max_retries: int = 2,
         max_retry_delay: float = 30.0,
         deadline: float | None = None,
+        stall_timeout: float | None = None,
         default_headers: Mapping[str, str] | None = None,
         http2: bool = False,
         routes: RouteMemory | None = None,
@@ -78,6 +91,8 @@ class _ClientBase:
         self.timeout = _timeout(timeout) if timeout is not None else injected_timeout
         self.timeout = self.timeout or DEFAULT_TIMEOUT
         self.http2 = http2
+        if stall_timeout is not None and not stall_timeout > 0:
+            raise ConfigurationError(f"stall_timeout must be > 0 seconds, not {stall_timeout}")
         self.config = ClientConfig(
             api_key=api_key if api_key is not None else os.environ.get("LEMONDATA_API_KEY"),
             base_url=(base_url or os.environ.get("LEMONDATA_BASE_URL") or DEFAULT_BASE_URL).rstrip(
@@ -90,6 +105,7 @@ class _ClientBase:
             deadline=deadline,
             default_headers=dict(default_headers or {}),
             routes=ROUTES if routes is None else routes,
+            stall=stall_timeout,
         )
 
     @property
@@ -210,6 +226,10 @@ class LemonDataClient(_ClientBase):
             :mod:`lemon_adapters.core.http.retry`); also the budget of background resumes.
         max_retry_delay: cap on any single backoff or ``Retry-After`` wait, in seconds.
         deadline: default overall time limit of each call in seconds (``None``: none).
+        stall_timeout: seconds a stream may go without progress (an event, or bytes of one
+            arriving) before it fails with ``APITimeoutError`` (``code="stream_stalled"``,
+            the partial result attached); keep-alive comments, pings and empty chunks do
+            not count. Default: the read timeout (120 s by default).
         default_headers: extra headers on every request.
         http_client: an ``httpx.Client`` to use (not closed by this client); its timeouts
             apply unless ``timeout`` is given.
@@ -221,16 +241,22 @@ class LemonDataClient(_ClientBase):
         super().__init__(injected_timeout=http_client.timeout if http_client else None, **kwargs)
         self._owns_client = http_client is None
         self._client = http_client or httpx.Client(timeout=self.timeout, http2=self.http2)
+        self._pid = os.getpid()
 
     @property
     def http_client(self) -> httpx.Client:
-        """The underlying httpx client."""
+        """The underlying httpx client. In a forked child, a pool this client created is
+        replaced by a new one on first use, so parent and child never share a socket."""
+        if self._pid != os.getpid() and self._owns_client:
+            abandon(self._client)
+            self._client = httpx.Client(timeout=self.timeout, http2=self.http2)
+            self._pid = os.getpid()
         return self._client
 
     def close(self) -> None:
         """Close the connection pool if this client created it."""
         if self._owns_client:
-            self._client.close()
+            self.http_client.close()
 
     def __enter__(self) -> LemonDataClient:
         return self
@@ -251,7 +277,7 @@ class LemonDataClient(_ClientBase):
     def create(self, **call: Unpack[Call]) -> StreamResult:
         """A non-streaming call (same arguments), returning the same result type."""
         ex = self._exchange("create", call, stream=False)
-        for _ in sync_events(self._client, ex, Current()):
+        for _ in sync_events(self.http_client, ex, Current()):
             pass
         return ex.result
 
@@ -275,12 +301,12 @@ class LemonDataClient(_ClientBase):
             category=category, provider=provider, tag=tag, recommended_for=recommended_for
         )
         ex = JSONExchange(self.config, "GET", _models_path(None), params=params)
-        return model_list(sync_json(self._client, ex))
+        return model_list(sync_json(self.http_client, ex))
 
     def model(self, model_id: str) -> ModelInfo:
         """One model's details (``GET /v1/models/{model}``); ``ModelNotFoundError`` if none."""
         ex = JSONExchange(self.config, "GET", _models_path(model_id))
-        return model_info(sync_json(self._client, ex))
+        return model_info(sync_json(self.http_client, ex))
 
     def embed(self, texts: str | Sequence[str], **options: Unpack[EmbedOptions]) -> EmbeddingResult:
         """Embed ``texts`` (``POST /v1/embeddings``), in batches, vectors in input order.
@@ -293,7 +319,7 @@ class LemonDataClient(_ClientBase):
         """
         job = self._embedding_job(texts, options)
         while (ex := job.next()) is not None:
-            job.add(sync_json(self._client, ex))
+            job.add(sync_json(self.http_client, ex))
         return job.result()
 
     def rerank(
@@ -311,7 +337,7 @@ class LemonDataClient(_ClientBase):
         """
         job = self._rerank_job(query, documents, options)
         while (ex := job.next()) is not None:
-            job.add(sync_json(self._client, ex))
+            job.add(sync_json(self.http_client, ex))
         return job.result()
 
 
@@ -360,7 +386,7 @@ class ResponseStream(_StreamBase):
             # A plain function, not a method: the generator must not reference this object,
             # so dropping the stream finalizes the generator (closing the response) at once
             # instead of waiting for the cycle collector.
-            self._iter = sync_events(self._client._client, self._exchange, self._current)
+            self._iter = sync_events(self._client.http_client, self._exchange, self._current)
         return self._iter
 
 
@@ -374,16 +400,22 @@ class AsyncLemonDataClient(_ClientBase):
         super().__init__(injected_timeout=http_client.timeout if http_client else None, **kwargs)
         self._owns_client = http_client is None
         self._client = http_client or httpx.AsyncClient(timeout=self.timeout, http2=self.http2)
+        self._pid = os.getpid()
 
     @property
     def http_client(self) -> httpx.AsyncClient:
-        """The underlying httpx client."""
+        """The underlying httpx client (replaced in a forked child, as for
+        :attr:`LemonDataClient.http_client`)."""
+        if self._pid != os.getpid() and self._owns_client:
+            abandon(self._client)
+            self._client = httpx.AsyncClient(timeout=self.timeout, http2=self.http2)
+            self._pid = os.getpid()
         return self._client
 
     async def aclose(self) -> None:
         """Close the connection pool if this client created it."""
         if self._owns_client:
-            await self._client.aclose()
+            await self.http_client.aclose()
 
     async def __aenter__(self) -> AsyncLemonDataClient:
         return self
@@ -399,7 +431,7 @@ class AsyncLemonDataClient(_ClientBase):
     async def create(self, **call: Unpack[Call]) -> StreamResult:
         """A non-streaming call (same arguments), returning the same result type."""
         ex = self._exchange("create", call, stream=False)
-        async for _ in async_events(self._client, ex, Current()):
+        async for _ in async_events(self.http_client, ex, Current()):
             pass
         return ex.result
 
@@ -416,12 +448,12 @@ class AsyncLemonDataClient(_ClientBase):
             category=category, provider=provider, tag=tag, recommended_for=recommended_for
         )
         ex = JSONExchange(self.config, "GET", _models_path(None), params=params)
-        return model_list(await async_json(self._client, ex))
+        return model_list(await async_json(self.http_client, ex))
 
     async def model(self, model_id: str) -> ModelInfo:
         """One model's details (``GET /v1/models/{model}``); ``ModelNotFoundError`` if none."""
         ex = JSONExchange(self.config, "GET", _models_path(model_id))
-        return model_info(await async_json(self._client, ex))
+        return model_info(await async_json(self.http_client, ex))
 
     async def embed(
         self, texts: str | Sequence[str], **options: Unpack[EmbedOptions]
@@ -429,7 +461,7 @@ class AsyncLemonDataClient(_ClientBase):
         """Embed ``texts`` (arguments as :meth:`LemonDataClient.embed`)."""
         job = self._embedding_job(texts, options)
         while (ex := job.next()) is not None:
-            job.add(await async_json(self._client, ex))
+            job.add(await async_json(self.http_client, ex))
         return job.result()
 
     async def rerank(
@@ -438,7 +470,7 @@ class AsyncLemonDataClient(_ClientBase):
         """Rank ``documents`` by relevance (arguments as :meth:`LemonDataClient.rerank`)."""
         job = self._rerank_job(query, documents, options)
         while (ex := job.next()) is not None:
-            job.add(await async_json(self._client, ex))
+            job.add(await async_json(self.http_client, ex))
         return job.result()
 
 
@@ -479,5 +511,5 @@ class AsyncResponseStream(_StreamBase):
     def _ensure_iter(self) -> AsyncIterator[StreamEvent]:
         if self._iter is None:
             # Not a method: see ResponseStream._ensure_iter.
-            self._iter = async_events(self._client._client, self._exchange, self._current)
+            self._iter = async_events(self._client.http_client, self._exchange, self._current)
         return self._iter

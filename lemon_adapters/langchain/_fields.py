@@ -25,6 +25,7 @@ def clients_of(model: Any) -> Clients:
         base_url=model.base_url,
         timeout=model.timeout,
         max_retries=model.max_retries,
+        stall_timeout=getattr(model, "stall_timeout", None),  # streaming models only
         default_headers=model.default_headers,
     )
 

@@ -69,6 +69,10 @@ class ChatLemonData(BaseChatModel):
     frequency_penalty: float | None = None
     presence_penalty: float | None = None
     timeout: float | None = None
+    stall_timeout: float | None = Field(default=None, gt=0)
+    """Seconds a stream may go without progress (keep-alives and pings do not count)
+    before it fails with ``APITimeoutError`` ``code="stream_stalled"``; default: the read
+    timeout. Sync and async alike."""
     max_retries: int = 2
     streaming: bool = False
     stream_usage: bool = True

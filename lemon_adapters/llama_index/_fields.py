@@ -58,5 +58,6 @@ def clients_for(
         base_url=owner.base_url,
         timeout=owner.timeout,
         max_retries=owner.max_retries,
+        stall_timeout=getattr(owner, "stall_timeout", None),  # streaming classes only
         default_headers=owner.default_headers,
     )

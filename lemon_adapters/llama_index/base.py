@@ -91,6 +91,13 @@ class LemonData(FunctionCallingLLM):
     reasoning_effort: str | None = Field(default=None, description="e.g. low/medium/high.")
     cache_control: Any = Field(default=None, description="LemonData's cache_control option.")
     timeout: float | None = Field(default=None, gt=0, description="Seconds (idle read).")
+    stall_timeout: float | None = Field(
+        default=None,
+        gt=0,
+        description="Seconds a stream may go without progress (keep-alives and pings do not "
+        "count) before it fails with APITimeoutError code='stream_stalled'; default: the "
+        "read timeout.",
+    )
     max_retries: int = Field(default=2, ge=0, description="Re-sends before the first event.")
     additional_kwargs: dict[str, Any] = Field(
         default_factory=dict, description="Extra request body fields for every call."
