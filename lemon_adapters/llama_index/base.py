@@ -127,6 +127,14 @@ class LemonData(FunctionCallingLLM):
             self, api_key=api_key, http_client=http_client, async_http_client=async_http_client
         )
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Unpickle: LlamaIndex re-runs ``__init__`` from the fields, where the key is not;
+        the pickled clients carry it (their arguments, never a pool)."""
+        super().__setstate__(state)
+        clients = (state.get("__pydantic_private__") or {}).get("_clients")
+        if clients is not None:
+            self._clients = clients
+
     @classmethod
     def class_name(cls) -> str:
         return "LemonData"

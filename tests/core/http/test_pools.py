@@ -1,0 +1,182 @@
+"""Pools that belong to one event loop and one process, against a real local server:
+200 sequential ``asyncio.run`` calls on one model leave file descriptors and RSS flat;
+a client used before ``os.fork()`` and then by parent and child at the same time never
+shares a socket (each gets its own answer); a pickled ``ChatLemonData`` streams in
+``ProcessPoolExecutor`` workers under the fork and spawn start methods."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import gc
+import json
+import multiprocessing
+import os
+import pickle
+import warnings
+from typing import Any
+
+import pytest
+
+from lemon_adapters import LemonDataClient
+from lemon_adapters.core.http.pools import Clients
+
+from .drivers import KEY, MESSAGES
+from .server import FaultServer, Step
+from .workers import stream_text
+
+LOOPS = 200
+
+
+def open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+def flat_over_loops(call: Any) -> tuple[int, float]:
+    """Growth of fds and RSS (MB) over :data:`LOOPS` ``asyncio.run(call())``."""
+    for _ in range(5):  # warm up: imports, caches, the first pools
+        asyncio.run(call())
+    gc.collect()
+    fds, rss = open_fds(), rss_mb()
+    for _ in range(LOOPS):
+        asyncio.run(call())
+    gc.collect()
+    return open_fds() - fds, rss_mb() - rss
+
+
+pytestmark = pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc")
+
+
+def test_200_event_loops_leave_fds_and_rss_flat_chat_lemondata(
+    fault_server: FaultServer, model: str
+) -> None:
+    from lemon_adapters.langchain import ChatLemonData
+
+    llm = ChatLemonData(model=model, api="chat", api_key=KEY, base_url=fault_server.base_url)
+    fds, rss = flat_over_loops(lambda: llm.ainvoke("x"))
+    # Before: +200 sockets and +169 MB (0.85 MB a loop); each loop's pool now ends with it.
+    assert fds <= 2, f"{fds} more fds after {LOOPS} loops"
+    assert rss < 25, f"RSS grew {rss:.1f} MB over {LOOPS} loops"
+    assert len(llm.clients._async) == 0  # no entry outlives its loop
+
+
+@pytest.mark.slow  # 14 s: each loop's new pool builds an SSL context (the ChatLemonData twin runs)
+def test_200_event_loops_leave_fds_and_rss_flat_llama_index(
+    fault_server: FaultServer, model: str
+) -> None:
+    from llama_index.core.llms import ChatMessage
+
+    from lemon_adapters.llama_index import LemonData
+
+    llm = LemonData(model=model, api="chat", api_key=KEY, base_url=fault_server.base_url)
+    messages = [ChatMessage(role="user", content="x")]
+    fds, rss = flat_over_loops(lambda: llm.achat(messages))
+    assert fds <= 2, f"{fds} more fds after {LOOPS} loops"
+    assert rss < 25, f"RSS grew {rss:.1f} MB over {LOOPS} loops"
+
+
+def test_a_pool_is_closed_at_its_loop_shutdown_and_reopens_in_the_next(
+    fault_server: FaultServer, model: str
+) -> None:
+    clients = Clients(api_key=KEY, base_url=fault_server.base_url, max_retries=0)
+    seen: list[Any] = []
+
+    async def call() -> str:
+        client = clients.async_
+        assert clients.async_ is client  # one client per loop
+        seen.append(client)
+        result = await client.create(model=model, messages=MESSAGES, api="chat")
+        return result.text
+
+    assert asyncio.run(call()) == asyncio.run(call())
+    first, second = seen
+    assert first is not second
+    assert first.http_client.is_closed and second.http_client.is_closed
+    assert not clients._async
+
+
+# -- processes -----------------------------------------------------------------------------
+
+
+def _fork() -> int:
+    with warnings.catch_warnings():  # 3.12+: fork in a threaded process is deprecated
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return os.fork()
+
+
+def test_a_client_used_before_fork_never_shares_sockets(fault_server: FaultServer) -> None:
+    """20 rounds: fork after the client pooled a connection, then parent and child stream
+    at the same time, each its own answer, on the same client object."""
+    base = fault_server.base_url
+    client = LemonDataClient(api_key=KEY, base_url=base, max_retries=0)
+    for side in ("parent", "child"):
+        for i in range(20):
+            fault_server.script(f"fork-{side}-{i}", Step(text=f"{side} answer {i} " * 20))
+    client.create(model="fork-parent-0", messages=MESSAGES, api="chat")  # a pooled socket
+    for i in range(20):
+        go_r, go_w = os.pipe()
+        out_r, out_w = os.pipe()
+        pid = _fork()
+        if pid == 0:  # the child: wait for the start, stream, report, leave
+            code = 1
+            try:
+                os.read(go_r, 1)
+                text = client.stream(model=f"fork-child-{i}", messages=MESSAGES, api="chat")
+                answer = text.until_done().text
+                os.write(out_w, json.dumps(answer).encode())
+                code = 0
+            finally:
+                os._exit(code)
+        os.write(go_w, b"x")  # both start now
+        mine = client.stream(model=f"fork-parent-{i}", messages=MESSAGES, api="chat")
+        assert mine.until_done().text == f"parent answer {i} " * 20
+        os.close(out_w)
+        with os.fdopen(out_r) as out:
+            theirs = json.loads(out.read() or "null")
+        _, status = os.waitpid(pid, 0)
+        assert status == 0 and theirs == f"child answer {i} " * 20, (i, theirs)
+        os.close(go_r)
+        os.close(go_w)
+    client.close()
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_pickled_chat_lemondata_streams_in_process_pool_workers(
+    method: str, fault_server: FaultServer
+) -> None:
+    from lemon_adapters.langchain import ChatLemonData
+
+    llms = []
+    for i in range(4):
+        name = f"pool-{method}-{i}"
+        fault_server.script(name, Step(text=f"worker answer {i}"))
+        llm = ChatLemonData(model=name, api="chat", api_key=KEY, base_url=fault_server.base_url)
+        llm.invoke("warm")  # a pool is open in the parent: it must not travel
+        assert b"httpx" not in pickle.dumps(llm)
+        llms.append(llm)
+    context = multiprocessing.get_context(method)
+    with (
+        warnings.catch_warnings(),
+        concurrent.futures.ProcessPoolExecutor(2, mp_context=context) as pool,
+    ):
+        warnings.simplefilter("ignore", DeprecationWarning)  # 3.12+: fork with threads
+        answers = list(pool.map(stream_text, llms))
+    assert [text for _, text in answers] == [f"worker answer {i}" for i in range(4)]
+    assert os.getpid() not in {pid for pid, _ in answers}
+
+
+def test_an_injected_http_client_refuses_to_pickle() -> None:
+    import httpx
+
+    with httpx.Client() as http:
+        clients = Clients(http_client=http, api_key=KEY)
+        with pytest.raises(TypeError, match="injected http_client"):
+            pickle.dumps(clients)
