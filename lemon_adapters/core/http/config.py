@@ -98,5 +98,5 @@ class HTTPRequest:
     url: str
     json: dict[str, Any] | None
     params: dict[str, str] | None
-    headers: dict[str, str]
+    headers: dict[str, str] = field(repr=False)  # the Authorization header
     timeouts: Timeouts
