@@ -34,7 +34,8 @@ Every error the package raises is a :class:`LemonDataError`::
     ├── StreamError                     the server reported an error inside a 200 stream
     ├── IncompleteStreamError           the body ended without a terminal event
     └── MalformedStreamError            not SSE, invalid JSON or UTF-8, a field of the wrong
-                                        type, wrong content type, undecodable compression
+        │                               type, wrong content type, undecodable compression
+        └── MalformedResponseError      the same for a JSON answer (models, embeddings, rerank)
 
 Errors raised after the stream started carry ``partial``: the
 :class:`~lemon_adapters.core.wire.accumulate.StreamResult` accumulated up to the failure, and
@@ -275,6 +276,12 @@ class IncompleteStreamError(LemonDataError):
 class MalformedStreamError(LemonDataError):
     """The body is not what the API promises: not an event stream, invalid JSON or UTF-8,
     a field of the wrong type, a compressed body that does not decompress."""
+
+
+class MalformedResponseError(MalformedStreamError):
+    """A JSON answer (models, embeddings, rerank) that is not JSON or not as documented:
+    never a stream, so named for what it is; still a :class:`MalformedStreamError`, which
+    these answers raised before, so existing handlers keep catching it."""
 
 
 class ModelNotFoundBadRequestError(ModelNotFoundError, BadRequestError):

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from lemon_adapters.core.errors import LemonDataError, MalformedStreamError, api_error
+from lemon_adapters.core.errors import LemonDataError, MalformedResponseError, api_error
 from lemon_adapters.core.events import StreamEvent
 from lemon_adapters.core.http.config import ClientConfig, HTTPRequest, Timeouts
 from lemon_adapters.core.http.exchange import BaseExchange, ReadMode
@@ -98,11 +98,10 @@ class JSONExchange(BaseExchange):
             raise self._failure
 
 
-def not_json(content_type: str, head: bytes, what: str) -> MalformedStreamError:
+def not_json(content_type: str, head: bytes, what: str) -> MalformedResponseError:
     """The error of an answer to a JSON call (``what``: its method and path) that is not
-    JSON. (A :class:`MalformedStreamError`, the error of any body that is not what the API
-    promises, although this body was never meant to be a stream.)"""
+    JSON."""
     snippet = head[:200].decode("utf-8", "replace")
-    return MalformedStreamError(
+    return MalformedResponseError(
         f"the answer to {what} is not valid JSON ({content_type or 'no content type'}): {snippet!r}"
     )
