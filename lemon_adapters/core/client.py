@@ -8,8 +8,8 @@ package.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 from urllib.parse import quote
 
 import httpx
@@ -37,11 +37,10 @@ from lemon_adapters.core.http.drivers import (
 from lemon_adapters.core.http.exchange import Exchange
 from lemon_adapters.core.http.json_exchange import JSONExchange
 from lemon_adapters.core.http.retry import ROUTES, RetryPolicy, RouteMemory
+from lemon_adapters.core.http.streams import AsyncResponseStream, ResponseStream
 from lemon_adapters.core.request.build import request_of
 from lemon_adapters.core.request.call import Call, check_call, check_keywords
 from lemon_adapters.core.wire.accumulate import StreamResult
-
-from .events import Api, StreamEvent
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -54,6 +53,8 @@ __all__ = [
     "LemonDataClient",
     "ResponseStream",
 ]
+
+H = TypeVar("H", httpx.Client, httpx.AsyncClient)
 
 DEFAULT_BASE_URL = "https://api.lemondata.cc/v1"
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=120.0, write=30.0, pool=30.0)
@@ -70,8 +71,11 @@ def abandon(*objects: object) -> None:
     _INHERITED.extend(o for o in objects if o)
 
 
-class _ClientBase:
-    """Configuration shared by both clients (see :class:`LemonDataClient` for the args)."""
+class _ClientBase(Generic[H]):
+    """Configuration shared by both clients (see :class:`LemonDataClient` for the args),
+    and their httpx client, rebuilt in a forked child."""
+
+    _client: H
 
     def __init__(
         self,
@@ -107,6 +111,24 @@ class _ClientBase:
             routes=ROUTES if routes is None else routes,
             stall=stall_timeout,
         )
+
+    def _use(self, http_client: H | None) -> None:
+        self._owns_client = http_client is None
+        self._client = http_client or self._new_http()
+        self._pid = os.getpid()
+
+    def _new_http(self) -> H:
+        raise NotImplementedError
+
+    @property
+    def http_client(self) -> H:
+        """The underlying httpx client. In a forked child, a pool this client created is
+        replaced by a new one on first use, so parent and child never share a socket (an
+        injected one is the caller's to manage)."""
+        if self._pid != os.getpid() and self._owns_client:
+            abandon(self._client)
+            self._use(None)
+        return self._client
 
     @property
     def base_url(self) -> str:
@@ -172,48 +194,10 @@ def _timeouts(value: httpx.Timeout) -> Timeouts:
     return Timeouts(value.connect, value.read, value.write, value.pool)
 
 
-class _StreamBase:
-    """What both stream classes expose besides iteration."""
-
-    def __init__(self, exchange: Exchange) -> None:
-        self._exchange = exchange
-        self._current = Current()
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(api={self.api!r}, model={self._exchange.neutral.model!r})"
-
-    @property
-    def api(self) -> Api:
-        """The API actually used (``"chat"`` after an ``api="auto"`` fallback)."""
-        return self._exchange.api
-
-    @property
-    def request_body(self) -> dict[str, Any]:
-        """The JSON body sent (for the API in use)."""
-        return self._exchange.request_body(self._exchange.api)
-
-    @property
-    def result(self) -> StreamResult:
-        """The result accumulated so far (empty before the first event)."""
-        return self._exchange.result
-
-    @property
-    def response(self) -> httpx.Response | None:
-        """The current HTTP response, once open (its status, headers and extensions; the
-        body is the stream's to read, and ``num_bytes_downloaded`` is not counted for an
-        uncompressed event stream, read straight from the transport)."""
-        return self._current.response
-
-    @property
-    def attempts(self) -> int:
-        """Re-sends made before the first event (retries and a route fallback)."""
-        return self._exchange.attempts + int(self._exchange.fell_back)
-
-
 # -- sync -----------------------------------------------------------------------------------
 
 
-class LemonDataClient(_ClientBase):
+class LemonDataClient(_ClientBase[httpx.Client]):
     """Synchronous LemonData client.
 
     Args:
@@ -239,19 +223,10 @@ class LemonDataClient(_ClientBase):
 
     def __init__(self, *, http_client: httpx.Client | None = None, **kwargs: Any) -> None:
         super().__init__(injected_timeout=http_client.timeout if http_client else None, **kwargs)
-        self._owns_client = http_client is None
-        self._client = http_client or httpx.Client(timeout=self.timeout, http2=self.http2)
-        self._pid = os.getpid()
+        self._use(http_client)
 
-    @property
-    def http_client(self) -> httpx.Client:
-        """The underlying httpx client. In a forked child, a pool this client created is
-        replaced by a new one on first use, so parent and child never share a socket."""
-        if self._pid != os.getpid() and self._owns_client:
-            abandon(self._client)
-            self._client = httpx.Client(timeout=self.timeout, http2=self.http2)
-            self._pid = os.getpid()
-        return self._client
+    def _new_http(self) -> httpx.Client:
+        return httpx.Client(timeout=self.timeout, http2=self.http2)
 
     def close(self) -> None:
         """Close the connection pool if this client created it."""
@@ -341,76 +316,18 @@ class LemonDataClient(_ClientBase):
         return job.result()
 
 
-class ResponseStream(_StreamBase):
-    """A streamed response: a context manager and an iterator of normalized events.
-
-    The request is sent when iteration starts (or on ``with``). ``result`` is the
-    accumulated :class:`StreamResult` at any point. Leaving the loop early and closing
-    (or leaving the ``with`` block, or dropping the last reference) closes the HTTP
-    response and its connection.
-    """
-
-    def __init__(self, client: LemonDataClient, exchange: Exchange) -> None:
-        super().__init__(exchange)
-        self._client = client
-        self._iter: Iterator[StreamEvent] | None = None
-
-    def __enter__(self) -> ResponseStream:
-        self._ensure_iter()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __iter__(self) -> Iterator[StreamEvent]:
-        return self._ensure_iter()
-
-    def __next__(self) -> StreamEvent:
-        return next(self._ensure_iter())
-
-    def until_done(self) -> StreamResult:
-        """Consume the rest of the stream and return the result."""
-        for _ in self:
-            pass
-        return self.result
-
-    def close(self) -> None:
-        """Stop reading and release the connection."""
-        if self._iter is not None:
-            self._iter.close()  # type: ignore[attr-defined]
-        if self._current.response is not None:
-            self._current.response.close()
-
-    def _ensure_iter(self) -> Iterator[StreamEvent]:
-        if self._iter is None:
-            # A plain function, not a method: the generator must not reference this object,
-            # so dropping the stream finalizes the generator (closing the response) at once
-            # instead of waiting for the cycle collector.
-            self._iter = sync_events(self._client.http_client, self._exchange, self._current)
-        return self._iter
-
-
 # -- async ----------------------------------------------------------------------------------
 
 
-class AsyncLemonDataClient(_ClientBase):
+class AsyncLemonDataClient(_ClientBase[httpx.AsyncClient]):
     """Asynchronous LemonData client; same arguments as :class:`LemonDataClient`."""
 
     def __init__(self, *, http_client: httpx.AsyncClient | None = None, **kwargs: Any) -> None:
         super().__init__(injected_timeout=http_client.timeout if http_client else None, **kwargs)
-        self._owns_client = http_client is None
-        self._client = http_client or httpx.AsyncClient(timeout=self.timeout, http2=self.http2)
-        self._pid = os.getpid()
+        self._use(http_client)
 
-    @property
-    def http_client(self) -> httpx.AsyncClient:
-        """The underlying httpx client (replaced in a forked child, as for
-        :attr:`LemonDataClient.http_client`)."""
-        if self._pid != os.getpid() and self._owns_client:
-            abandon(self._client)
-            self._client = httpx.AsyncClient(timeout=self.timeout, http2=self.http2)
-            self._pid = os.getpid()
-        return self._client
+    def _new_http(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(timeout=self.timeout, http2=self.http2)
 
     async def aclose(self) -> None:
         """Close the connection pool if this client created it."""
@@ -472,44 +389,3 @@ class AsyncLemonDataClient(_ClientBase):
         while (ex := job.next()) is not None:
             job.add(await async_json(self.http_client, ex))
         return job.result()
-
-
-class AsyncResponseStream(_StreamBase):
-    """The async twin of :class:`ResponseStream`; use ``async with`` to close it promptly."""
-
-    def __init__(self, client: AsyncLemonDataClient, exchange: Exchange) -> None:
-        super().__init__(exchange)
-        self._client = client
-        self._iter: AsyncIterator[StreamEvent] | None = None
-
-    async def __aenter__(self) -> AsyncResponseStream:
-        self._ensure_iter()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
-
-    def __aiter__(self) -> AsyncIterator[StreamEvent]:
-        return self._ensure_iter()
-
-    async def __anext__(self) -> StreamEvent:
-        return await self._ensure_iter().__anext__()
-
-    async def until_done(self) -> StreamResult:
-        """Consume the rest of the stream and return the result."""
-        async for _ in self:
-            pass
-        return self.result
-
-    async def aclose(self) -> None:
-        """Stop reading and release the connection."""
-        if self._iter is not None:
-            await self._iter.aclose()  # type: ignore[attr-defined]
-        if self._current.response is not None:
-            await self._current.response.aclose()
-
-    def _ensure_iter(self) -> AsyncIterator[StreamEvent]:
-        if self._iter is None:
-            # Not a method: see ResponseStream._ensure_iter.
-            self._iter = async_events(self._client.http_client, self._exchange, self._current)
-        return self._iter

@@ -1,5 +1,5 @@
 """The drivers: two short trampolines that run an exchange's
-:meth:`~.exchange.BaseExchange.steps` (as httpx's ``sync_auth_flow`` / ``async_auth_flow`` run
+:meth:`~.flow.BaseExchange.steps` (as httpx's ``sync_auth_flow`` / ``async_auth_flow`` run
 ``Auth.auth_flow``): send the request it yields, send back the status and headers, read the
 body in the mode it yields (feeding the bytes to the exchange), sleep when it says so, and
 throw every failure back into it. Every decision (what to send, how to read it, what a
@@ -33,10 +33,10 @@ import httpx
 from lemon_adapters.core.errors import LemonDataError
 from lemon_adapters.core.events import StreamEvent
 from lemon_adapters.core.http.config import HTTPRequest, TransportFailure
-from lemon_adapters.core.http.exchange import SNIPPET, BaseExchange, Opened, Send, Sleep, Step
+from lemon_adapters.core.http.flow import SNIPPET, BaseExchange, Opened, Send, Sleep, Step
 from lemon_adapters.core.http.json_exchange import JSONExchange
 
-#: An exchange's running :meth:`~.exchange.BaseExchange.steps`.
+#: An exchange's running :meth:`~.flow.BaseExchange.steps`.
 Steps: TypeAlias = Generator[Step, Opened | None, None]
 
 __all__ = ["Current", "async_events", "async_json", "sync_events", "sync_json"]

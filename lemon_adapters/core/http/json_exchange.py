@@ -12,15 +12,15 @@ from typing import Any
 from lemon_adapters.core.errors import LemonDataError, MalformedResponseError, api_error
 from lemon_adapters.core.events import StreamEvent
 from lemon_adapters.core.http.config import ClientConfig, HTTPRequest, Timeouts
-from lemon_adapters.core.http.exchange import BaseExchange, ReadMode
 from lemon_adapters.core.http.facts import response_facts
+from lemon_adapters.core.http.flow import BaseExchange, ReadMode
 
 
 class JSONExchange(BaseExchange):
     """A plain JSON request (model discovery, embeddings, rerank) across its attempts: the
     same configuration, deadline, retry rules, typed errors and key hygiene as a chat call,
     without streaming, resume or route fallback. After the drivers ran its
-    :meth:`~.exchange.BaseExchange.steps`, :attr:`value` holds the decoded answer.
+    :meth:`~.flow.BaseExchange.steps`, :attr:`value` holds the decoded answer.
 
     Attributes:
         method, path, body, params: the request.
