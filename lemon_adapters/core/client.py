@@ -213,7 +213,9 @@ class LemonDataClient(_ClientBase[httpx.Client]):
         stall_timeout: seconds a stream may go without progress (an event, or bytes of one
             arriving) before it fails with ``APITimeoutError`` (``code="stream_stalled"``,
             the partial result attached); keep-alive comments, pings and empty chunks do
-            not count. Default: the read timeout (120 s by default).
+            not count (the limit runs from the first of them after the last progress, so
+            it ends at most one padding interval late). Default: the read timeout (120 s
+            by default).
         default_headers: extra headers on every request.
         http_client: an ``httpx.Client`` to use (not closed by this client); its timeouts
             apply unless ``timeout`` is given.

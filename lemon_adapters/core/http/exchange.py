@@ -89,7 +89,7 @@ class Exchange(BaseExchange):
         self.fell_back = False
         self._bodies: dict[Api, dict[str, Any]] = {}
         self._resuming = False
-        self._quiet_since = 0.0
+        self._quiet_since: float | None = None  # when the stall clock started
         self.request_body(self.api)  # configuration errors surface at call time, before I/O
 
     def _auto_api(self) -> Api:
@@ -152,24 +152,32 @@ class Exchange(BaseExchange):
     def feed(self, chunk: bytes) -> list[StreamEvent]:
         """The events one chunk of an event stream completes. Never raises.
 
-        Progress (an event, or bytes of an event still arriving) resets the stall limit;
-        padding (keep-alive comments, Messages pings, empty chunks) does not. The deadline
-        and the stall limit are checked here, on the one clock reading per chunk."""
+        Progress (an event, or bytes of an event still arriving) restarts the stall limit;
+        padding (keep-alive comments, Messages pings, empty chunks) does not. The clock is
+        read for padding only, never per event (the hot path): the limit counts from the
+        first padding after the last progress (or from the request), so a padded stall
+        fails at most one padding interval after ``stall`` seconds from the last event."""
         parser = self.parser
         assert parser is not None
-        now = self._clock()
         at = self.deadline.at
-        if at is not None and now >= at and not parser.finished:
+        if at is not None and self._clock() >= at and not parser.finished:
             parser.fail_with(self.deadline.error())
             return []
         events = parser.feed(chunk)
         if events or not is_padding(chunk):
-            self._quiet_since = now
+            self._quiet_since = None
             return self._handed(events)
-        stall = self.stall
-        if stall is not None and now - self._quiet_since >= stall and not parser.finished:
-            parser.fail_with(self.stall_error())
+        self._padded(parser)
         return []
+
+    def _padded(self, parser: StreamParser) -> None:
+        """Padding arrived: start the stall clock, or fail when it ran out."""
+        now = self._clock()
+        if self._quiet_since is None:
+            self._quiet_since = now
+        elif self.stall is not None and now - self._quiet_since >= self.stall:
+            if not parser.finished:
+                parser.fail_with(self.stall_error())
 
     def end(self) -> list[StreamEvent]:
         """The events still buffered when the body ended. Never raises."""
@@ -305,7 +313,9 @@ _PADDING = (b":", b"event: ping", b'data: {"type": "ping"', b'data: {"type":"pin
 def is_padding(chunk: bytes) -> bool:
     """Whether a chunk that completed no event is keep-alive padding rather than part of an
     event still arriving (only such chunks are looked at: most chunks complete an event)."""
-    head = chunk.lstrip()
+    if chunk.startswith(_PADDING):
+        return True
+    head = chunk.lstrip() if chunk[:1].isspace() else chunk  # no copy in the usual case
     return not head or head.startswith(_PADDING)
 
 
