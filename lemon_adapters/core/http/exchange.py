@@ -175,9 +175,10 @@ class Exchange(BaseExchange):
         now = self._clock()
         if self._quiet_since is None:
             self._quiet_since = now
-        elif self.stall is not None and now - self._quiet_since >= self.stall:
-            if not parser.finished:
-                parser.fail_with(self.stall_error())
+            return
+        stall = self.stall
+        if stall is not None and now - self._quiet_since >= stall and not parser.finished:
+            parser.fail_with(self.stall_error())
 
     def end(self) -> list[StreamEvent]:
         """The events still buffered when the body ended. Never raises."""
