@@ -5,6 +5,7 @@ clock and the jitter in the test's hands."""
 from __future__ import annotations
 
 import email.utils
+import json
 import random
 import time
 from typing import Any
@@ -33,7 +34,9 @@ from lemon_adapters.core.errors import (
 from lemon_adapters.core.http.config import ClientConfig, Timeouts
 from lemon_adapters.core.http.exchange import Exchange
 from lemon_adapters.core.http.retry import RetryPolicy, RouteMemory, is_route_rejection
+from lemon_adapters.core.http.routes import REJECTIONS, ROUTE_TABLE, Route
 from lemon_adapters.core.request.build import Request
+from lemon_adapters.testing.contract import DOCUMENTED_ERRORS
 
 
 @pytest.mark.parametrize(
@@ -309,3 +312,70 @@ def test_fallback_once_and_remembered_only_on_success() -> None:
     assert exchange("auto", routes=routes).api == "chat"  # the next call goes straight there
     routes.forget(model="m")
     assert routes.get("https://gw.example/v1", "m") is None
+
+
+@pytest.mark.parametrize(("name", "status", "error"), DOCUMENTED_ERRORS, ids=lambda v: str(v))
+def test_no_documented_lemondata_error_is_a_route_rejection(
+    name: str, status: int, error: dict[str, Any]
+) -> None:
+    """Every error body LemonData documents is about the request, the key or the model,
+    never the route: none of them sends an ``api="auto"`` call to another route."""
+    err = api_error(status, {}, json.dumps({"error": error}).encode(), now=0.0)
+    assert not is_route_rejection(err), name
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "rule"),
+    [
+        (404, {"message": "Not Found", "type": "invalid_request_error"}, "status"),
+        (405, {"message": "Method Not Allowed"}, "status"),
+        (501, {"message": "Not Implemented"}, "status"),
+        (
+            400,
+            {"message": "Unknown field", "type": "invalid_request_error", "param": "input"},
+            "param",
+        ),
+        (
+            400,
+            {
+                "message": "Unrecognized request argument",
+                "code": "invalid_request_error",
+                "param": "max_output_tokens",
+            },
+            "param",
+        ),
+        (503, {"message": "/v1/responses is not available for this provider"}, "text"),
+        (400, {"message": "This model does not support the Responses API"}, "text"),
+    ],
+)
+def test_each_rejection_shape_through_the_error_reader(
+    status: int, body: dict[str, Any], rule: str
+) -> None:
+    """Each rule of :data:`~lemon_adapters.core.http.routes.REJECTIONS`, on a body read by
+    the one error reader; the same body about the model, or after output, is not one."""
+    err = api_error(status, {}, json.dumps({"error": body}).encode(), now=0.0)
+    assert [r.__name__ for r in REJECTIONS if r(err)] == [f"_by_{rule}"]
+    assert is_route_rejection(err)
+    err.output_received = True
+    assert not is_route_rejection(err)
+    about_model = api_error(
+        status, {}, json.dumps({"error": {**body, "param": "model"}}).encode(), now=0.0
+    )
+    assert not is_route_rejection(about_model) or rule == "text"
+
+
+def test_a_route_is_one_row_and_may_sit_beside_v1() -> None:
+    """Adding a wire format's route is data: a path (with the model in it, at the host's
+    root if need be), its headers and query."""
+    gemini = Route(
+        "/v1beta/models/{model}:streamGenerateContent", params={"alt": "sse"}, at_root=True
+    )
+    assert (
+        gemini.url("https://api.lemondata.cc/v1", "gemini-2.5-flash")
+        == "https://api.lemondata.cc/v1beta/models/gemini-2.5-flash:streamGenerateContent"
+    )
+    assert Route("/messages").url("http://127.0.0.1:9/v1", "m") == "http://127.0.0.1:9/v1/messages"
+    assert ROUTE_TABLE["messages"].headers == {"anthropic-version": "2023-06-01"}
+    ex = exchange("messages")
+    req = ex.next_request()
+    assert req.url.endswith("/v1/messages") and req.headers["anthropic-version"] == "2023-06-01"
