@@ -112,32 +112,27 @@ def _fork() -> int:
         return os.fork()
 
 
-def test_a_client_used_before_fork_never_shares_sockets(fault_server: FaultServer) -> None:
-    """20 rounds: fork after the client pooled a connection, then parent and child stream
-    at the same time, each its own answer, on the same client object."""
-    base = fault_server.base_url
-    client = LemonDataClient(api_key=KEY, base_url=base, max_retries=0)
+def _concurrent_rounds(fault_server: FaultServer, ask: Any, rounds: int, tag: str) -> None:
+    """``rounds`` times: fork after ``ask`` pooled a connection, then parent and child ask
+    at the same time, each for its own answer (``ask(model) -> text``), on one object."""
     for side in ("parent", "child"):
-        for i in range(20):
-            fault_server.script(f"fork-{side}-{i}", Step(text=f"{side} answer {i} " * 20))
-    client.create(model="fork-parent-0", messages=MESSAGES, api="chat")  # a pooled socket
-    for i in range(20):
+        for i in range(rounds):
+            fault_server.script(f"{tag}-{side}-{i}", Step(text=f"{side} answer {i} " * 20))
+    ask(f"{tag}-parent-0")  # a pooled socket to inherit
+    for i in range(rounds):
         go_r, go_w = os.pipe()
         out_r, out_w = os.pipe()
         pid = _fork()
-        if pid == 0:  # the child: wait for the start, stream, report, leave
+        if pid == 0:  # the child: wait for the start, ask, report, leave
             code = 1
             try:
                 os.read(go_r, 1)
-                text = client.stream(model=f"fork-child-{i}", messages=MESSAGES, api="chat")
-                answer = text.until_done().text
-                os.write(out_w, json.dumps(answer).encode())
+                os.write(out_w, json.dumps(ask(f"{tag}-child-{i}")).encode())
                 code = 0
             finally:
                 os._exit(code)
         os.write(go_w, b"x")  # both start now
-        mine = client.stream(model=f"fork-parent-{i}", messages=MESSAGES, api="chat")
-        assert mine.until_done().text == f"parent answer {i} " * 20
+        assert ask(f"{tag}-parent-{i}") == f"parent answer {i} " * 20
         os.close(out_w)
         with os.fdopen(out_r) as out:
             theirs = json.loads(out.read() or "null")
@@ -145,7 +140,35 @@ def test_a_client_used_before_fork_never_shares_sockets(fault_server: FaultServe
         assert status == 0 and theirs == f"child answer {i} " * 20, (i, theirs)
         os.close(go_r)
         os.close(go_w)
+
+
+def test_a_client_used_before_fork_never_shares_sockets(
+    fault_server: FaultServer, model: str
+) -> None:
+    """20 rounds on one LemonDataClient (before the fix: each other's answers, or
+    ``illegal status line``)."""
+    client = LemonDataClient(api_key=KEY, base_url=fault_server.base_url, max_retries=0)
+
+    def ask(name: str) -> str:
+        return client.stream(model=name, messages=MESSAGES, api="chat").until_done().text
+
+    _concurrent_rounds(fault_server, ask, 20, model)
     client.close()
+
+
+def test_a_model_built_at_import_time_is_safe_in_prefork_workers(
+    fault_server: FaultServer, model: str
+) -> None:
+    """What gunicorn or Celery prefork do: a ChatLemonData used in the parent, then by
+    forked workers and the parent at the same time."""
+    from lemon_adapters.langchain import ChatLemonData
+
+    llm = ChatLemonData(model="x", api="chat", api_key=KEY, base_url=fault_server.base_url)
+
+    def ask(name: str) -> str:
+        return str(llm.bind(model=name).invoke("hi").content)
+
+    _concurrent_rounds(fault_server, ask, 5, model)
 
 
 @pytest.mark.parametrize("method", ["fork", "spawn"])

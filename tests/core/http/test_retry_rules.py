@@ -33,6 +33,7 @@ from lemon_adapters.core.errors import (
 )
 from lemon_adapters.core.http.config import ClientConfig, Timeouts
 from lemon_adapters.core.http.exchange import Exchange
+from lemon_adapters.core.http.flow import Send, Sleep
 from lemon_adapters.core.http.retry import RetryPolicy, RouteMemory, is_route_rejection
 from lemon_adapters.core.http.routes import REJECTIONS, ROUTE_TABLE, Route
 from lemon_adapters.core.request.build import Request
@@ -379,3 +380,36 @@ def test_a_route_is_one_row_and_may_sit_beside_v1() -> None:
     ex = exchange("messages")
     req = ex.next_request()
     assert req.url.endswith("/v1/messages") and req.headers["anthropic-version"] == "2023-06-01"
+
+
+def test_the_exchange_is_one_generator_driven_by_hand() -> None:
+    """What a driver does, without one: send what ``steps`` yields, send back the status,
+    read in the mode it yields, throw failures in, sleep when told; every decision (the
+    503 retried after the injected jitter's wait, the stream read) is the generator's."""
+    ex = exchange(retries=1, max_delay=2.0, jitter=lambda low, high: high)
+    steps = ex.steps()
+    send = next(steps)
+    assert isinstance(send, Send) and send.request.url.endswith("/responses")
+    assert steps.send((503, {"content-type": "application/json"})) == "whole"
+    ex.read_whole(b'{"error": {"message": "busy", "type": "server_error"}}')
+    with pytest.raises(InternalServerError) as info:
+        ex.check()
+    assert steps.throw(info.value) == Sleep(0.5)  # the backoff, from the injected jitter
+    send = next(steps)
+    assert isinstance(send, Send) and send.request.method == "POST" and ex.attempts == 1
+    assert steps.send((200, SSE)) == "stream"
+    done = b'data: {"type":"response.completed","sequence_number":2,"response":{"id":"r"}}\n\n'
+    assert [e.kind for e in ex.feed(CREATED + DELTA + done)][-1] == "finish"
+    ex.end()
+    ex.check()
+    with pytest.raises(StopIteration):
+        next(steps)  # read through: the exchange is over
+    assert ex.result.text == "Hi"
+
+
+def test_the_generator_reraises_what_ends_the_call() -> None:
+    ex = exchange(retries=0)
+    steps = ex.steps()
+    next(steps)
+    with pytest.raises(BadRequestError):
+        steps.throw(BadRequestError("no", status_code=400))
