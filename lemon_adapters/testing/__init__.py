@@ -10,22 +10,26 @@ HTTP client.
 
 The modules: :mod:`.server` (the HTTP server), :mod:`.replies` (what it answers),
 :mod:`.wires` (one renderer per wire format), :mod:`.assistant` (the demo responder),
-:mod:`.contract` (LemonData's documented errors and model catalog), :mod:`.vectors`
+:mod:`.offline` (the real gateway when a key is set, else a local server: what the demo,
+the CLI and the examples use), :mod:`.contract` (LemonData's documented errors and model catalog), :mod:`.vectors`
 (embeddings and rerank).
 """
 
 from __future__ import annotations
 
 from .assistant import demo_responder, neutral_view
+from .offline import Gateway, gateway
 from .replies import Reply, Responder, error_reply, recorded
 from .server import DevServer
 
 __all__ = [
     "DevServer",
+    "Gateway",
     "Reply",
     "Responder",
     "demo_responder",
     "error_reply",
+    "gateway",
     "neutral_view",
     "recorded",
 ]
