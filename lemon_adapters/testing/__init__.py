@@ -11,8 +11,8 @@ HTTP client.
 The modules: :mod:`.server` (the HTTP server), :mod:`.replies` (what it answers),
 :mod:`.wires` (one renderer per wire format), :mod:`.assistant` (the demo responder),
 :mod:`.offline` (the real gateway when a key is set, else a local server: what the demo,
-the CLI and the examples use), :mod:`.contract` (LemonData's documented errors and model catalog), :mod:`.vectors`
-(embeddings and rerank).
+the CLI and the examples use), :mod:`.contract` (LemonData's documented errors and model
+catalog), :mod:`.vectors` (embeddings and rerank).
 """
 
 from __future__ import annotations
