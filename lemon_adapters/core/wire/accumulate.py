@@ -278,11 +278,3 @@ def parse_arguments(arguments: str) -> tuple[dict[str, Any] | None, str | None]:
     if not isinstance(value, dict):
         return None, f"arguments are JSON but not an object: {type(value).__name__}"
     return value, None
-
-
-def accumulate(events: list[StreamEvent], *, api: Api | None = None) -> StreamResult:
-    """Fold a whole list of events (convenience for tests and non-streaming calls)."""
-    acc = Accumulator(api=api)
-    for event in events:
-        acc.add(event)
-    return acc.result

@@ -21,10 +21,11 @@ from lemon_adapters.core.errors import (
     StreamError,
 )
 from lemon_adapters.core.events import StreamEvent
-from lemon_adapters.core.wire.parser import StreamParser, events_from_object, parse_body
+from lemon_adapters.core.wire.parser import StreamParser
 from lemon_adapters.core.wire.sse import ServerSentEvent
 from lemon_adapters.testing.server import Reply, complete_object, render_chat, render_responses
 from tests.invariants import check_invariants
+from tests.parsing import events_from_object, parse_body
 
 
 def sse(*objs: Any, done: bool = True, event: str | None = None) -> bytes:
