@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import warnings
 from typing import Any
 
@@ -11,6 +10,7 @@ from langchain_core.utils import from_env, secret_from_env
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 
 from lemon_adapters.core.http.pools import Clients
+from lemon_adapters.core.request.call import near_miss, unknown_keyword
 
 
 def clients_of(model: Any) -> Clients:
@@ -44,11 +44,8 @@ def move_unknown_arguments(model: type[BaseModel], values: Any, *, stacklevel: i
     values = dict(values)
     moved = dict(values.get("model_kwargs") or {})
     for name in unknown:
-        close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.8)
-        if close:
-            raise ValueError(
-                f"{model.__name__} got an unknown argument {name!r}; did you mean {close[0]!r}?"
-            )
+        if near_miss(name, known):  # ValueError: pydantic reports it as a ValidationError
+            raise unknown_keyword(model.__name__, name, known, error=ValueError)
         warnings.warn(
             f"{model.__name__}: {name!r} is not a field; it was moved to model_kwargs and is"
             " sent as a body parameter. Pass it in model_kwargs={...} to say so.",

@@ -3,11 +3,11 @@ arguments, and refusing unknown ones."""
 
 from __future__ import annotations
 
-import difflib
 import os
 from typing import TYPE_CHECKING, Any
 
 from lemon_adapters.core.http.pools import Clients
+from lemon_adapters.core.request.call import unknown_keyword
 
 from ..core.client import DEFAULT_BASE_URL
 
@@ -32,13 +32,8 @@ def refuse_unknown(cls: type[Any], kwargs: dict[str, Any]) -> None:
     fields = set(cls.model_fields)
     for name in kwargs:
         if name not in fields:
-            close = difflib.get_close_matches(name, sorted(fields), n=1, cutoff=0.75)
-            hint = (
-                f"did you mean {close[0]!r}?"
-                if close
-                else "body parameters without a field go in additional_kwargs={...}"
-            )
-            raise TypeError(f"{cls.__name__}() got an unexpected keyword argument {name!r}; {hint}")
+            elsewhere = "body parameters without a field go in additional_kwargs={...}"
+            raise unknown_keyword(cls.__name__, name, fields, elsewhere=elsewhere)
 
 
 def clients_for(
