@@ -1,4 +1,5 @@
-"""The connection fields that LangChain's retrieval classes share, and their clients."""
+"""The connection fields that ChatLemonData and LangChain's retrieval classes share, and
+their clients."""
 
 from __future__ import annotations
 
@@ -105,5 +106,9 @@ class LemonDataFields(BaseModel):
         self.clients.close()
 
     async def aclose(self) -> None:
-        """Close the running loop's async connection pool (if created here)."""
+        """Close the running loop's async connection pool (if created here).
+
+        Call it when done with an object used asynchronously, as with any ``httpx`` async
+        client; otherwise idle keep-alive connections are left to the GC.
+        """
         await self.clients.aclose()
