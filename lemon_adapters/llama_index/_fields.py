@@ -1,10 +1,13 @@
-"""What LlamaIndex's classes (the LLM, the embedding, the reranker) share: connection
-arguments, and refusing unknown ones."""
+"""What LlamaIndex's classes (the LLM, the embedding, the reranker) share: the connection
+fields, the constructor that reads them (refusing unknown arguments), the core clients and
+closing them."""
 
 from __future__ import annotations
 
 import os
 from typing import TYPE_CHECKING, Any
+
+from llama_index.core.bridge.pydantic import BaseModel, Field, PrivateAttr
 
 from lemon_adapters.core.http.pools import Clients
 from lemon_adapters.core.request.call import unknown_keyword
@@ -55,3 +58,48 @@ def clients_for(
         max_retries=owner.max_retries,
         default_headers=owner.default_headers,
     )
+
+
+class LemonDataConnection(BaseModel):
+    """The connection fields and clients of a LlamaIndex class (put it first in the bases).
+
+    Args:
+        api_key: defaults to ``LEMONDATA_API_KEY``; never a field, so never serialized.
+        base_url: alias ``api_base``; defaults to ``LEMONDATA_BASE_URL``, else the gateway.
+        http_client, async_http_client: injected httpx clients (not closed here).
+        **kwargs: the class's fields; any other keyword is refused, the closest field named.
+    """
+
+    base_url: str = Field(default=DEFAULT_BASE_URL, description="The gateway's /v1 URL.")
+    timeout: float | None = Field(default=None, gt=0, description="Seconds (idle read).")
+    max_retries: int = Field(default=2, ge=0, description="Re-sends of a failed request.")
+    default_headers: dict[str, str] | None = Field(default=None, description="Extra headers.")
+    additional_kwargs: dict[str, Any] = Field(
+        default_factory=dict, description="Extra request body fields for every call."
+    )
+
+    _clients: Clients = PrivateAttr()
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        http_client: httpx.Client | None = None,
+        async_http_client: httpx.AsyncClient | None = None,
+        **kwargs: Any,
+    ) -> None:
+        base_url = base_url_of(kwargs)
+        refuse_unknown(type(self), kwargs)
+        super().__init__(base_url=base_url, **kwargs)
+        self._clients = clients_for(
+            self, api_key=api_key, http_client=http_client, async_http_client=async_http_client
+        )
+
+    def close(self) -> None:
+        """Close the sync connection pool made here (injected clients stay open); it
+        reopens on use."""
+        self._clients.close()
+
+    async def aclose(self) -> None:
+        """Close the async connection pool made here for the running loop."""
+        await self._clients.aclose()
