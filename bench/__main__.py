@@ -478,7 +478,7 @@ def main(argv: list[str] | None = None) -> None:
     quick = args.quick
     started = time.time()
 
-    from lemon_adapters.core.wire import sse
+    from lemon_adapters.core.wire import json_reader
 
     info = machine.describe()
     log(machine.format(info))
@@ -486,7 +486,7 @@ def main(argv: list[str] | None = None) -> None:
         "machine": info,
         "quick": quick,
         "sections": sections,
-        "json_reader": sse.json_decoder(),
+        "json_reader": json_reader.json_decoder(),
     }
     contenders = list(CONTENDERS)
     exported: tempfile.TemporaryDirectory[str] | None = None

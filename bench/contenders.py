@@ -272,25 +272,25 @@ def core_async(base: str, api: str, package: str = PACKAGE, **kwargs: Any) -> As
 
 
 class JsonReader:
-    """Switches the core's JSON reader (``sse.json_decoder``) to ``name`` while a run holds
+    """Switches the core's JSON reader (``json_reader.json_decoder``) to ``name`` while a run holds
     it and restores the previous one after, also when the run fails. Overlapping runs (the
     concurrency section gathers many) share the switch: the first in switches, the last out
     restores."""
 
     def __init__(self, name: str) -> None:
-        from lemon_adapters.core.wire import sse
+        from lemon_adapters.core.wire import json_reader
 
-        if name not in sse.JSON_DECODERS:
+        if name not in json_reader.JSON_DECODERS:
             raise ModuleNotFoundError(f"JSON reader {name!r} is not available")
         self.name = name
         self.holders = 0
         self.previous = name
-        self._sse = sse
+        self._reader = json_reader
 
     def __enter__(self) -> None:
         if self.holders == 0:
-            self.previous = self._sse.json_decoder()
-            self._sse.json_decoder(self.name)
+            self.previous = self._reader.json_decoder()
+            self._reader.json_decoder(self.name)
         self.holders += 1
 
     def __exit__(
@@ -298,7 +298,7 @@ class JsonReader:
     ) -> None:
         self.holders -= 1
         if self.holders == 0:
-            self._sse.json_decoder(self.previous)
+            self._reader.json_decoder(self.previous)
 
 
 @functools.cache

@@ -133,6 +133,10 @@ BlockType: TypeAlias = Literal[
     "other",
 ]
 
+#: The block types that carry reasoning (a thinking block, or one the provider encrypted);
+#: both adapters keep them to send back with the turn.
+THINKING_TYPES: frozenset[str] = frozenset({"thinking", "redacted_thinking"})
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BlockDone:

@@ -25,6 +25,7 @@ from langchain_core.messages.tool import invalid_tool_call, tool_call_chunk
 from langchain_core.messages.utils import convert_to_openai_messages
 
 from lemon_adapters.core.events import (
+    THINKING_TYPES,
     BlockDone,
     ReasoningDelta,
     RefusalDelta,
@@ -38,8 +39,6 @@ from lemon_adapters.core.request.call import Message
 from lemon_adapters.core.wire.accumulate import TRANSPORT_FIELDS, StreamResult
 
 PROVIDER = "lemondata"
-#: Messages API blocks an assistant turn must send back unchanged (signatures, opaque data).
-THINKING_TYPES = ("thinking", "redacted_thinking")
 
 # Assistant content parts that carry the model's reasoning in LangChain messages: the v1
 # standard block ("reasoning") and Anthropic's native block ("thinking").

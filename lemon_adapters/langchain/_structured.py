@@ -61,18 +61,7 @@ def structured_output(
             else JsonOutputKeyToolsParser(key_name=tool_name, first_tool_only=True)
         )
     elif method in ("json_schema", "json_mode"):
-        if method == "json_schema":
-            if schema is None:
-                raise ValueError("schema is required for method='json_schema'")
-            fn = convert_to_openai_function(schema, strict=strict)
-            spec: dict[str, Any] = {"name": fn["name"], "schema": fn["parameters"]}
-            if fn.get("description"):
-                spec["description"] = fn["description"]
-            if strict is not None:
-                spec["strict"] = strict
-            response_format: dict[str, Any] = {"type": "json_schema", "json_schema": spec}
-        else:
-            response_format = {"type": "json_object"}
+        response_format = _response_format(schema, method, strict)
         llm = model.bind(
             response_format=response_format, ls_structured_output_format=ls_format, **kwargs
         )
@@ -85,8 +74,30 @@ def structured_output(
         raise ValueError(
             f"method must be 'function_calling', 'json_schema' or 'json_mode', not {method!r}"
         )
-    if not include_raw:
-        return llm | parser
+    return _with_raw(llm, parser) if include_raw else llm | parser
+
+
+def _response_format(
+    schema: dict[str, Any] | type | None, method: Method, strict: bool | None
+) -> dict[str, Any]:
+    """The Chat-shaped ``response_format`` for ``json_schema`` or ``json_mode``."""
+    if method == "json_mode":
+        return {"type": "json_object"}
+    if schema is None:
+        raise ValueError("schema is required for method='json_schema'")
+    fn = convert_to_openai_function(schema, strict=strict)
+    spec: dict[str, Any] = {"name": fn["name"], "schema": fn["parameters"]}
+    if fn.get("description"):
+        spec["description"] = fn["description"]
+    if strict is not None:
+        spec["strict"] = strict
+    return {"type": "json_schema", "json_schema": spec}
+
+
+def _with_raw(
+    llm: Runnable[LanguageModelInput, Any], parser: Runnable[Any, Any]
+) -> Runnable[LanguageModelInput, Any]:
+    """``{"raw", "parsed", "parsing_error"}``: the message, and the parsed value or why not."""
     with_parsed = RunnablePassthrough.assign(
         parsed=itemgetter("raw") | parser, parsing_error=lambda _: None
     )

@@ -33,6 +33,7 @@ from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.llms.utils import parse_partial_json
 from typing_extensions import assert_never
 
+from lemon_adapters.core.events import THINKING_TYPES
 from lemon_adapters.core.request.call import (
     AssistantMessage,
     AudioPart,
@@ -74,8 +75,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("lemon_adapters")
 
-#: Messages API blocks an assistant turn must send back unchanged (signatures, opaque data).
-THINKING_TYPES = ("thinking", "redacted_thinking")
 
 _ROLES = {
     MessageRole.SYSTEM: "system",

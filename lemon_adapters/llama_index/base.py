@@ -21,17 +21,15 @@ from llama_index.core.base.llms.types import (
     LLMMetadata,
     MessageRole,
 )
-from llama_index.core.bridge.pydantic import Field, PrivateAttr
+from llama_index.core.bridge.pydantic import Field
 from llama_index.core.constants import DEFAULT_NUM_OUTPUTS
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.types import Model, PydanticProgramMode
 
-from lemon_adapters.core.http.pools import Clients
 from lemon_adapters.core.request.call import Call, adapter_call
 
-from ..core.client import DEFAULT_BASE_URL
 from ..core.events import ApiChoice, StreamEvent
 from . import _structured
 from ._convert import (
@@ -42,11 +40,10 @@ from ._convert import (
     to_tool_specs,
     tool_selections,
 )
-from ._fields import base_url_of, clients_for, refuse_unknown
+from ._fields import LemonDataConnection
 from ._models import calls_functions, context_window_for
 
 if TYPE_CHECKING:
-    import httpx
     from llama_index.core.program.utils import FlexibleModel
     from llama_index.core.prompts import PromptTemplate
     from llama_index.core.tools.types import BaseTool
@@ -54,7 +51,7 @@ if TYPE_CHECKING:
     from ..core.client import AsyncResponseStream, ResponseStream
 
 
-class LemonData(FunctionCallingLLM):
+class LemonData(LemonDataConnection, FunctionCallingLLM):
     """Any LemonData model as a LlamaIndex function-calling chat LLM.
 
     Args:
@@ -73,7 +70,6 @@ class LemonData(FunctionCallingLLM):
 
     model: str = Field(description="The LemonData model name.")
     api: ApiChoice = Field(default="auto", description="Which wire API to use.")
-    base_url: str = Field(default=DEFAULT_BASE_URL, description="The gateway's /v1 URL.")
     temperature: float | None = Field(default=None, description="Sampling temperature.")
     top_p: float | None = Field(default=None, description="Nucleus sampling.")
     max_tokens: int | None = Field(default=None, gt=0, description="Output token limit.")
@@ -90,7 +86,6 @@ class LemonData(FunctionCallingLLM):
     )
     reasoning_effort: str | None = Field(default=None, description="e.g. low/medium/high.")
     cache_control: Any = Field(default=None, description="LemonData's cache_control option.")
-    timeout: float | None = Field(default=None, gt=0, description="Seconds (idle read).")
     stall_timeout: float | None = Field(
         default=None,
         gt=0,
@@ -98,42 +93,12 @@ class LemonData(FunctionCallingLLM):
         "count) before it fails with APITimeoutError code='stream_stalled'; default: the "
         "read timeout.",
     )
-    max_retries: int = Field(default=2, ge=0, description="Re-sends before the first event.")
-    additional_kwargs: dict[str, Any] = Field(
-        default_factory=dict, description="Extra request body fields for every call."
-    )
-    default_headers: dict[str, str] | None = Field(default=None, description="Extra headers.")
     strict: bool = Field(default=False, description="Send tools with strict schemas.")
     structured_output: Literal["tool_call", "json_schema"] = Field(
         default="tool_call",
         description="How structured_predict asks for an object: a forced tool call (every "
         "function-calling model) or a json_schema response format; the same for every model.",
     )
-
-    _clients: Clients = PrivateAttr()
-
-    def __init__(
-        self,
-        *,
-        api_key: str | None = None,
-        http_client: httpx.Client | None = None,
-        async_http_client: httpx.AsyncClient | None = None,
-        **kwargs: Any,
-    ) -> None:
-        base_url = base_url_of(kwargs)
-        refuse_unknown(type(self), kwargs)
-        super().__init__(base_url=base_url, **kwargs)
-        self._clients = clients_for(
-            self, api_key=api_key, http_client=http_client, async_http_client=async_http_client
-        )
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        """Unpickle: LlamaIndex re-runs ``__init__`` from the fields, where the key is not;
-        the pickled clients carry it (their arguments, never a pool)."""
-        super().__setstate__(state)
-        clients = (state.get("__pydantic_private__") or {}).get("_clients")
-        if clients is not None:
-            self._clients = clients
 
     @classmethod
     def class_name(cls) -> str:
@@ -160,15 +125,7 @@ class LemonData(FunctionCallingLLM):
         payload = {"class_name": self.class_name(), **self.metadata.model_dump()}
         return {**payload, "api": self.api, "base_url": self.base_url}
 
-    # -- clients and requests ---------------------------------------------------------------
-
-    def close(self) -> None:
-        """Close the sync connection pool this LLM created (injected clients stay open)."""
-        self._clients.close()
-
-    async def aclose(self) -> None:
-        """Close the async connection pool this LLM created for the running loop."""
-        await self._clients.aclose()
+    # -- requests (the clients, close and aclose: LemonDataConnection) -----------------------
 
     def _request(self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]) -> Call:
         params: dict[str, Any] = {

@@ -19,8 +19,8 @@ import pytest
 from llama_index.core.base.llms.types import ChatMessage, ChatResponse, ThinkingBlock, ToolCallBlock
 
 from lemon_adapters import LemonDataError
-from lemon_adapters.core.wire.parser import parse_body
 from lemon_adapters.llama_index import LemonData
+from tests.parsing import parse_body
 
 from ..conftest import RECORDINGS
 

@@ -18,7 +18,7 @@ gateway accepts beyond the named parameters goes in ``extra_body``.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from typing_extensions import NotRequired, TypedDict
@@ -269,6 +269,42 @@ def check_call(method: str, call: Mapping[str, Any]) -> None:
     check_keywords(method, call, CALL_KEYS, ("model", "messages"), extra_body=True)
 
 
+#: How close a misspelling must be to a known name to be called a near miss (difflib's
+#: ratio): one cut-off for every refuser in the package, the core's methods and both
+#: adapters' constructors (LangChain moves an unknown name that is no near miss into
+#: ``model_kwargs``, so the cut-off also decides between refusing and passing on there).
+NEAR_MISS = 0.8
+
+
+def near_miss(name: str, known: Iterable[str]) -> str | None:
+    """The known name ``name`` is a near miss of, if any."""
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=NEAR_MISS)
+    return close[0] if close else None
+
+
+def unknown_keyword(
+    owner: str,
+    name: str,
+    known: Iterable[str],
+    *,
+    elsewhere: str = "",
+    error: type[Exception] = TypeError,
+) -> Exception:
+    """The error for a keyword ``owner`` does not take, as Python words it, naming the near
+    miss or else where such values go.
+
+    Args:
+        owner: the method or class, for the message.
+        name: the keyword given.
+        known: every keyword ``owner`` takes.
+        elsewhere: where values without a keyword of their own go (``extra_body={...}``).
+        error: the exception class (``ValueError`` inside a pydantic validator).
+    """
+    close = near_miss(name, known)
+    hint = f"; did you mean {close!r}?" if close else (f"; {elsewhere}" if elsewhere else "")
+    return error(f"{owner}() got an unexpected keyword argument {name!r}{hint}")
+
+
 def check_keywords(
     method: str,
     given: Mapping[str, Any],
@@ -289,16 +325,10 @@ def check_keywords(
     Raises:
         TypeError: an unknown or a missing keyword.
     """
+    elsewhere = "model parameters that are not named go in extra_body={...}" if extra_body else ""
     for key in given:
         if key not in known:
-            close = difflib.get_close_matches(key, sorted(known), n=1)
-            if close:
-                hint = f"; did you mean {close[0]!r}?"
-            elif extra_body:
-                hint = "; model parameters that are not named go in extra_body={...}"
-            else:
-                hint = ""
-            raise TypeError(f"{method}() got an unexpected keyword argument {key!r}{hint}")
+            raise unknown_keyword(method, key, known, elsewhere=elsewhere)
     for key in required:
         if key not in given:
             raise TypeError(f"{method}() missing required keyword argument: {key!r}")

@@ -4,10 +4,8 @@ Text pieces are kept in lists and joined when read, and a joined value is cached
 next piece arrives, so reading ``result.text`` after every delta stays linear overall in the
 common pattern of reading after a few deltas, and costs nothing on the hot path.
 
-Every :data:`_BLOCK` pieces are joined into one block as they arrive: a piece is a separate
-``str`` object of about 55 bytes of overhead for 4 characters of text, so without this a
-100,000-token stream would hold ~6 MB of string headers instead of ~0.4 MB of text. Each
-piece is copied once more, so accumulation stays linear.
+Streamed pieces are joined every :data:`~lemon_adapters.core.wire.pieces.BLOCK` pieces into
+one block as they arrive (see :mod:`lemon_adapters.core.wire.pieces`).
 """
 
 from __future__ import annotations
@@ -31,6 +29,7 @@ from lemon_adapters.core.events import (
     Usage,
     UsageReported,
 )
+from lemon_adapters.core.wire.pieces import BLOCK, compact
 
 
 @dataclass(slots=True, kw_only=True)
@@ -101,9 +100,6 @@ TRANSPORT_FIELDS = (
     "native_hint",
 )
 
-#: Pieces joined into one block as they arrive (see the module docstring).
-_BLOCK = 512
-
 
 class _ToolCallParts:
     __slots__ = ("blocks", "id", "name", "parts")
@@ -148,8 +144,8 @@ class Accumulator:
         if type(event) is TextDelta:
             text = self._text
             text.append(event.text)
-            if len(text) == _BLOCK:
-                _compact(self._text_blocks, text)
+            if len(text) == BLOCK:
+                compact(self._text_blocks, text)
             self.output_received = True
         elif type(event) is ToolCallDelta:
             calls = self._calls
@@ -158,16 +154,16 @@ class Accumulator:
                     call = calls[event.index]
                     parts = call.parts
                     parts.append(event.arguments)
-                    if len(parts) == _BLOCK:
-                        _compact(call.blocks, parts)
+                    if len(parts) == BLOCK:
+                        compact(call.blocks, parts)
             else:
                 self._tool_call(event)
             self.output_received = True
         elif type(event) is ReasoningDelta:
             reasoning = self._reasoning
             reasoning.append(event.text)
-            if len(reasoning) == _BLOCK:
-                _compact(self._reasoning_blocks, reasoning)
+            if len(reasoning) == BLOCK:
+                compact(self._reasoning_blocks, reasoning)
             self.output_received = True
         elif type(event) is RefusalDelta:
             self._refusal.append(event.text)
@@ -195,8 +191,8 @@ class Accumulator:
         if event.arguments:
             parts = call.parts
             parts.append(event.arguments)
-            if len(parts) == _BLOCK:
-                _compact(call.blocks, parts)
+            if len(parts) == BLOCK:
+                compact(call.blocks, parts)
 
     def fill_identity(self, response_id: str | None, model: str | None) -> None:
         """Set the response id and model if no ``ResponseStarted`` carried them."""
@@ -239,15 +235,10 @@ class Accumulator:
         return self._cache
 
 
-def _compact(blocks: list[str], parts: list[str]) -> None:
-    blocks.append("".join(parts))
-    parts.clear()
-
-
 def _read(blocks: list[str], parts: list[str]) -> str:
     """The whole text of ``blocks`` then ``parts``; leaves it as one cached block."""
     if parts:
-        _compact(blocks, parts)
+        compact(blocks, parts)
     return _join(blocks)
 
 
@@ -278,11 +269,3 @@ def parse_arguments(arguments: str) -> tuple[dict[str, Any] | None, str | None]:
     if not isinstance(value, dict):
         return None, f"arguments are JSON but not an object: {type(value).__name__}"
     return value, None
-
-
-def accumulate(events: list[StreamEvent], *, api: Api | None = None) -> StreamResult:
-    """Fold a whole list of events (convenience for tests and non-streaming calls)."""
-    acc = Accumulator(api=api)
-    for event in events:
-        acc.add(event)
-    return acc.result

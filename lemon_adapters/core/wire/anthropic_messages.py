@@ -54,6 +54,8 @@ from lemon_adapters.core.events import (
 )
 from lemon_adapters.core.wire.fields import Counts
 from lemon_adapters.core.wire.fields import text as wire_text
+from lemon_adapters.core.wire.pieces import BLOCK as _BLOCK
+from lemon_adapters.core.wire.pieces import compact as _compact
 from lemon_adapters.core.wire.sse import ServerSentEvent, loads_object
 
 #: ``stop_reason`` -> normalized finish reason; anything else (``pause_turn``...) is "other".
@@ -72,9 +74,6 @@ STOP_REASONS: dict[str, FinishReason] = {
 RETRYABLE_ERRORS = frozenset({"overloaded_error", "api_error", "rate_limit_error", "timeout_error"})
 
 _Handler = Callable[[dict[str, Any], list[StreamEvent]], None]
-
-#: Streamed pieces joined into one string as they arrive, as in :mod:`.accumulate`.
-_BLOCK = 512
 
 
 class _Block:
@@ -434,13 +433,10 @@ def usage_from_messages(usage: Any) -> Usage | None:
 
 
 def _check_text(value: Any, what: str) -> None:
+    # A TypeError, not fields.piece's MalformedStreamError: the parser then names the
+    # Messages event and shows its data line, which the Messages tests expect.
     if type(value) is not str:
         raise TypeError(f"{what} is {type(value).__name__}, not a string")
-
-
-def _compact(blocks: list[str], parts: list[str]) -> None:
-    blocks.append("".join(parts))
-    parts.clear()
 
 
 def _joined(start: Any, parts: list[str]) -> str:

@@ -39,6 +39,7 @@ from lemon_adapters.core.events import (
     UsageReported,
 )
 from lemon_adapters.core.wire.fields import Counts, text
+from lemon_adapters.core.wire.fields import piece as _piece
 from lemon_adapters.core.wire.sse import ServerSentEvent, loads_object
 
 FINISH_REASONS: dict[str, FinishReason] = {
@@ -319,12 +320,6 @@ class ChatCompletionsMapper:
             out.append(UsageReported(usage=usage))
         self.finished = True
         raise stream_error(error, frame=chunk, default="the server reported an error")
-
-
-def _piece(value: Any, what: str) -> str:
-    if type(value) is not str:
-        raise MalformedStreamError(f"{what} is a {type(value).__name__}, not text")
-    return value
 
 
 def usage_from_chat(usage: Any) -> Usage | None:

@@ -261,21 +261,6 @@ def malformed_event(api: Api, data: str, exc: BaseException) -> MalformedStreamE
     return MalformedStreamError(f"a malformed {what} ({why}{detail}): {data[:200]!r}")
 
 
-def parse_body(api: Api, body: bytes) -> StreamParser:
-    """Parse a whole stream body at once (tests, replay). Check ``failure`` on the result."""
-    parser = StreamParser(api)
-    parser.feed(body)
-    parser.close()
-    return parser
-
-
-def events_from_object(api: Api, obj: Any) -> StreamParser:
-    """Parse a whole non-streamed JSON answer (tests, replay). Check ``failure``."""
-    parser = StreamParser(api)
-    parser.feed_json(obj)
-    return parser
-
-
 def _clip(obj: Any) -> str:
     try:
         text = repr(obj)

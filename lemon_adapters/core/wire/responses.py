@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from lemon_adapters.core.errors import MalformedStreamError, stream_error
+from lemon_adapters.core.errors import stream_error
 from lemon_adapters.core.events import (
     Finish,
     FinishReason,
@@ -33,6 +33,7 @@ from lemon_adapters.core.events import (
     UsageReported,
 )
 from lemon_adapters.core.wire.fields import Counts, text
+from lemon_adapters.core.wire.fields import not_text as _not_text
 from lemon_adapters.core.wire.sse import ServerSentEvent, loads_object
 
 #: Documented event types that carry nothing the normalized stream needs.
@@ -478,10 +479,6 @@ class ResponsesMapper:
         # The documented ``error`` event carries code/message at the top level.
         error = raw if isinstance(raw, dict | str) else obj
         raise stream_error(error, frame=obj, default="the server reported an error")
-
-
-def _not_text(what: str, value: Any) -> MalformedStreamError:
-    return MalformedStreamError(f"{what} is a {type(value).__name__}, not text: {value!r:.100}")
 
 
 def usage_from_responses(usage: Any) -> Usage | None:

@@ -14,26 +14,26 @@ from typing import Any
 
 import pytest
 
-from lemon_adapters.core.wire import sse
+from lemon_adapters.core.wire import json_reader
 from lemon_adapters.core.wire.parser import StreamParser
 from tests.core.wire.fuzz import mutate, sources
 
 pytest.importorskip("msgspec")
 
-DECODERS = sorted(sse.JSON_DECODERS)
+DECODERS = sorted(json_reader.JSON_DECODERS)
 
 
 @pytest.fixture
 def decoder() -> Iterator[None]:
-    before = sse.json_decoder()
+    before = json_reader.json_decoder()
     yield
-    sse.json_decoder(before)
+    json_reader.json_decoder(before)
 
 
 def _read(name: str, data: str) -> tuple[str, Any]:
-    sse.json_decoder(name)
+    json_reader.json_decoder(name)
     try:
-        return "ok", sse.loads_json(data)
+        return "ok", json_reader.loads_json(data)
     except (ValueError, RecursionError) as exc:
         return "error", type(exc)
 
@@ -69,7 +69,7 @@ def _data_lines(body: bytes) -> Iterator[str]:
 
 def test_both_decoders_are_there() -> None:
     assert DECODERS == ["msgspec", "stdlib"]
-    assert sse.json_decoder() == "msgspec"  # the default when the extra is installed
+    assert json_reader.json_decoder() == "msgspec"  # the default when the extra is installed
 
 
 @pytest.mark.usefixtures("decoder")
@@ -142,7 +142,7 @@ def test_every_recording_parses_to_the_same_result() -> None:
     for source in sources():
         results = []
         for name in DECODERS:
-            sse.json_decoder(name)
+            json_reader.json_decoder(name)
             parser = StreamParser(source.api)  # type: ignore[arg-type]
             events = parser.feed(source.body) + parser.close()
             failure = parser.failure
@@ -153,8 +153,8 @@ def test_every_recording_parses_to_the_same_result() -> None:
 @pytest.mark.usefixtures("decoder")
 def test_unknown_decoder_is_refused_by_name() -> None:
     with pytest.raises(ValueError, match=r"unknown JSON decoder 'orjson': available msgspec"):
-        sse.json_decoder("orjson")
-    assert sse.json_decoder() in DECODERS
+        json_reader.json_decoder("orjson")
+    assert json_reader.json_decoder() in DECODERS
 
 
 @pytest.mark.parametrize(
@@ -164,7 +164,8 @@ def test_unknown_decoder_is_refused_by_name() -> None:
 def test_environment_variable_chooses_or_warns(value: str, chosen: str, warned: bool) -> None:
     code = (
         "import warnings; warnings.simplefilter('always');"
-        "from lemon_adapters.core.wire import sse; print(sse.json_decoder())"
+        "from lemon_adapters.core.wire import json_reader, sse;"
+        "assert sse.json_decoder is json_reader.json_decoder; print(sse.json_decoder())"
     )
     env = {**os.environ, "LEMON_ADAPTERS_JSON": value}
     out = subprocess.run(
