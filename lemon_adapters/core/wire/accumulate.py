@@ -31,6 +31,7 @@ from lemon_adapters.core.events import (
     Usage,
     UsageReported,
 )
+from lemon_adapters.core.wire.nesting import depth_error, too_deep
 
 
 @dataclass(slots=True, kw_only=True)
@@ -271,6 +272,8 @@ def parse_arguments(arguments: str) -> tuple[dict[str, Any] | None, str | None]:
     """Parse a call's argument JSON: ``(args, None)`` or ``(None, why not)``. Never raises."""
     if not arguments.strip():
         return {}, None
+    if too_deep(arguments):
+        return None, depth_error("the arguments")
     try:
         value = json.loads(arguments)
     except ValueError as exc:

@@ -54,6 +54,7 @@ from lemon_adapters.core.events import (
 )
 from lemon_adapters.core.wire.fields import Counts
 from lemon_adapters.core.wire.fields import text as wire_text
+from lemon_adapters.core.wire.nesting import too_deep
 from lemon_adapters.core.wire.sse import ServerSentEvent, loads_object
 
 #: ``stop_reason`` -> normalized finish reason; anything else (``pause_turn``...) is "other".
@@ -451,6 +452,8 @@ def _joined(start: Any, parts: list[str]) -> str:
 
 def _parsed_input(raw: str) -> Any:
     """A tool block's streamed JSON as an object, or the raw text when it is not one."""
+    if too_deep(raw):
+        return raw
     try:
         value = json.loads(raw)
     except (ValueError, RecursionError):

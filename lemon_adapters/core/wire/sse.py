@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lemon_adapters.core.errors import MalformedStreamError
+from lemon_adapters.core.wire.nesting import depth_error, too_deep
 
 _BOM = b"\xef\xbb\xbf"
 
@@ -319,9 +320,12 @@ def loads_object(data: str, what: str) -> dict[str, Any] | None:
         what: the stream's kind, for the error (``"Responses stream"``...).
 
     Raises:
-        MalformedStreamError: invalid JSON (or JSON nested past the parser's limit), or JSON
+        MalformedStreamError: invalid JSON, JSON nested past :data:`~.nesting.MAX_DEPTH`
+            levels (refused before it is read, whatever the reader and the stack), or JSON
             that is not an object.
     """
+    if too_deep(data):
+        raise MalformedStreamError(f"{depth_error(f'a {what} data line')}: {data[:200]!r}")
     try:
         obj = loads_json(data)
     except (ValueError, RecursionError) as exc:
