@@ -32,6 +32,7 @@ from lemon_adapters.core.http.pools import Clients
 from lemon_adapters.core.request.call import Call, adapter_call
 
 from ..core.client import DEFAULT_BASE_URL
+from ..core.errors import ConfigurationError
 from ..core.events import ApiChoice, StreamEvent
 from . import _structured
 from ._convert import (
@@ -411,6 +412,8 @@ class LemonData(FunctionCallingLLM):
 
 
 def _prompt_messages(prompt: str) -> list[ChatMessage]:
+    if not isinstance(prompt, str):  # ChatMessage would take 5 or None as empty text
+        raise ConfigurationError(f"prompt must be text, not {type(prompt).__name__} {prompt!r:.60}")
     return [ChatMessage(role=MessageRole.USER, content=prompt)]
 
 
