@@ -276,7 +276,7 @@ def parse_arguments(arguments: str) -> tuple[dict[str, Any] | None, str | None]:
         return None, depth_error("the arguments")
     try:
         value = json.loads(arguments)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         return None, f"arguments are not valid JSON: {exc}"
     if not isinstance(value, dict):
         return None, f"arguments are JSON but not an object: {type(value).__name__}"

@@ -10,8 +10,11 @@ The deepest line in the recordings (tests/recordings) nests 11 levels; the limit
 room for deep tool schemas and arguments, and stays far enough below the default
 recursion limit (1000 frames) for a caller's own stack.
 
-The check costs nothing measurable on ordinary lines: only a line with more than
-:data:`MAX_DEPTH` opening brackets (``[`` and ``{``, counted by ``str.count``) is scanned.
+On the hot path (:func:`line_too_deep`, once per data line) the check is one length test
+for an ordinary line: JSON that closes more than :data:`MAX_DEPTH` levels is longer than
+twice that, and shorter text nested as deep does not close, so every reader refuses it as
+invalid JSON whatever the stack. A longer line is counted (``str.count`` of ``[`` and
+``{``), and scanned only when it has more than :data:`MAX_DEPTH` of them.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ def too_deep(text: str, limit: int = MAX_DEPTH) -> bool:
     Brackets inside strings do not count. Text that is not JSON gets an answer too (the
     reader refuses it either way).
     """
-    if len(text) <= limit or text.count("[") + text.count("{") <= limit:
+    if text.count("[") + text.count("{") <= limit:
         return False
     depth = 0
     for match in _BRACKET.finditer(_STRING.sub("", text)):
@@ -45,6 +48,12 @@ def too_deep(text: str, limit: int = MAX_DEPTH) -> bool:
         else:
             depth -= 1
     return False
+
+
+def line_too_deep(data: str) -> bool:
+    """:func:`too_deep` for a data line, at the cost of a length test for most lines (see
+    the module docstring for why shorter lines need no count)."""
+    return len(data) > 2 * MAX_DEPTH and too_deep(data)
 
 
 def depth_error(what: str) -> str:

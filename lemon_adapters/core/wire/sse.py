@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lemon_adapters.core.errors import MalformedStreamError
-from lemon_adapters.core.wire.nesting import depth_error, too_deep
+from lemon_adapters.core.wire.nesting import depth_error, line_too_deep
 
 _BOM = b"\xef\xbb\xbf"
 
@@ -324,7 +324,7 @@ def loads_object(data: str, what: str) -> dict[str, Any] | None:
             levels (refused before it is read, whatever the reader and the stack), or JSON
             that is not an object.
     """
-    if too_deep(data):
+    if line_too_deep(data):
         raise MalformedStreamError(f"{depth_error(f'a {what} data line')}: {data[:200]!r}")
     try:
         obj = loads_json(data)

@@ -17,7 +17,7 @@ import pytest
 
 from lemon_adapters import MalformedStreamError
 from lemon_adapters.core.wire import sse
-from lemon_adapters.core.wire.nesting import MAX_DEPTH, too_deep
+from lemon_adapters.core.wire.nesting import MAX_DEPTH, line_too_deep
 from lemon_adapters.core.wire.parser import StreamParser
 from tests.core.wire.fuzz import mutate, sources
 
@@ -34,7 +34,7 @@ def decoder() -> Iterator[None]:
 
 
 def _read(name: str, data: str) -> tuple[str, Any]:
-    if too_deep(data):
+    if line_too_deep(data):
         # Refused before any reader sees it (core/wire/nesting.py); a reader alone would
         # answer by the caller's stack and the Python version (see the test below).
         return "error", MalformedStreamError

@@ -46,6 +46,17 @@ def deep_body(api: str, depth: int) -> bytes:
     return b"".join(frames)
 
 
+def unclosed_body(api: str, opened: int) -> bytes:
+    """A whole stream of ``api`` whose second text delta is replaced by a line that opens
+    ``opened`` levels and never closes them."""
+    reply = Reply(text="Lemons are yellow and sour.", chunk_chars=6)
+    frames = [f for f, _ in RENDER[api](reply, "m")]
+    i = [i for i, f in enumerate(frames) if DELTA[api] in f and b"data:" in f][1]
+    head, _, _ = frames[i].partition(b"data: ")
+    frames[i] = head + b'data: {"x":' + b"[" * (opened - 1) + b"\n\n"
+    return b"".join(frames)
+
+
 def parse(api: str, body: bytes) -> tuple[str, list[str], str | None]:
     """The parser's outcome: the text, the event kinds, the failure's message."""
     parser = StreamParser(api)  # type: ignore[arg-type]
@@ -115,13 +126,32 @@ def test_the_outcome_does_not_depend_on_the_callers_stack(
     assert at_stack_depth(500, lambda: parse(api, body)) == parse(api, body)
 
 
+@pytest.mark.parametrize("api", sorted(RENDER))
+@pytest.mark.parametrize("opened", [MAX_DEPTH + 1, 2 * MAX_DEPTH - 10, 990])
+def test_a_deep_line_that_never_closes_gets_one_answer_at_any_stack(
+    api: str, opened: int, decoder: str
+) -> None:
+    """A line too short to close past the limit is not counted; whatever the reader does
+    with it (an error at the end of the text, or a RecursionError on a deep stack), it is
+    the same MalformedStreamError."""
+    body = unclosed_body(api, opened)
+    shallow = parse(api, body)
+    assert shallow[2] is not None
+    assert at_stack_depth(600, lambda: parse(api, body)) == shallow
+
+
+@pytest.mark.parametrize("closed", [True, False])
 @pytest.mark.parametrize("depth", DEPTHS)
-def test_deep_tool_arguments_are_invalid_arguments_past_the_limit(depth: int) -> None:
+def test_deep_tool_arguments_are_invalid_arguments_past_the_limit(depth: int, closed: bool) -> None:
     arguments = '{"a":' + nested(depth - 1) + "}"
+    if not closed:
+        arguments = '{"a":' + "[" * (depth - 1)
     shallow = parse_arguments(arguments)
     deep = at_stack_depth(500, lambda: parse_arguments(arguments))
     assert shallow == deep
-    if depth <= MAX_DEPTH:
+    if not closed:
+        assert shallow[0] is None
+    elif depth <= MAX_DEPTH:
         assert shallow[0] is not None and shallow[1] is None
     else:
         assert shallow[0] is None
