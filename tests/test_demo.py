@@ -62,6 +62,9 @@ def test_ctrl_c_ends_the_demo_cleanly() -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # A run started in the background by a shell without job control inherits SIGINT
+        # ignored, and Python then installs no KeyboardInterrupt handler: restore it.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert proc.stdout is not None
     seen = ""

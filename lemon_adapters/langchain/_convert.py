@@ -24,6 +24,7 @@ from langchain_core.messages.block_translators import register_translator
 from langchain_core.messages.tool import invalid_tool_call, tool_call_chunk
 from langchain_core.messages.utils import convert_to_openai_messages
 
+from lemon_adapters.core.errors import ConfigurationError
 from lemon_adapters.core.events import (
     THINKING_TYPES,
     BlockDone,
@@ -52,9 +53,24 @@ def to_neutral_messages(messages: Sequence[BaseMessage]) -> list[Message]:
     """LangChain messages as the core's neutral (Chat Completions shaped) messages.
 
     langchain-core's own converter writes the OpenAI shape the neutral messages are; its
-    dicts are untyped, so they are taken as :data:`Message` here, at that one boundary.
+    dicts are untyped, so they are taken as :data:`Message` here, at that one boundary
+    (the core then checks their shape before any request).
+
+    Raises:
+        ConfigurationError: a message langchain-core's converter cannot write (a text
+            block without text, tool-call arguments that are not JSON...), by position.
     """
-    return [cast("Message", to_neutral_message(m)) for m in messages]
+    return [cast("Message", _converted(i, m)) for i, m in enumerate(messages)]
+
+
+def _converted(position: int, message: BaseMessage) -> dict[str, Any]:
+    try:
+        return to_neutral_message(message)
+    except (KeyError, TypeError, ValueError, NotImplementedError) as exc:
+        raise ConfigurationError(
+            f"messages[{position}] ({type(message).__name__}) cannot be sent:"
+            f" {type(exc).__name__}: {exc}"
+        ) from exc
 
 
 def to_neutral_message(message: BaseMessage) -> dict[str, Any]:

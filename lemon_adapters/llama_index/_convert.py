@@ -96,6 +96,15 @@ def to_neutral_messages(messages: Sequence[ChatMessage]) -> list[Message]:
     Never mutates the input. Tool results need ``additional_kwargs["tool_call_id"]`` (as
     LlamaIndex's agents write it); assistant turns keep their tool calls and reasoning.
     """
+    if not isinstance(messages, Sequence) or isinstance(messages, str):
+        raise ConfigurationError(
+            f"messages must be a list of ChatMessage, not {type(messages).__name__}"
+        )
+    for i, message in enumerate(messages):
+        if not isinstance(message, ChatMessage):
+            raise ConfigurationError(
+                f"messages[{i}] must be a ChatMessage, not {type(message).__name__} {message!r:.60}"
+            )
     return [_neutral_message(m) for m in messages]
 
 

@@ -30,6 +30,7 @@ from llama_index.core.types import Model, PydanticProgramMode
 
 from lemon_adapters.core.request.call import Call, adapter_call
 
+from ..core.errors import ConfigurationError
 from ..core.events import ApiChoice, StreamEvent
 from . import _structured
 from ._convert import (
@@ -383,6 +384,8 @@ class LemonData(LemonDataConnection, FunctionCallingLLM):
 
 
 def _prompt_messages(prompt: str) -> list[ChatMessage]:
+    if not isinstance(prompt, str):  # ChatMessage would take 5 or None as empty text
+        raise ConfigurationError(f"prompt must be text, not {type(prompt).__name__} {prompt!r:.60}")
     return [ChatMessage(role=MessageRole.USER, content=prompt)]
 
 

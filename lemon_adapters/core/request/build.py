@@ -19,6 +19,7 @@ from lemon_adapters.core.errors import ConfigurationError
 from lemon_adapters.core.events import Api
 from lemon_adapters.core.request.anthropic_messages import messages_body
 from lemon_adapters.core.request.call import MODEL_OPTIONS, Call, Message, Tool, ToolChoice
+from lemon_adapters.core.request.check import check_request
 from lemon_adapters.core.request.tools import function_spec, normalize_tool_choice
 
 
@@ -98,7 +99,13 @@ class Request:
 
 
 def request_of(call: Call) -> Request:
-    """The :class:`Request` for a checked call."""
+    """The :class:`Request` for a call whose keywords are checked: its messages, tools and
+    options are checked here (:func:`~.check.check_request`), once for every API.
+
+    Raises:
+        ConfigurationError: no model, or a value of the wrong shape, by its position.
+    """
+    check_request(call)
     if not call["model"]:
         raise ConfigurationError("model is required (for example model='gpt-4o-mini')")
     return Request(

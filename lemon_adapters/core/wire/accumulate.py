@@ -29,6 +29,7 @@ from lemon_adapters.core.events import (
     Usage,
     UsageReported,
 )
+from lemon_adapters.core.wire.nesting import depth_error, too_deep
 from lemon_adapters.core.wire.pieces import BLOCK, compact
 
 
@@ -262,9 +263,11 @@ def parse_arguments(arguments: str) -> tuple[dict[str, Any] | None, str | None]:
     """Parse a call's argument JSON: ``(args, None)`` or ``(None, why not)``. Never raises."""
     if not arguments.strip():
         return {}, None
+    if too_deep(arguments):
+        return None, depth_error("the arguments")
     try:
         value = json.loads(arguments)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         return None, f"arguments are not valid JSON: {exc}"
     if not isinstance(value, dict):
         return None, f"arguments are JSON but not an object: {type(value).__name__}"

@@ -54,6 +54,7 @@ from lemon_adapters.core.events import (
 )
 from lemon_adapters.core.wire.fields import Counts
 from lemon_adapters.core.wire.fields import text as wire_text
+from lemon_adapters.core.wire.nesting import too_deep
 from lemon_adapters.core.wire.pieces import BLOCK as _BLOCK
 from lemon_adapters.core.wire.pieces import compact as _compact
 from lemon_adapters.core.wire.sse import ServerSentEvent, loads_object
@@ -447,6 +448,8 @@ def _joined(start: Any, parts: list[str]) -> str:
 
 def _parsed_input(raw: str) -> Any:
     """A tool block's streamed JSON as an object, or the raw text when it is not one."""
+    if too_deep(raw):
+        return raw
     try:
         value = json.loads(raw)
     except (ValueError, RecursionError):

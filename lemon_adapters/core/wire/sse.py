@@ -26,6 +26,7 @@ from lemon_adapters.core.wire.json_reader import JSON_DECODERS, READER, json_dec
 
 #: Kept importable from here, where they were first (the choice lives in :mod:`.json_reader`).
 __all__ = ["JSON_DECODERS", "SSEDecoder", "ServerSentEvent", "json_decoder", "loads_object"]
+from lemon_adapters.core.wire.nesting import depth_error, line_too_deep
 
 _BOM = b"\xef\xbb\xbf"
 
@@ -233,9 +234,12 @@ def loads_object(data: str, what: str) -> dict[str, Any] | None:
         what: the stream's kind, for the error (``"Responses stream"``...).
 
     Raises:
-        MalformedStreamError: invalid JSON (or JSON nested past the parser's limit), or JSON
+        MalformedStreamError: invalid JSON, JSON nested past :data:`~.nesting.MAX_DEPTH`
+            levels (refused before it is read, whatever the reader and the stack), or JSON
             that is not an object.
     """
+    if line_too_deep(data):
+        raise MalformedStreamError(f"{depth_error(f'a {what} data line')}: {data[:200]!r}")
     try:
         obj = READER.loads(data)
     except (ValueError, RecursionError) as exc:

@@ -53,7 +53,9 @@ async def test_cancelling_an_async_stream_closes_its_connection(
             with pytest.raises(asyncio.CancelledError):
                 await task
         else:
-            with pytest.raises(TimeoutError):
+            # asyncio's own class: the builtin TimeoutError from Python 3.11 on, a class of
+            # its own on 3.10.
+            with pytest.raises(asyncio.TimeoutError):
                 await asyncio.wait_for(task, 0.2)
         assert active_connections(client.http_client) == 0
         # the server sees the hang-up while the client (and its pool) is still open

@@ -4,6 +4,7 @@ line, on fuzzed ones and on the documents where the two libraries differ."""
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import random
@@ -14,7 +15,9 @@ from typing import Any
 
 import pytest
 
-from lemon_adapters.core.wire import json_reader
+from lemon_adapters import MalformedStreamError
+from lemon_adapters.core.wire import json_reader, sse
+from lemon_adapters.core.wire.nesting import MAX_DEPTH, line_too_deep
 from lemon_adapters.core.wire.parser import StreamParser
 from tests.core.wire.fuzz import mutate, sources
 
@@ -31,6 +34,10 @@ def decoder() -> Iterator[None]:
 
 
 def _read(name: str, data: str) -> tuple[str, Any]:
+    if line_too_deep(data):
+        # Refused before any reader sees it (core/wire/nesting.py); a reader alone would
+        # answer by the caller's stack and the Python version (see the test below).
+        return "error", MalformedStreamError
     json_reader.json_decoder(name)
     try:
         return "ok", json_reader.loads_json(data)
@@ -115,13 +122,35 @@ def test_every_recorded_data_line_reads_the_same() -> None:
         '{"a":"x"} {"b":1}',
         "",
         "   ",
-        "[" * 100_000 + "]" * 100_000,
-        '{"a":' * 5000 + "1" + "}" * 5000,
+        "[" * 100 + "]" * 100,
+        '{"a":' * 100 + "1" + "}" * 100,
         '{"a":"é\\u00e9€😀"}',
     ],
 )
 def test_documents_where_the_libraries_differ(data: str) -> None:
     _agree(data)
+
+
+@pytest.mark.usefixtures("decoder")
+@pytest.mark.parametrize("depth", [MAX_DEPTH, MAX_DEPTH + 1, 990, 5000, 100_000])
+@pytest.mark.parametrize("shape", ["array", "object"])
+def test_deep_documents_get_the_same_answer_from_both_readers(depth: int, shape: str) -> None:
+    """Past the nesting limit, a data line is refused before either reader sees it (a reader
+    alone would answer by the caller's stack depth and the Python version)."""
+    if shape == "array":
+        inner = "[" * (depth - 1) + "]" * (depth - 1)
+    else:
+        inner = '{"a":' * (depth - 1) + "1" + "}" * (depth - 1)
+    line = '{"x":' + inner + "}"
+    answers = []
+    for name in DECODERS:
+        sse.json_decoder(name)
+        try:
+            answers.append(("ok", json.dumps(sse.loads_object(line, "test"))[:100]))
+        except MalformedStreamError as exc:
+            answers.append(("error", exc.message))
+    assert answers[0] == answers[1]
+    assert answers[0][0] == ("ok" if depth <= MAX_DEPTH else "error")
 
 
 @pytest.mark.usefixtures("decoder")
