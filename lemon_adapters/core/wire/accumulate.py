@@ -20,11 +20,14 @@ from typing import Any
 from lemon_adapters.core.events import (
     Api,
     BlockDone,
+    Citation,
     Finish,
     FinishReason,
     ReasoningDelta,
     RefusalDelta,
     ResponseStarted,
+    ServerToolCall,
+    ServerToolResult,
     StreamEvent,
     TextDelta,
     ToolCallDelta,
@@ -65,6 +68,10 @@ class StreamResult:
     prompt-cache token counts (``X-Upstream-Cache-Read`` / ``-Write``), and for a model with
     a native route, that route (``X-LemonData-Native-Endpoint``, e.g. ``/v1/messages``) and
     the gateway's words about it (``X-LemonData-Hint``).
+
+    What the provider ran and cited besides the answer, on every API: ``server_tool_calls``
+    and ``server_tool_results`` (web search, code execution, MCP... in order), and
+    ``citations`` (the sources the answer text cites, with offsets into ``text``).
     """
 
     text: str = ""
@@ -84,6 +91,9 @@ class StreamResult:
     upstream_cache_write: int | None = None
     native_endpoint: str | None = None
     native_hint: str | None = None
+    server_tool_calls: list[ServerToolCall] = field(default_factory=list)
+    server_tool_results: list[ServerToolResult] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -182,6 +192,12 @@ class Accumulator:
             self._meta.raw_finish_reason = event.raw_reason
         elif isinstance(event, BlockDone):
             self._meta.blocks.append(event.block)
+        elif isinstance(event, Citation):
+            self._meta.citations.append(event)
+        elif isinstance(event, ServerToolCall):
+            self._meta.server_tool_calls.append(event)
+        elif isinstance(event, ServerToolResult):
+            self._meta.server_tool_results.append(event)
 
     def _tool_call(self, event: ToolCallDelta) -> None:
         calls = self._calls
@@ -235,6 +251,9 @@ class Accumulator:
                 upstream_cache_write=meta.upstream_cache_write,
                 native_endpoint=meta.native_endpoint,
                 native_hint=meta.native_hint,
+                server_tool_calls=list(meta.server_tool_calls),
+                server_tool_results=list(meta.server_tool_results),
+                citations=list(meta.citations),
             )
         return self._cache
 
