@@ -26,9 +26,12 @@ from langchain_core.messages.utils import convert_to_openai_messages
 
 from lemon_adapters.core.events import (
     BlockDone,
+    Citation,
     ReasoningDelta,
     RefusalDelta,
     ResponseStarted,
+    ServerToolCall,
+    ServerToolResult,
     StreamEvent,
     TextDelta,
     ToolCallDelta,
@@ -38,7 +41,7 @@ from lemon_adapters.core.request.call import Message
 from lemon_adapters.core.wire.accumulate import TRANSPORT_FIELDS, StreamResult
 
 PROVIDER = "lemondata"
-#: Messages API blocks an assistant turn must send back unchanged (signatures, opaque data).
+#: Finished blocks an assistant turn must send back unchanged (signatures, opaque data).
 THINKING_TYPES = ("thinking", "redacted_thinking")
 
 # Assistant content parts that carry the model's reasoning in LangChain messages: the v1
@@ -83,6 +86,9 @@ def to_neutral_message(message: BaseMessage) -> dict[str, Any]:
         thinking = thinking_blocks_of(message)
         if thinking:
             out["thinking_blocks"] = thinking
+        blocks = message.additional_kwargs.get("blocks")
+        if isinstance(blocks, list) and blocks:
+            out["blocks"] = blocks  # a Messages answer with server tools: sent back verbatim
     elif isinstance(message, ToolMessage) and message.status == "error":
         out["is_error"] = True  # the Messages API's flag on a tool result
         content = out.get("content")
@@ -207,16 +213,74 @@ def chunk_for(event: StreamEvent, model: str) -> AIMessageChunk | None:
         return AIMessageChunk(content="", response_metadata=meta)
     if kind is BlockDone:
         assert isinstance(event, BlockDone)
-        if event.block.get("type") not in THINKING_TYPES:
+        if event.type not in THINKING_TYPES:
             return None
-        return AIMessageChunk(
-            content="",
-            additional_kwargs={"thinking_blocks": [event.block]},
-            response_metadata={"model_provider": PROVIDER},  # for the v1 translator below
-        )
+        return _tagged({"thinking_blocks": [event.block]})  # the block itself, for replay
     if kind is RefusalDelta:
         return AIMessageChunk(content="", additional_kwargs={"refusal": event.text})  # type: ignore[union-attr]
+    if kind is ServerToolCall:
+        assert isinstance(event, ServerToolCall)
+        return _tagged({"server_tool_calls": [server_tool_call_block(event)]})
+    if kind is ServerToolResult:
+        assert isinstance(event, ServerToolResult)
+        return _tagged({"server_tool_results": [server_tool_result_block(event)]})
+    if kind is Citation:
+        assert isinstance(event, Citation)
+        return _tagged({"citations": [citation_annotation(event)]})
     return None
+
+
+def _tagged(additional: dict[str, Any]) -> AIMessageChunk:
+    # The provider on the chunk itself: output_version="v1" translates each chunk alone.
+    return AIMessageChunk(
+        content="", additional_kwargs=additional, response_metadata={"model_provider": PROVIDER}
+    )
+
+
+def server_tool_call_block(event: ServerToolCall) -> dict[str, Any]:
+    """A server tool call as langchain-core's standard ``server_tool_call`` block."""
+    block: dict[str, Any] = {
+        "type": "server_tool_call",
+        "id": event.id or "",
+        "name": event.name,
+        "args": event.arguments,
+    }
+    extras = {"provider_type": event.provider_type}
+    if event.server:
+        extras["server_name"] = event.server
+    block["extras"] = extras
+    return block
+
+
+def server_tool_result_block(event: ServerToolResult) -> dict[str, Any]:
+    """A server tool's result as langchain-core's standard ``server_tool_result`` block
+    (a result without a status on the wire is reported as ``success``, as langchain-core's
+    own translators do for finished results)."""
+    block: dict[str, Any] = {
+        "type": "server_tool_result",
+        "tool_call_id": event.call_id or "",
+        "status": event.status or "success",
+        "extras": {"provider_type": event.provider_type, "name": event.name},
+    }
+    if event.output is not None:
+        block["output"] = event.output
+    return block
+
+
+def citation_annotation(event: Citation) -> dict[str, Any]:
+    """A citation as langchain-core's standard ``citation`` annotation."""
+    out: dict[str, Any] = {"type": "citation"}
+    for key, value in (
+        ("url", event.url),
+        ("title", event.title),
+        ("cited_text", event.cited_text),
+        ("start_index", event.start),
+        ("end_index", event.end),
+    ):
+        if value is not None:
+            out[key] = value
+    out["extras"] = {"provider_type": event.provider_type}
+    return out
 
 
 def content_blocks(message: AIMessage) -> list[Any]:
@@ -227,6 +291,7 @@ def content_blocks(message: AIMessage) -> list[Any]:
     chunks before it, so a chunk's block adds only the signature)."""
     meta = {k: v for k, v in message.response_metadata.items() if k != "model_provider"}
     blocks = list(message.model_copy(update={"response_metadata": meta}).content_blocks)
+    blocks = _with_server_tools(message.additional_kwargs, blocks)
     thinking = message.additional_kwargs.get("thinking_blocks")
     if not isinstance(thinking, list) or not thinking:
         return blocks
@@ -241,6 +306,34 @@ def content_blocks(message: AIMessage) -> list[Any]:
             extras = {"signature": block.get("signature")}
             reasoning.append({"type": "reasoning", "reasoning": text, "extras": extras})
     return [*reasoning, *(b for b in blocks if b.get("type") != "reasoning")]
+
+
+def _with_server_tools(additional: dict[str, Any], blocks: list[Any]) -> list[Any]:
+    """``blocks`` with the server tools' calls and results (each result after its call)
+    before the answer text, and the citations as the text's ``annotations``."""
+    calls = additional.get("server_tool_calls") or []
+    results = list(additional.get("server_tool_results") or [])
+    citations = additional.get("citations") or []
+    if not (calls or results or citations):
+        return blocks
+    server: list[Any] = []
+    for call in calls:
+        server.append(call)
+        mine = [r for r in results if r.get("tool_call_id") == call.get("id")]
+        server.extend(mine)
+        results = [r for r in results if r not in mine]
+    server.extend(results)  # results of an earlier turn's calls (a paused turn resumed)
+    if citations:
+        texts = [b for b in blocks if b.get("type") == "text"]
+        if texts:
+            first = dict(texts[0])
+            first["annotations"] = [*(first.get("annotations") or ()), *citations]
+            blocks = [first if b is texts[0] else b for b in blocks]
+        else:
+            blocks = [*blocks, {"type": "text", "text": "", "annotations": list(citations)}]
+    leading = [b for b in blocks if b.get("type") == "reasoning"]
+    rest = [b for b in blocks if b.get("type") != "reasoning"]
+    return [*leading, *server, *rest]
 
 
 register_translator(PROVIDER, content_blocks, content_blocks)
@@ -265,11 +358,21 @@ def last_chunk(result: StreamResult, model: str) -> AIMessageChunk:
     ]
     return AIMessageChunk(
         content="",
+        additional_kwargs=_replay(result),
         tool_call_chunks=cut,
         usage_metadata=usage_metadata(result.usage),
         response_metadata=meta,
         chunk_position="last",
     )
+
+
+def _replay(result: StreamResult) -> dict[str, Any]:
+    """A Messages answer with server tools is sent back as its own blocks, verbatim (a
+    ``pause_turn`` continuation must carry the search calls, results and cited text)."""
+    server = ("server_tool_call", "server_tool_result")
+    if any(b.type in server for b in result.finished_blocks):
+        return {"blocks": [b.block for b in result.finished_blocks]}
+    return {}
 
 
 def _unclosable(arguments: str) -> str:
@@ -309,8 +412,13 @@ def usage_metadata(usage: Usage | None) -> UsageMetadata | None:
         "output_tokens": usage.output_tokens,
         "total_tokens": usage.total_tokens,
     }
+    details: dict[str, int] = {}
     if usage.cached_tokens is not None:
-        out["input_token_details"] = {"cache_read": usage.cached_tokens}
+        details["cache_read"] = usage.cached_tokens
+    if usage.cache_creation_tokens is not None:
+        details["cache_creation"] = usage.cache_creation_tokens
+    if details:
+        out["input_token_details"] = details
     if usage.reasoning_tokens is not None:
         out["output_token_details"] = {"reasoning": usage.reasoning_tokens}
     return cast("UsageMetadata", out)
@@ -333,6 +441,16 @@ def response_metadata(result: StreamResult, model: str) -> dict[str, Any]:
             meta[name] = value
     if result.api:
         meta["api"] = result.api
+    usage = result.usage
+    if usage is not None and usage.iterations:  # usage as billed, iteration by iteration
+        meta["usage_iterations"] = [
+            {"type": i.type, "model": i.model, **(usage_metadata(i.usage) or {})}
+            for i in usage.iterations
+        ]
+    if usage is not None and usage.other_models:  # never in this model's usage_metadata
+        meta["other_models_usage"] = {
+            name: usage_metadata(other) for name, other in usage.other_models.items()
+        }
     return meta
 
 
@@ -341,11 +459,22 @@ def result_to_message(result: StreamResult, model: str) -> AIMessage:
     additional: dict[str, Any] = {}
     if result.reasoning:
         additional["reasoning_content"] = result.reasoning
-    thinking = [b for b in result.blocks if b.get("type") in THINKING_TYPES]
+    thinking = [b.block for b in result.finished_blocks if b.type in THINKING_TYPES]
     if thinking:
         additional["thinking_blocks"] = thinking
     if result.refusal:
         additional["refusal"] = result.refusal
+    if result.server_tool_calls:
+        additional["server_tool_calls"] = [
+            server_tool_call_block(c) for c in result.server_tool_calls
+        ]
+    if result.server_tool_results:
+        additional["server_tool_results"] = [
+            server_tool_result_block(r) for r in result.server_tool_results
+        ]
+    if result.citations:
+        additional["citations"] = [citation_annotation(c) for c in result.citations]
+    additional.update(_replay(result))
     tool_calls: list[ToolCall] = []
     invalid: list[InvalidToolCall] = []
     for call in result.tool_calls:

@@ -246,7 +246,7 @@ class ChatLemonData(BaseChatModel):
         turn = self._turn(messages, stop, kwargs)
         with translated_errors(turn.model), self.client.stream(**turn.call) as stream:
             for event in stream:
-                chunk = turn.chunk(event, stream)
+                chunk = turn.chunk(event)
                 if chunk is not None:
                     if run_manager:
                         run_manager.on_llm_new_token(chunk.text, chunk=chunk)
@@ -263,7 +263,7 @@ class ChatLemonData(BaseChatModel):
         with translated_errors(turn.model):
             async with self.async_client.stream(**turn.call) as stream:
                 async for event in stream:
-                    chunk = turn.chunk(event, stream)
+                    chunk = turn.chunk(event)
                     if chunk is not None:
                         if run_manager:
                             await run_manager.on_llm_new_token(chunk.text, chunk=chunk)

@@ -69,6 +69,8 @@ class StreamResult:
     a native route, that route (``X-LemonData-Native-Endpoint``, e.g. ``/v1/messages``) and
     the gateway's words about it (``X-LemonData-Hint``).
 
+    ``finished_blocks`` holds the same blocks as typed ``BlockDone`` events (their type,
+    signature, redacted data), for consumers that must not read the wire's dicts.
     What the provider ran and cited besides the answer, on every API: ``server_tool_calls``
     and ``server_tool_results`` (web search, code execution, MCP... in order), and
     ``citations`` (the sources the answer text cites, with offsets into ``text``).
@@ -91,6 +93,7 @@ class StreamResult:
     upstream_cache_write: int | None = None
     native_endpoint: str | None = None
     native_hint: str | None = None
+    finished_blocks: list[BlockDone] = field(default_factory=list)
     server_tool_calls: list[ServerToolCall] = field(default_factory=list)
     server_tool_results: list[ServerToolResult] = field(default_factory=list)
     citations: list[Citation] = field(default_factory=list)
@@ -192,6 +195,7 @@ class Accumulator:
             self._meta.raw_finish_reason = event.raw_reason
         elif isinstance(event, BlockDone):
             self._meta.blocks.append(event.block)
+            self._meta.finished_blocks.append(event)
         elif isinstance(event, Citation):
             self._meta.citations.append(event)
         elif isinstance(event, ServerToolCall):
@@ -251,6 +255,7 @@ class Accumulator:
                 upstream_cache_write=meta.upstream_cache_write,
                 native_endpoint=meta.native_endpoint,
                 native_hint=meta.native_hint,
+                finished_blocks=list(meta.finished_blocks),
                 server_tool_calls=list(meta.server_tool_calls),
                 server_tool_results=list(meta.server_tool_results),
                 citations=list(meta.citations),
