@@ -12,8 +12,8 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 from llama_index.core.base.llms.types import (
     AudioBlock,
@@ -28,6 +28,7 @@ from llama_index.core.base.llms.types import (
     TextBlock,
     ThinkingBlock,
     ToolCallBlock,
+    VideoBlock,
 )
 from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.llms.utils import parse_partial_json
@@ -74,8 +75,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("lemon_adapters")
 
-#: Messages API blocks an assistant turn must send back unchanged (signatures, opaque data).
+#: Finished blocks an assistant turn must send back unchanged (signatures, opaque data).
 THINKING_TYPES = ("thinking", "redacted_thinking")
+#: The routes that take a prompt-cache marker on a content block (``CachePoint``).
+CACHE_POINT_ROUTES = ("messages",)
 
 _ROLES = {
     MessageRole.SYSTEM: "system",
@@ -91,16 +94,20 @@ _ROLES = {
 # -- outgoing ---------------------------------------------------------------------------
 
 
-def to_neutral_messages(messages: Sequence[ChatMessage]) -> list[Message]:
+def to_neutral_messages(
+    messages: Sequence[ChatMessage], *, cache_points: bool = False
+) -> list[Message]:
     """LlamaIndex messages -> the core's neutral (OpenAI chat-style) messages.
 
     Never mutates the input. Tool results need ``additional_kwargs["tool_call_id"]`` (as
     LlamaIndex's agents write it); assistant turns keep their tool calls and reasoning.
+    With ``cache_points`` (the Messages route), a ``CachePoint`` marks the block before it
+    for the provider's prompt cache; elsewhere it has no effect.
     """
-    return [_neutral_message(m) for m in messages]
+    return [_neutral_message(m, cache_points) for m in messages]
 
 
-def _neutral_message(message: ChatMessage) -> Message:
+def _neutral_message(message: ChatMessage, cache_points: bool = False) -> Message:
     role = _ROLES.get(message.role, str(message.role.value))
     parts: list[ContentPart] = []
     reasoning: list[str] = []
@@ -125,6 +132,8 @@ def _neutral_message(message: ChatMessage) -> Message:
             data = block.resolve_audio(as_base64=True).read().decode("ascii")
             audio = InputAudio(data=data, format=block.format or "wav")
             parts.append(AudioPart(type="input_audio", input_audio=audio))
+        elif isinstance(block, CitationBlock) and role == "assistant":
+            continue  # a source the answer cited (its text is already in the answer)
         elif isinstance(block, CitableBlock | CitationBlock):
             parts.extend(
                 TextPart(type="text", text=b.text)
@@ -132,7 +141,15 @@ def _neutral_message(message: ChatMessage) -> Message:
                 if isinstance(b, TextBlock)
             )
         elif isinstance(block, CachePoint):
-            continue  # LemonData caching is the request-level ``cache_control`` option
+            if cache_points and parts:  # marks the block before it (Messages route only)
+                parts[-1] = cast(
+                    "ContentPart", {**parts[-1], "cache_control": _cache_control(block)}
+                )
+        elif isinstance(block, VideoBlock):
+            raise ConfigurationError(
+                "LemonData cannot send a VideoBlock: none of the routes this package speaks "
+                "(Responses, Chat Completions, Messages) takes video input"
+            )
         else:
             raise ConfigurationError(
                 f"LemonData cannot send a {type(block).__name__} in a {role} message"
@@ -149,16 +166,30 @@ def _neutral_message(message: ChatMessage) -> Message:
             answer["reasoning_content"] = "".join(reasoning)
         if thinking_blocks:
             answer["thinking_blocks"] = thinking_blocks
+        replay = message.additional_kwargs.get("blocks")
+        if isinstance(replay, list) and replay:
+            answer["blocks"] = replay  # a Messages answer with server tools, verbatim
         return answer
     if role == "tool":
         call_id = message.additional_kwargs.get("tool_call_id")
         return ToolMessage(role="tool", tool_call_id=call_id, content=text)
-    content: str | list[ContentPart] = text if all(p["type"] == "text" for p in parts) else parts
+    plain = all(p["type"] == "text" and "cache_control" not in p for p in parts)
+    content: str | list[ContentPart] = text if plain else parts
     if role in ("system", "developer"):
         return SystemMessage(role="developer" if role == "developer" else "system", content=text)
     if role != "user":
         raise ConfigurationError(f"LemonData cannot send a message with role {role!r}")
     return UserMessage(role="user", content=content)
+
+
+def _cache_control(block: CachePoint) -> dict[str, Any]:
+    """The Messages API marker for a ``CachePoint`` (``{"type": "ephemeral", "ttl": ...}``)."""
+    control = block.cache_control
+    out: dict[str, Any] = {"type": control.type}
+    ttl = getattr(control, "ttl", None)
+    if ttl:
+        out["ttl"] = ttl
+    return out
 
 
 def _native_thinking(block: ThinkingBlock) -> dict[str, Any] | None:
@@ -227,17 +258,28 @@ def to_tool_specs(tools: Sequence[BaseTool], *, strict: bool) -> list[dict[str, 
 # -- incoming ---------------------------------------------------------------------------
 
 
-def usage_dict(usage: Usage | None) -> dict[str, int | None] | None:
-    """Usage in the keys ``TokenCountingHandler`` and OpenAI-minded code read."""
+def usage_dict(usage: Usage | None) -> dict[str, Any] | None:
+    """Usage in the keys ``TokenCountingHandler`` and OpenAI-minded code read, with the
+    prompt cache's reads (``cached_tokens``) and writes (``cache_creation_tokens``), and
+    usage as billed: ``iterations`` and, by model, ``other_models`` (never summed in)."""
     if usage is None:
         return None
-    return {
+    out: dict[str, Any] = {
         "prompt_tokens": usage.input_tokens,
         "completion_tokens": usage.output_tokens,
         "total_tokens": usage.total_tokens,
         "cached_tokens": usage.cached_tokens,
+        "cache_creation_tokens": usage.cache_creation_tokens,
         "reasoning_tokens": usage.reasoning_tokens,
     }
+    if usage.iterations:
+        out["iterations"] = [
+            {"type": i.type, "model": i.model, **(usage_dict(i.usage) or {})}
+            for i in usage.iterations
+        ]
+    if usage.other_models:
+        out["other_models"] = {name: usage_dict(u) for name, u in usage.other_models.items()}
+    return out
 
 
 def _token_counts(usage: Usage | None) -> dict[str, Any]:
@@ -250,23 +292,59 @@ def _token_counts(usage: Usage | None) -> dict[str, Any]:
     }
 
 
+class _Extras:
+    """What an answer carries besides text, reasoning and client calls: its finished
+    thinking blocks (typed), the server tools' calls and results, its citations."""
+
+    __slots__ = ("blocks", "citations", "results", "server_calls")
+
+    def __init__(self) -> None:
+        self.blocks: list[BlockDone] = []
+        self.server_calls: list[ServerToolCall] = []
+        self.results: list[ServerToolResult] = []
+        self.citations: list[Citation] = []
+
+    @classmethod
+    def of(cls, result: StreamResult) -> _Extras:
+        extras = cls()
+        extras.blocks = list(result.finished_blocks)
+        extras.server_calls = list(result.server_tool_calls)
+        extras.results = list(result.server_tool_results)
+        extras.citations = list(result.citations)
+        return extras
+
+    @property
+    def any(self) -> bool:
+        """Anything besides thinking blocks (the per-token fast path has none)."""
+        return bool(self.server_calls or self.results or self.citations)
+
+
 def _message(
     text: str,
     reasoning: str,
     calls: list[list[Any]],
     reasoning_tokens: int | None = None,
-    native: list[dict[str, Any]] | None = None,
+    extras: _Extras | None = None,
+    *,
+    final: bool = False,
 ) -> ChatMessage:
     # Plain constructors on purpose: pydantic's Rust validation of these small models is
     # faster than ``model_construct``'s Python loop (about 8 us against 29 us a chunk).
     blocks: list[Any] = []
-    thinking = [b for b in native or () if b.get("type") in THINKING_TYPES]
+    thinking = [b for b in extras.blocks if b.type in THINKING_TYPES] if extras is not None else []
     if thinking:  # the Messages API's signed blocks, one ThinkingBlock each, for replay
         blocks.extend(_thinking_block(b, reasoning_tokens) for b in thinking)
     elif reasoning:
         blocks.append(ThinkingBlock(content=reasoning, num_tokens=reasoning_tokens))
     blocks.append(TextBlock(text=text))
     kwargs: dict[str, Any] = {}
+    if extras is not None and extras.any:
+        blocks.extend(_citation_block(c, text) for c in extras.citations)
+        if extras.server_calls or extras.results:
+            kwargs["built_in_tool_calls"] = built_in_tool_calls(extras)
+    server = ("server_tool_call", "server_tool_result")
+    if final and extras is not None and any(b.type in server for b in extras.blocks):
+        kwargs["blocks"] = [b.block for b in extras.blocks]  # replayed verbatim
     if calls:
         blocks.extend(
             ToolCallBlock(tool_call_id=c[0], tool_name=c[1] or "", tool_kwargs=c[2]) for c in calls
@@ -278,16 +356,63 @@ def _message(
     return ChatMessage(role=MessageRole.ASSISTANT, blocks=blocks, additional_kwargs=kwargs)
 
 
-def _thinking_block(block: dict[str, Any], tokens: int | None) -> ThinkingBlock:
-    """A Messages API thinking block as LlamaIndex's ``ThinkingBlock``: the signature (or a
+def built_in_tool_calls(extras: _Extras) -> list[dict[str, Any]]:
+    """The tools the provider ran, each with its result, where llama-index's
+    ``OpenAIResponses`` keeps built-in calls (``additional_kwargs["built_in_tool_calls"]``)."""
+    out: list[dict[str, Any]] = []
+    by_id: dict[str, dict[str, Any]] = {}
+    for call in extras.server_calls:
+        entry: dict[str, Any] = {
+            "id": call.id,
+            "type": call.provider_type,
+            "name": call.name,
+            "arguments": call.arguments,
+            "server": call.server,
+            "status": None,
+            "output": None,
+        }
+        out.append(entry)
+        if call.id:
+            by_id[call.id] = entry
+    for result in extras.results:
+        found = by_id.get(result.call_id or "")
+        if found is None:  # the result of an earlier turn's call (a paused turn resumed)
+            found = {"id": result.call_id, "type": result.provider_type, "name": result.name}
+            out.append(found)
+        found.update(status=result.status, output=result.output, result_type=result.provider_type)
+    return out
+
+
+def _citation_block(citation: Citation, text: str) -> CitationBlock:
+    """A source the answer cites, as LlamaIndex's ``CitationBlock``: the quoted source text
+    (or, without one, the answer text it supports), its URL and title, and where the
+    cited span is in the answer text (``start`` / ``end``) when the wire says."""
+    location = {
+        k: v for k, v in (("start", citation.start), ("end", citation.end)) if v is not None
+    }
+    cited = citation.cited_text
+    if cited is None and citation.start is not None and citation.end is not None:
+        cited = text[citation.start : citation.end]
+    return CitationBlock(
+        cited_content=TextBlock(text=cited or ""),
+        source=citation.url or "",
+        title=citation.title or "",
+        additional_location_info=location,
+    )
+
+
+def _thinking_block(block: BlockDone, tokens: int | None) -> ThinkingBlock:
+    """A finished thinking block as LlamaIndex's ``ThinkingBlock``: the signature (or a
     redacted block's opaque data) in ``additional_information``, as llama-index's own
-    Anthropic integration keeps it."""
-    if block.get("type") == "redacted_thinking":
-        info = {"type": "redacted_thinking", "data": block.get("data")}
+    Anthropic integration keeps it. The text is the block's own (each block apart)."""
+    if block.type == "redacted_thinking":
+        info = {"type": "redacted_thinking", "data": block.data}
         return ThinkingBlock(content=None, additional_information=info)
-    info = {"signature": block.get("signature")}
+    text = block.block.get("thinking")
     return ThinkingBlock(
-        content=block.get("thinking"), num_tokens=tokens, additional_information=info
+        content=text if isinstance(text, str) else None,
+        num_tokens=tokens,
+        additional_information={"signature": block.signature},
     )
 
 
@@ -309,7 +434,8 @@ def response_from_result(result: StreamResult) -> ChatResponse:
     calls = [[c.id, c.name, c.arguments] for c in result.tool_calls]
     text = result.text + result.refusal
     reasoning_tokens = result.usage.reasoning_tokens if result.usage else None
-    message = _message(text, result.reasoning, calls, reasoning_tokens, result.blocks)
+    extras = _Extras.of(result)
+    message = _message(text, result.reasoning, calls, reasoning_tokens, extras, final=True)
     raw = raw_of(result)
     return ChatResponse(
         message=message, raw=raw, delta=None, additional_kwargs=_token_counts(result.usage)
@@ -322,16 +448,17 @@ class ChatStream:
     :meth:`feed` returns the chunk to yield for an event, or ``None`` when the event adds
     nothing a consumer can see (start, usage). Text, reasoning and each call's argument
     string are kept as growing strings because every chunk must carry the whole message
-    so far; that copy per chunk is the framework's contract, not a choice here.
+    so far; that copy per chunk is the framework's contract, not a choice here. The last
+    chunk is built from the finish event's result (its text accumulated once, by the core).
     """
 
-    __slots__ = ("_calls", "_reasoning", "_result_of", "_text")
+    __slots__ = ("_calls", "_extras", "_reasoning", "_text")
 
-    def __init__(self, result_of: Callable[[], StreamResult]) -> None:
+    def __init__(self) -> None:
         self._text = ""
         self._reasoning = ""
         self._calls: list[list[Any]] = []  # [id, name, arguments so far]
-        self._result_of = result_of  # the core's result, read once, at the finish
+        self._extras = _Extras()
 
     def feed(self, event: StreamEvent) -> ChatResponse | None:
         """The chunk for ``event``, if it changes what a consumer sees."""
@@ -353,22 +480,35 @@ class ChatStream:
             case ReasoningDelta(text=text):
                 self._reasoning += text
                 return self._chunk("", thinking_delta=text)
-            case Finish():
-                return self.final()
-            case ResponseStarted() | UsageReported() | BlockDone():
-                pass  # identity, usage and blocks reach the last chunk through the result
-            case ServerToolCall() | ServerToolResult() | Citation():
-                pass  # not mapped yet (issue 22)
+            case Finish(result=result):
+                assert result is not None  # the parser attaches it
+                return self.final(result)
+            case ServerToolCall():
+                self._extras.server_calls.append(event)
+                return self._chunk("")
+            case ServerToolResult():
+                self._extras.results.append(event)
+                return self._chunk("")
+            case Citation():
+                self._extras.citations.append(event)
+                return self._chunk("")
+            case BlockDone():
+                self._extras.blocks.append(event)  # thinking signatures reach the last chunk
+            case ResponseStarted() | UsageReported():
+                pass  # identity and usage reach the last chunk through the finish event
             case _:
                 assert_never(event)
         return None
 
-    def final(self) -> ChatResponse:
+    @staticmethod
+    def final(result: StreamResult) -> ChatResponse:
         """The last chunk: the whole message, plus usage and finish reason in ``raw``."""
-        result = self._result_of()
         usage = result.usage
         tokens = usage.reasoning_tokens if usage else None
-        message = _message(self._text, self._reasoning, self._calls, tokens, result.blocks)
+        calls = [[c.id, c.name, c.arguments] for c in result.tool_calls]
+        extras = _Extras.of(result)
+        text = result.text + result.refusal
+        message = _message(text, result.reasoning, calls, tokens, extras, final=True)
         return ChatResponse(
             message=message,
             delta="",
@@ -377,7 +517,12 @@ class ChatStream:
         )
 
     def _chunk(self, delta: str, thinking_delta: str | None = None) -> ChatResponse:
-        if thinking_delta is None and not self._calls and not self._reasoning:
+        if (
+            thinking_delta is None
+            and not self._calls
+            and not self._reasoning
+            and not self._extras.any
+        ):
             # The per-token case, text alone: the same objects _message builds, built
             # directly (this runs once per token).
             message = ChatMessage(
@@ -388,7 +533,7 @@ class ChatStream:
             return ChatResponse(message=message, delta=delta, additional_kwargs={})
         extra = {"thinking_delta": thinking_delta} if thinking_delta is not None else {}
         return ChatResponse(
-            message=_message(self._text, self._reasoning, self._calls),
+            message=_message(self._text, self._reasoning, self._calls, None, self._extras),
             delta=delta,
             additional_kwargs=extra,
         )

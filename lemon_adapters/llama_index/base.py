@@ -173,14 +173,14 @@ class LemonData(FunctionCallingLLM):
                 params.pop(key, None)
         return adapter_call(
             model=params.pop("model", None) or self.model,
-            messages=to_neutral_messages(messages),
+            messages=to_neutral_messages(messages, cache_points=params.get("api") == "messages"),
             params=params,
         )
 
     # Methods, not static: the generator holds the LLM (and so its connection pool) alive
     # while a stream from a temporary ``LemonData(...)`` is still being read.
     def _events(self, stream: ResponseStream) -> Iterator[ChatResponse]:
-        state = ChatStream(lambda: stream.result)
+        state = ChatStream()
         with stream:
             for event in stream:
                 chunk = state.feed(event)
@@ -188,7 +188,7 @@ class LemonData(FunctionCallingLLM):
                     yield chunk
 
     async def _aevents(self, stream: AsyncResponseStream) -> AsyncIterator[ChatResponse]:
-        state = ChatStream(lambda: stream.result)
+        state = ChatStream()
         async with stream:
             event: StreamEvent
             async for event in stream:
