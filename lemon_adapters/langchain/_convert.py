@@ -224,10 +224,7 @@ def chunk_for(event: StreamEvent, model: str) -> AIMessageChunk | None:
     if kind is ServerToolResult:
         assert isinstance(event, ServerToolResult)
         return _tagged({"server_tool_results": [server_tool_result_block(event)]})
-    if kind is Citation:
-        assert isinstance(event, Citation)
-        return _tagged({"citations": [citation_annotation(event)]})
-    return None
+    return None  # citations come whole with the last chunk (see last_chunk)
 
 
 def _tagged(additional: dict[str, Any]) -> AIMessageChunk:
@@ -325,10 +322,10 @@ def _with_server_tools(additional: dict[str, Any], blocks: list[Any]) -> list[An
     server.extend(results)  # results of an earlier turn's calls (a paused turn resumed)
     if citations:
         texts = [b for b in blocks if b.get("type") == "text"]
-        if texts:
-            first = dict(texts[0])
-            first["annotations"] = [*(first.get("annotations") or ()), *citations]
-            blocks = [first if b is texts[0] else b for b in blocks]
+        if texts:  # the answer's last text block: where a stream's last chunk puts them
+            last = dict(texts[-1])
+            last["annotations"] = [*(last.get("annotations") or ()), *citations]
+            blocks = [last if b is texts[-1] else b for b in blocks]
         else:
             blocks = [*blocks, {"type": "text", "text": "", "annotations": list(citations)}]
     leading = [b for b in blocks if b.get("type") == "reasoning"]
@@ -356,9 +353,10 @@ def last_chunk(result: StreamResult, model: str) -> AIMessageChunk:
         for c in result.tool_calls
         if c.args is None and result.finish_reason == "length"
     ]
+    extra = _replay(result)
     return AIMessageChunk(
         content="",
-        additional_kwargs=_replay(result),
+        additional_kwargs=extra,
         tool_call_chunks=cut,
         usage_metadata=usage_metadata(result.usage),
         response_metadata=meta,
@@ -367,12 +365,17 @@ def last_chunk(result: StreamResult, model: str) -> AIMessageChunk:
 
 
 def _replay(result: StreamResult) -> dict[str, Any]:
-    """A Messages answer with server tools is sent back as its own blocks, verbatim (a
-    ``pause_turn`` continuation must carry the search calls, results and cited text)."""
+    """What the last chunk adds: the citations, all at once (their offsets are into the
+    whole answer text; langchain-core's v3 stream keeps a text block's annotations from
+    one delta), and for a Messages answer with server tools its own blocks, to be sent
+    back verbatim (a ``pause_turn`` continuation must carry the calls and results)."""
+    out: dict[str, Any] = {}
+    if result.citations:
+        out["citations"] = [citation_annotation(c) for c in result.citations]
     server = ("server_tool_call", "server_tool_result")
     if any(b.type in server for b in result.finished_blocks):
-        return {"blocks": [b.block for b in result.finished_blocks]}
-    return {}
+        out["blocks"] = [b.block for b in result.finished_blocks]
+    return out
 
 
 def _unclosable(arguments: str) -> str:
@@ -472,8 +475,6 @@ def result_to_message(result: StreamResult, model: str) -> AIMessage:
         additional["server_tool_results"] = [
             server_tool_result_block(r) for r in result.server_tool_results
         ]
-    if result.citations:
-        additional["citations"] = [citation_annotation(c) for c in result.citations]
     additional.update(_replay(result))
     tool_calls: list[ToolCall] = []
     invalid: list[InvalidToolCall] = []
