@@ -444,6 +444,8 @@ def response_metadata(result: StreamResult, model: str) -> dict[str, Any]:
             meta[name] = value
     if result.api:
         meta["api"] = result.api
+    if result.refused:
+        meta["refused"] = True  # what with_structured_output raises ModelRefusalError on
     usage = result.usage
     if usage is not None and usage.iterations:  # usage as billed, iteration by iteration
         meta["usage_iterations"] = [

@@ -425,6 +425,8 @@ def raw_of(result: StreamResult) -> dict[str, Any]:
         "usage": usage_dict(result.usage),
         "finish_reason": result.finish_reason,
         "raw_finish_reason": result.raw_finish_reason,
+        "refused": result.refused,
+        "refusal": result.refusal or None,
         **{name: getattr(result, name) for name in TRANSPORT_FIELDS},
     }
 

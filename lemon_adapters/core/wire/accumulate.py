@@ -103,6 +103,12 @@ class StreamResult:
         """The response reached a normal finish."""
         return self.finish_reason is not None
 
+    @property
+    def refused(self) -> bool:
+        """The model declined to answer: a refusal message (OpenAI's ``refusal`` channel,
+        Chat Completions and Responses) or a Messages ``stop_reason: refusal``."""
+        return bool(self.refusal) or self.raw_finish_reason == "refusal"
+
 
 #: The StreamResult fields that come from the response headers, not from the stream.
 TRANSPORT_FIELDS = (
