@@ -22,7 +22,7 @@ from lemon_adapters.core.client import AsyncLemonDataClient, LemonDataClient
 from lemon_adapters.core.events import ApiChoice
 from lemon_adapters.core.http.pools import Clients
 from lemon_adapters.core.profiles import profile_for
-from lemon_adapters.core.request.call import adapter_call
+from lemon_adapters.core.request.call import PlatformCache, adapter_call
 from lemon_adapters.core.tokens import count_message_tokens, count_tokens
 
 from ._convert import to_neutral_messages
@@ -82,7 +82,12 @@ class ChatLemonData(BaseChatModel):
     top_k: int | None = None
     """Top-k sampling (Messages API)."""
     cache_control: Any = None
-    """LemonData's prompt-cache control, sent as given."""
+    """The body's top-level ``cache_control``, sent as given (on the Messages route,
+    Anthropic's automatic prompt caching: ``{"type": "ephemeral"}``)."""
+    platform_cache: PlatformCache | None = None
+    """LemonData's own response cache for these requests: ``"no_cache"`` (skip it),
+    ``"no_store"`` (read, never store), ``"response_only"`` or ``"semantic_only"``; not the
+    providers' prompt caching. A misspelled value is refused before any request."""
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Other body parameters, sent as given."""
     extra_body: dict[str, Any] | None = None
@@ -213,6 +218,7 @@ class ChatLemonData(BaseChatModel):
             "thinking": self.thinking,
             "top_k": self.top_k,
             "cache_control": self.cache_control,
+            "platform_cache": self.platform_cache,
         }
         if self.api in ("chat", "auto"):
             opts["stream_usage"] = self.stream_usage

@@ -29,7 +29,7 @@ from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.types import Model, PydanticProgramMode
 
 from lemon_adapters.core.http.pools import Clients
-from lemon_adapters.core.request.call import Call, adapter_call
+from lemon_adapters.core.request.call import Call, PlatformCache, adapter_call
 
 from ..core.client import DEFAULT_BASE_URL
 from ..core.events import ApiChoice, StreamEvent
@@ -89,7 +89,14 @@ class LemonData(FunctionCallingLLM):
         description="Input tokens the model accepts; default from the family table.",
     )
     reasoning_effort: str | None = Field(default=None, description="e.g. low/medium/high.")
-    cache_control: Any = Field(default=None, description="LemonData's cache_control option.")
+    cache_control: Any = Field(
+        default=None, description="The body's top-level cache_control, sent as given."
+    )
+    platform_cache: PlatformCache | None = Field(
+        default=None,
+        description="LemonData's own response cache: no_cache, no_store, response_only or "
+        "semantic_only (not the providers' prompt caching; CachePoint blocks are that).",
+    )
     timeout: float | None = Field(default=None, gt=0, description="Seconds (idle read).")
     max_retries: int = Field(default=2, ge=0, description="Re-sends before the first event.")
     additional_kwargs: dict[str, Any] = Field(
@@ -165,6 +172,7 @@ class LemonData(FunctionCallingLLM):
             "seed": self.seed,
             "reasoning_effort": self.reasoning_effort,
             "cache_control": self.cache_control,
+            "platform_cache": self.platform_cache,
             **self.additional_kwargs,
             **kwargs,
         }
