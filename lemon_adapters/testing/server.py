@@ -40,6 +40,7 @@ from lemon_adapters.testing.contract import (
     find_model,
     list_models,
     model_not_found,
+    pricing,
 )
 
 _ids = itertools.count(1)
@@ -689,6 +690,8 @@ class _Handler(BaseHTTPRequestHandler):
         if path.endswith("/models"):
             query = {k: v[0] for k, v in parse_qs(url.query).items()}
             self._json(200, {"object": "list", "data": list_models(query)})
+        elif path.endswith("/pricing"):
+            self._json(*pricing({k: v[0] for k, v in parse_qs(url.query).items()}))
         elif "/models/" in path:
             model_id = unquote(path.split("/models/", 1)[1])
             detail = find_model(model_id)
