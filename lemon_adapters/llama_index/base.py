@@ -23,9 +23,14 @@ from llama_index.core.base.llms.types import (
 )
 from llama_index.core.bridge.pydantic import Field, PrivateAttr
 from llama_index.core.constants import DEFAULT_NUM_OUTPUTS
+from llama_index.core.instrumentation import get_dispatcher  # type: ignore[attr-defined]
+from llama_index.core.instrumentation.events.llm import (
+    LLMStructuredPredictEndEvent,
+    LLMStructuredPredictStartEvent,
+)
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 from llama_index.core.llms.function_calling import FunctionCallingLLM
-from llama_index.core.llms.llm import ToolSelection
+from llama_index.core.llms.llm import LLM, ToolSelection
 from llama_index.core.types import Model, PydanticProgramMode
 
 from lemon_adapters.core.http.pools import Clients
@@ -44,6 +49,10 @@ from ._convert import (
 )
 from ._fields import base_url_of, clients_for, refuse_unknown
 from ._models import calls_functions, context_window_for
+
+#: Spans and events as LlamaIndex's ``LLM`` emits them (its ``structured_predict`` is a
+#: dispatcher span that sends a start and an end event; the overrides here do the same).
+dispatcher = get_dispatcher(__name__)
 
 if TYPE_CHECKING:
     import httpx
@@ -357,6 +366,7 @@ class LemonData(FunctionCallingLLM):
         prepared = self._prepare_chat_with_tools([tool], chat_history=messages, **kwargs)
         return prepared.pop("messages"), prepared
 
+    @dispatcher.span
     def structured_predict(
         self,
         output_cls: type[Model],
@@ -364,15 +374,22 @@ class LemonData(FunctionCallingLLM):
         llm_kwargs: dict[str, Any] | None = None,
         **prompt_args: Any,
     ) -> Model:
-        """An ``output_cls`` object, through a forced tool call or json_schema."""
-        if not self._structured_by_us():
-            result: Model = super().structured_predict(
-                output_cls, prompt, llm_kwargs, **prompt_args
-            )
-            return result
-        messages, kwargs = self._structured_call(output_cls, prompt, llm_kwargs, prompt_args)
-        return _structured.parse(output_cls, self.chat(messages, **kwargs), self)
+        """An ``output_cls`` object, through a forced tool call or json_schema.
 
+        Raises:
+            ModelRefusalError: the model refused (see :mod:`._structured`).
+        """
+        if not self._structured_by_us():  # LlamaIndex's own, inside this span: once
+            base = LLM.structured_predict.__wrapped__  # type: ignore[attr-defined]
+            result: Model = base(self, output_cls, prompt, llm_kwargs, **prompt_args)
+            return result
+        _start(output_cls, prompt, prompt_args)
+        messages, kwargs = self._structured_call(output_cls, prompt, llm_kwargs, prompt_args)
+        parsed = _structured.parse(output_cls, self.chat(messages, **kwargs), self)
+        dispatcher.event(LLMStructuredPredictEndEvent(output=parsed))
+        return parsed
+
+    @dispatcher.span
     async def astructured_predict(
         self,
         output_cls: type[Model],
@@ -382,12 +399,14 @@ class LemonData(FunctionCallingLLM):
     ) -> Model:
         """Async :meth:`structured_predict`."""
         if not self._structured_by_us():
-            result: Model = await super().astructured_predict(
-                output_cls, prompt, llm_kwargs, **prompt_args
-            )
+            base = LLM.astructured_predict.__wrapped__  # type: ignore[attr-defined]
+            result: Model = await base(self, output_cls, prompt, llm_kwargs, **prompt_args)
             return result
+        _start(output_cls, prompt, prompt_args)
         messages, kwargs = self._structured_call(output_cls, prompt, llm_kwargs, prompt_args)
-        return _structured.parse(output_cls, await self.achat(messages, **kwargs), self)
+        parsed = _structured.parse(output_cls, await self.achat(messages, **kwargs), self)
+        dispatcher.event(LLMStructuredPredictEndEvent(output=parsed))
+        return parsed
 
     def _structured_stream_call(
         self,
@@ -416,6 +435,12 @@ class LemonData(FunctionCallingLLM):
         messages, kwargs = self._structured_call(output_cls, prompt, llm_kwargs, prompt_args)
         state = _structured.Partials(self, output_cls, tool=not self._json_schema_mode())
         return _structured.apartials(await self.astream_chat(messages, **kwargs), state)
+
+
+def _start(output_cls: type[Model], prompt: PromptTemplate, args: dict[str, Any]) -> None:
+    dispatcher.event(
+        LLMStructuredPredictStartEvent(output_cls=output_cls, template=prompt, template_args=args)
+    )
 
 
 def _prompt_messages(prompt: str) -> list[ChatMessage]:
