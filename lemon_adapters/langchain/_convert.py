@@ -246,6 +246,8 @@ def server_tool_call_block(event: ServerToolCall) -> dict[str, Any]:
     if event.server:
         extras["server_name"] = event.server
     block["extras"] = extras
+    if event.id:  # each call its own block in a stream (langchain-core's "lc_wsc_" style)
+        block["index"] = f"lc_stc_{event.id}"
     return block
 
 
@@ -261,6 +263,8 @@ def server_tool_result_block(event: ServerToolResult) -> dict[str, Any]:
     }
     if event.output is not None:
         block["output"] = event.output
+    if event.call_id:
+        block["index"] = f"lc_str_{event.call_id}"
     return block
 
 
