@@ -174,6 +174,11 @@ BlockType: TypeAlias = Literal[
 ]
 
 
+#: The finished blocks that carry reasoning the next turn must send back unchanged (a
+#: ``thinking`` block with its signature, a ``redacted_thinking`` block with its data).
+THINKING_BLOCKS: frozenset[BlockType] = frozenset({"thinking", "redacted_thinking"})
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BlockDone:
     """A finished content block (Messages) or part (Gemini) the next request sends back.

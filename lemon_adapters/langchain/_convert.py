@@ -25,6 +25,7 @@ from langchain_core.messages.tool import invalid_tool_call, tool_call_chunk
 from langchain_core.messages.utils import convert_to_openai_messages
 
 from lemon_adapters.core.events import (
+    THINKING_BLOCKS,
     BlockDone,
     Citation,
     ReasoningDelta,
@@ -41,8 +42,6 @@ from lemon_adapters.core.request.call import Message
 from lemon_adapters.core.wire.accumulate import TRANSPORT_FIELDS, StreamResult
 
 PROVIDER = "lemondata"
-#: Finished blocks an assistant turn must send back unchanged (signatures, opaque data).
-THINKING_TYPES = ("thinking", "redacted_thinking")
 
 # Assistant content parts that carry the model's reasoning in LangChain messages: the v1
 # standard block ("reasoning") and Anthropic's native block ("thinking").
@@ -213,7 +212,7 @@ def chunk_for(event: StreamEvent, model: str) -> AIMessageChunk | None:
         return AIMessageChunk(content="", response_metadata=meta)
     if kind is BlockDone:
         assert isinstance(event, BlockDone)
-        if event.type not in THINKING_TYPES:
+        if event.type not in THINKING_BLOCKS:
             return None
         return _tagged({"thinking_blocks": [event.block]})  # the block itself, for replay
     if kind is RefusalDelta:
@@ -468,7 +467,7 @@ def result_to_message(result: StreamResult, model: str) -> AIMessage:
     additional: dict[str, Any] = {}
     if result.reasoning:
         additional["reasoning_content"] = result.reasoning
-    thinking = [b.block for b in result.finished_blocks if b.type in THINKING_TYPES]
+    thinking = [b.block for b in result.finished_blocks if b.type in THINKING_BLOCKS]
     if thinking:
         additional["thinking_blocks"] = thinking
     if result.refusal:

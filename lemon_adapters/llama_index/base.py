@@ -40,15 +40,15 @@ from ..core.client import DEFAULT_BASE_URL
 from ..core.events import ApiChoice, StreamEvent
 from . import _structured
 from ._convert import (
-    ChatStream,
+    CACHE_POINT_ROUTES,
     keep_first_call,
-    response_from_result,
     to_neutral_messages,
     to_tool_specs,
     tool_selections,
 )
 from ._fields import base_url_of, clients_for, refuse_unknown
 from ._models import calls_functions, context_window_for
+from ._stream import ChatStream, response_from_result
 
 #: Spans and events as LlamaIndex's ``LLM`` emits them (its ``structured_predict`` is a
 #: dispatcher span that sends a start and an end event; the overrides here do the same).
@@ -190,7 +190,9 @@ class LemonData(FunctionCallingLLM):
                 params.pop(key, None)
         return adapter_call(
             model=params.pop("model", None) or self.model,
-            messages=to_neutral_messages(messages, cache_points=params.get("api") == "messages"),
+            messages=to_neutral_messages(
+                messages, cache_points=params.get("api") in CACHE_POINT_ROUTES
+            ),
             params=params,
         )
 
