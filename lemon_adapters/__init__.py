@@ -45,15 +45,19 @@ from .core.events import (
     Api,
     ApiChoice,
     BlockDone,
+    Citation,
     Finish,
     FinishReason,
     ReasoningDelta,
     RefusalDelta,
     ResponseStarted,
+    ServerToolCall,
+    ServerToolResult,
     StreamEvent,
     TextDelta,
     ToolCallDelta,
     Usage,
+    UsageIteration,
     UsageReported,
 )
 from .core.tokens import count_message_tokens, count_tokens
@@ -70,6 +74,7 @@ __all__ = [
     "BadRequestError",
     "BlockDone",
     "ChannelsUnavailableError",
+    "Citation",
     "ConfigurationError",
     "ConflictError",
     "ContextLengthError",
@@ -87,6 +92,7 @@ __all__ = [
     "ModelNotAllowedError",
     "ModelNotFoundBadRequestError",
     "ModelNotFoundError",
+    "ModelPrice",
     "NotFoundError",
     "PayloadTooLargeError",
     "PermissionDeniedError",
@@ -98,6 +104,8 @@ __all__ = [
     "ResponseStarted",
     "ResponseStream",
     "RetryPolicy",
+    "ServerToolCall",
+    "ServerToolResult",
     "SpendLimitError",
     "StreamDisconnectedError",
     "StreamError",
@@ -108,6 +116,7 @@ __all__ = [
     "ToolCallDelta",
     "UnprocessableEntityError",
     "Usage",
+    "UsageIteration",
     "UsageReported",
     "__version__",
     "count_message_tokens",
@@ -116,6 +125,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from lemon_adapters.core.endpoints.models import ModelInfo
+    from lemon_adapters.core.endpoints.pricing import ModelPrice
     from lemon_adapters.core.endpoints.retrieval import EmbeddingResult, RerankHit, RerankResult
     from lemon_adapters.core.http.retry import RetryPolicy
 
@@ -131,11 +141,12 @@ _LAZY = {
     "AsyncResponseStream": ".core.client",
     "LemonDataClient": ".core.client",
     "ResponseStream": ".core.client",
-    "RetryPolicy": ".core.retry",
-    "ModelInfo": ".core.catalog",
-    "EmbeddingResult": ".core.retrieval",
-    "RerankHit": ".core.retrieval",
-    "RerankResult": ".core.retrieval",
+    "RetryPolicy": ".core.http.retry",
+    "ModelInfo": ".core.endpoints.models",
+    "ModelPrice": ".core.endpoints.pricing",
+    "EmbeddingResult": ".core.endpoints.retrieval",
+    "RerankHit": ".core.endpoints.retrieval",
+    "RerankResult": ".core.endpoints.retrieval",
 }
 
 

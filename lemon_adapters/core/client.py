@@ -15,6 +15,7 @@ from urllib.parse import quote
 import httpx
 
 from lemon_adapters.core.endpoints.models import ModelInfo, model_info, model_list
+from lemon_adapters.core.endpoints.pricing import ModelPrice, price_list
 from lemon_adapters.core.endpoints.retrieval import (
     EMBED_KEYS,
     RERANK_KEYS,
@@ -285,6 +286,12 @@ class LemonDataClient(_ClientBase[httpx.Client]):
         ex = JSONExchange(self.config, "GET", _models_path(model_id))
         return model_info(sync_json(self.http_client, ex))
 
+    def pricing(self, model: str | None = None) -> list[ModelPrice]:
+        """What LemonData charges (``GET /v1/pricing``): every model's prices, or only
+        ``model``'s (``?model=``), as :class:`ModelPrice` objects (``Decimal`` figures)."""
+        ex = JSONExchange(self.config, "GET", "/pricing", params=_filters(model=model))
+        return price_list(sync_json(self._client, ex))
+
     def embed(self, texts: str | Sequence[str], **options: Unpack[EmbedOptions]) -> EmbeddingResult:
         """Embed ``texts`` (``POST /v1/embeddings``), in batches, vectors in input order.
 
@@ -373,6 +380,11 @@ class AsyncLemonDataClient(_ClientBase[httpx.AsyncClient]):
         """One model's details (``GET /v1/models/{model}``); ``ModelNotFoundError`` if none."""
         ex = JSONExchange(self.config, "GET", _models_path(model_id))
         return model_info(await async_json(self.http_client, ex))
+
+    async def pricing(self, model: str | None = None) -> list[ModelPrice]:
+        """What LemonData charges (arguments as :meth:`LemonDataClient.pricing`)."""
+        ex = JSONExchange(self.config, "GET", "/pricing", params=_filters(model=model))
+        return price_list(await async_json(self._client, ex))
 
     async def embed(
         self, texts: str | Sequence[str], **options: Unpack[EmbedOptions]

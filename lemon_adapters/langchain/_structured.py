@@ -6,17 +6,20 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from langchain_core.language_models import LanguageModelInput
+from langchain_core.messages import BaseMessage
 from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
 from langchain_core.output_parsers.openai_tools import (
     JsonOutputKeyToolsParser,
     PydanticToolsParser,
 )
-from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
+from langchain_core.runnables import Runnable, RunnableLambda, RunnableMap, RunnablePassthrough
 from langchain_core.utils.function_calling import (
     convert_to_openai_function,
     convert_to_openai_tool,
 )
 from langchain_core.utils.pydantic import is_basemodel_subclass
+
+from .errors import ModelRefusalError
 
 if TYPE_CHECKING:
     from .chat_models import ChatLemonData
@@ -74,6 +77,7 @@ def structured_output(
         raise ValueError(
             f"method must be 'function_calling', 'json_schema' or 'json_mode', not {method!r}"
         )
+    parser = RunnableLambda(refuse) | parser
     return _with_raw(llm, parser) if include_raw else llm | parser
 
 
@@ -105,3 +109,17 @@ def _with_raw(
     return RunnableMap(raw=llm) | with_parsed.with_fallbacks(
         [without], exception_key="parsing_error"
     )
+
+
+def refuse(message: BaseMessage) -> BaseMessage:
+    """Raise ``ModelRefusalError`` when the model declined (a refusal message, or a
+    Messages ``stop_reason: refusal``), instead of a parsing error on what it withheld.
+
+    Raises:
+        ModelRefusalError: the answer is a refusal (its text, if any, is the message).
+    """
+    if message.response_metadata.get("refused") or message.additional_kwargs.get("refusal"):
+        said = message.additional_kwargs.get("refusal") or message.text
+        text = f"The model refused: {said}" if said else "The model refused to answer"
+        raise ModelRefusalError(text, raw_message=message)
+    return message

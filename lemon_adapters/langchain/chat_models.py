@@ -19,7 +19,7 @@ from pydantic import ConfigDict, Field, model_validator
 from lemon_adapters.core.client import AsyncLemonDataClient, LemonDataClient
 from lemon_adapters.core.events import ApiChoice
 from lemon_adapters.core.profiles import profile_for
-from lemon_adapters.core.request.call import adapter_call
+from lemon_adapters.core.request.call import PlatformCache, adapter_call
 from lemon_adapters.core.tokens import count_message_tokens, count_tokens
 
 from ._convert import to_neutral_messages
@@ -75,7 +75,12 @@ class ChatLemonData(LemonDataFields, BaseChatModel):
     top_k: int | None = None
     """Top-k sampling (Messages API)."""
     cache_control: Any = None
-    """LemonData's prompt-cache control, sent as given."""
+    """The body's top-level ``cache_control``, sent as given (on the Messages route,
+    Anthropic's automatic prompt caching: ``{"type": "ephemeral"}``)."""
+    platform_cache: PlatformCache | None = None
+    """LemonData's own response cache for these requests: ``"no_cache"`` (skip it),
+    ``"no_store"`` (read, never store), ``"response_only"`` or ``"semantic_only"``; not the
+    providers' prompt caching. A misspelled value is refused before any request."""
     extra_body: dict[str, Any] | None = None
     """Merged into the request body last."""
 
@@ -180,6 +185,7 @@ class ChatLemonData(LemonDataFields, BaseChatModel):
             "thinking": self.thinking,
             "top_k": self.top_k,
             "cache_control": self.cache_control,
+            "platform_cache": self.platform_cache,
         }
         if self.api in ("chat", "auto"):
             opts["stream_usage"] = self.stream_usage
@@ -213,7 +219,7 @@ class ChatLemonData(LemonDataFields, BaseChatModel):
         turn = self._turn(messages, stop, kwargs)
         with translated_errors(turn.model), self.client.stream(**turn.call) as stream:
             for event in stream:
-                chunk = turn.chunk(event, stream)
+                chunk = turn.chunk(event)
                 if chunk is not None:
                     if run_manager:
                         run_manager.on_llm_new_token(chunk.text, chunk=chunk)
@@ -230,7 +236,7 @@ class ChatLemonData(LemonDataFields, BaseChatModel):
         with translated_errors(turn.model):
             async with self.async_client.stream(**turn.call) as stream:
                 async for event in stream:
-                    chunk = turn.chunk(event, stream)
+                    chunk = turn.chunk(event)
                     if chunk is not None:
                         if run_manager:
                             await run_manager.on_llm_new_token(chunk.text, chunk=chunk)

@@ -23,26 +23,35 @@ from llama_index.core.base.llms.types import (
 )
 from llama_index.core.bridge.pydantic import Field
 from llama_index.core.constants import DEFAULT_NUM_OUTPUTS
+from llama_index.core.instrumentation import get_dispatcher  # type: ignore[attr-defined]
+from llama_index.core.instrumentation.events.llm import (
+    LLMStructuredPredictEndEvent,
+    LLMStructuredPredictStartEvent,
+)
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 from llama_index.core.llms.function_calling import FunctionCallingLLM
-from llama_index.core.llms.llm import ToolSelection
+from llama_index.core.llms.llm import LLM, ToolSelection
 from llama_index.core.types import Model, PydanticProgramMode
 
-from lemon_adapters.core.request.call import Call, adapter_call
+from lemon_adapters.core.request.call import Call, PlatformCache, adapter_call
 
 from ..core.errors import ConfigurationError
 from ..core.events import ApiChoice, StreamEvent
 from . import _structured
 from ._convert import (
-    ChatStream,
+    CACHE_POINT_ROUTES,
     keep_first_call,
-    response_from_result,
     to_neutral_messages,
     to_tool_specs,
     tool_selections,
 )
 from ._fields import LemonDataConnection
 from ._models import calls_functions, context_window_for
+from ._stream import ChatStream, response_from_result
+
+#: Spans and events as LlamaIndex's ``LLM`` emits them (its ``structured_predict`` is a
+#: dispatcher span that sends a start and an end event; the overrides here do the same).
+dispatcher = get_dispatcher(__name__)
 
 if TYPE_CHECKING:
     from llama_index.core.program.utils import FlexibleModel
@@ -86,7 +95,14 @@ class LemonData(LemonDataConnection, FunctionCallingLLM):
         description="Input tokens the model accepts; default from the family table.",
     )
     reasoning_effort: str | None = Field(default=None, description="e.g. low/medium/high.")
-    cache_control: Any = Field(default=None, description="LemonData's cache_control option.")
+    cache_control: Any = Field(
+        default=None, description="The body's top-level cache_control, sent as given."
+    )
+    platform_cache: PlatformCache | None = Field(
+        default=None,
+        description="LemonData's own response cache: no_cache, no_store, response_only or "
+        "semantic_only (not the providers' prompt caching; CachePoint blocks are that).",
+    )
     stall_timeout: float | None = Field(
         default=None,
         gt=0,
@@ -138,6 +154,7 @@ class LemonData(LemonDataConnection, FunctionCallingLLM):
             "seed": self.seed,
             "reasoning_effort": self.reasoning_effort,
             "cache_control": self.cache_control,
+            "platform_cache": self.platform_cache,
             **self.additional_kwargs,
             **kwargs,
         }
@@ -146,14 +163,16 @@ class LemonData(LemonDataConnection, FunctionCallingLLM):
                 params.pop(key, None)
         return adapter_call(
             model=params.pop("model", None) or self.model,
-            messages=to_neutral_messages(messages),
+            messages=to_neutral_messages(
+                messages, cache_points=params.get("api") in CACHE_POINT_ROUTES
+            ),
             params=params,
         )
 
     # Methods, not static: the generator holds the LLM (and so its connection pool) alive
     # while a stream from a temporary ``LemonData(...)`` is still being read.
     def _events(self, stream: ResponseStream) -> Iterator[ChatResponse]:
-        state = ChatStream(lambda: stream.result)
+        state = ChatStream()
         with stream:
             for event in stream:
                 chunk = state.feed(event)
@@ -161,7 +180,7 @@ class LemonData(LemonDataConnection, FunctionCallingLLM):
                     yield chunk
 
     async def _aevents(self, stream: AsyncResponseStream) -> AsyncIterator[ChatResponse]:
-        state = ChatStream(lambda: stream.result)
+        state = ChatStream()
         async with stream:
             event: StreamEvent
             async for event in stream:
@@ -322,6 +341,7 @@ class LemonData(LemonDataConnection, FunctionCallingLLM):
         prepared = self._prepare_chat_with_tools([tool], chat_history=messages, **kwargs)
         return prepared.pop("messages"), prepared
 
+    @dispatcher.span
     def structured_predict(
         self,
         output_cls: type[Model],
@@ -329,15 +349,22 @@ class LemonData(LemonDataConnection, FunctionCallingLLM):
         llm_kwargs: dict[str, Any] | None = None,
         **prompt_args: Any,
     ) -> Model:
-        """An ``output_cls`` object, through a forced tool call or json_schema."""
-        if not self._structured_by_us():
-            result: Model = super().structured_predict(
-                output_cls, prompt, llm_kwargs, **prompt_args
-            )
-            return result
-        messages, kwargs = self._structured_call(output_cls, prompt, llm_kwargs, prompt_args)
-        return _structured.parse(output_cls, self.chat(messages, **kwargs), self)
+        """An ``output_cls`` object, through a forced tool call or json_schema.
 
+        Raises:
+            ModelRefusalError: the model refused (see :mod:`._structured`).
+        """
+        if not self._structured_by_us():  # LlamaIndex's own, inside this span: once
+            base = LLM.structured_predict.__wrapped__  # type: ignore[attr-defined]
+            result: Model = base(self, output_cls, prompt, llm_kwargs, **prompt_args)
+            return result
+        _start(output_cls, prompt, prompt_args)
+        messages, kwargs = self._structured_call(output_cls, prompt, llm_kwargs, prompt_args)
+        parsed = _structured.parse(output_cls, self.chat(messages, **kwargs), self)
+        dispatcher.event(LLMStructuredPredictEndEvent(output=parsed))
+        return parsed
+
+    @dispatcher.span
     async def astructured_predict(
         self,
         output_cls: type[Model],
@@ -347,12 +374,14 @@ class LemonData(LemonDataConnection, FunctionCallingLLM):
     ) -> Model:
         """Async :meth:`structured_predict`."""
         if not self._structured_by_us():
-            result: Model = await super().astructured_predict(
-                output_cls, prompt, llm_kwargs, **prompt_args
-            )
+            base = LLM.astructured_predict.__wrapped__  # type: ignore[attr-defined]
+            result: Model = await base(self, output_cls, prompt, llm_kwargs, **prompt_args)
             return result
+        _start(output_cls, prompt, prompt_args)
         messages, kwargs = self._structured_call(output_cls, prompt, llm_kwargs, prompt_args)
-        return _structured.parse(output_cls, await self.achat(messages, **kwargs), self)
+        parsed = _structured.parse(output_cls, await self.achat(messages, **kwargs), self)
+        dispatcher.event(LLMStructuredPredictEndEvent(output=parsed))
+        return parsed
 
     def _structured_stream_call(
         self,
@@ -381,6 +410,12 @@ class LemonData(LemonDataConnection, FunctionCallingLLM):
         messages, kwargs = self._structured_call(output_cls, prompt, llm_kwargs, prompt_args)
         state = _structured.Partials(self, output_cls, tool=not self._json_schema_mode())
         return _structured.apartials(await self.astream_chat(messages, **kwargs), state)
+
+
+def _start(output_cls: type[Model], prompt: PromptTemplate, args: dict[str, Any]) -> None:
+    dispatcher.event(
+        LLMStructuredPredictStartEvent(output_cls=output_cls, template=prompt, template_args=args)
+    )
 
 
 def _prompt_messages(prompt: str) -> list[ChatMessage]:

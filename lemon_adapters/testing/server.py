@@ -27,7 +27,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from . import vectors
 from .assistant import demo_responder, example_arguments, neutral_view
-from .contract import BY_STATUS, find_model, list_models
+from .contract import BY_STATUS, find_model, list_models, pricing
 from .replies import Reply, Responder, error_reply, pieces, recorded
 from .wires import WIRES, Frame, Wire, complete_object, ids, wire_for
 from .wires.anthropic_messages import render as render_messages
@@ -86,6 +86,8 @@ class _Handler(BaseHTTPRequestHandler):
         if path.endswith("/models"):
             query = {k: v[0] for k, v in parse_qs(url.query).items()}
             answer = 200, {"object": "list", "data": list_models(query)}
+        elif path.endswith("/pricing"):
+            answer = pricing({k: v[0] for k, v in parse_qs(url.query).items()})
         elif "/models/" in path:
             model_id = unquote(path.split("/models/", 1)[1])
             detail = find_model(model_id)

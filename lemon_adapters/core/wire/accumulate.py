@@ -18,11 +18,14 @@ from typing import Any
 from lemon_adapters.core.events import (
     Api,
     BlockDone,
+    Citation,
     Finish,
     FinishReason,
     ReasoningDelta,
     RefusalDelta,
     ResponseStarted,
+    ServerToolCall,
+    ServerToolResult,
     StreamEvent,
     TextDelta,
     ToolCallDelta,
@@ -65,6 +68,12 @@ class StreamResult:
     prompt-cache token counts (``X-Upstream-Cache-Read`` / ``-Write``), and for a model with
     a native route, that route (``X-LemonData-Native-Endpoint``, e.g. ``/v1/messages``) and
     the gateway's words about it (``X-LemonData-Hint``).
+
+    ``finished_blocks`` holds the same blocks as typed ``BlockDone`` events (their type,
+    signature, redacted data), for consumers that must not read the wire's dicts.
+    What the provider ran and cited besides the answer, on every API: ``server_tool_calls``
+    and ``server_tool_results`` (web search, code execution, MCP... in order), and
+    ``citations`` (the sources the answer text cites, with offsets into ``text``).
     """
 
     text: str = ""
@@ -84,11 +93,21 @@ class StreamResult:
     upstream_cache_write: int | None = None
     native_endpoint: str | None = None
     native_hint: str | None = None
+    finished_blocks: list[BlockDone] = field(default_factory=list)
+    server_tool_calls: list[ServerToolCall] = field(default_factory=list)
+    server_tool_results: list[ServerToolResult] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
         """The response reached a normal finish."""
         return self.finish_reason is not None
+
+    @property
+    def refused(self) -> bool:
+        """The model declined to answer: a refusal message (OpenAI's ``refusal`` channel,
+        Chat Completions and Responses) or a Messages ``stop_reason: refusal``."""
+        return bool(self.refusal) or self.raw_finish_reason == "refusal"
 
 
 #: The StreamResult fields that come from the response headers, not from the stream.
@@ -179,6 +198,13 @@ class Accumulator:
             self._meta.raw_finish_reason = event.raw_reason
         elif isinstance(event, BlockDone):
             self._meta.blocks.append(event.block)
+            self._meta.finished_blocks.append(event)
+        elif isinstance(event, Citation):
+            self._meta.citations.append(event)
+        elif isinstance(event, ServerToolCall):
+            self._meta.server_tool_calls.append(event)
+        elif isinstance(event, ServerToolResult):
+            self._meta.server_tool_results.append(event)
 
     def _tool_call(self, event: ToolCallDelta) -> None:
         calls = self._calls
@@ -232,6 +258,10 @@ class Accumulator:
                 upstream_cache_write=meta.upstream_cache_write,
                 native_endpoint=meta.native_endpoint,
                 native_hint=meta.native_hint,
+                finished_blocks=list(meta.finished_blocks),
+                server_tool_calls=list(meta.server_tool_calls),
+                server_tool_results=list(meta.server_tool_results),
+                citations=list(meta.citations),
             )
         return self._cache
 

@@ -14,6 +14,8 @@ What real OpenAI-compatible servers send beyond the reference, each seen in
   parallel call says ``index: 0`` with a different ``id``; several calls in one chunk;
 * ``finish_reason`` repeated on later chunks, ``usage`` on the finish chunk, in its own
   ``choices: []`` chunk or cumulatively on every chunk (reported once, the last value);
+* ``annotations`` (OpenAI's search models: ``url_citation`` with indices into the whole
+  message text), mapped to ``Citation`` events;
 * no ``data: [DONE]`` at the end (Cerebras), an ``error`` object inside a data line after
   a finish (OpenRouter) or an ``event: error`` frame (Groq).
 
@@ -40,6 +42,7 @@ from lemon_adapters.core.events import (
 )
 from lemon_adapters.core.wire.fields import Counts, text
 from lemon_adapters.core.wire.fields import piece as _piece
+from lemon_adapters.core.wire.server_tools import chat_citation
 from lemon_adapters.core.wire.sse import ServerSentEvent, loads_object
 
 FINISH_REASONS: dict[str, FinishReason] = {
@@ -217,6 +220,9 @@ class ChatCompletionsMapper:
         refusal = delta.get("refusal")
         if refusal and isinstance(refusal, str):
             out.append(RefusalDelta(text=refusal))
+        annotations = delta.get("annotations")
+        if annotations:
+            out.extend(chat_citation(a) for a in annotations if isinstance(a, dict))
         tool_calls = delta.get("tool_calls")
         if tool_calls:
             for tc in tool_calls:

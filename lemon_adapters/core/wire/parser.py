@@ -12,10 +12,11 @@ directly (cheap on the happy path) and rely on it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from lemon_adapters.core.errors import IncompleteStreamError, LemonDataError, MalformedStreamError
-from lemon_adapters.core.events import Api, StreamEvent
+from lemon_adapters.core.events import Api, Finish, StreamEvent
 from lemon_adapters.core.wire.accumulate import Accumulator, StreamResult
 from lemon_adapters.core.wire.anthropic_messages import MessagesMapper
 from lemon_adapters.core.wire.chat_completions import ChatCompletionsMapper
@@ -204,6 +205,10 @@ class StreamParser:
             add(event)
         if out and self.mapper.finished:
             self._acc.fill_identity(self.mapper.response_id, self.mapper.model)
+            last = out[-1]
+            if type(last) is Finish:
+                # The finish carries the whole result: consumers never reach back for it.
+                out[-1] = replace(last, result=self._acc.result)
         return out
 
     def _fail(self, out: list[StreamEvent], exc: LemonDataError) -> list[StreamEvent]:
