@@ -14,10 +14,10 @@ import httpx
 import pytest
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage
 
-from lemon_adapters.core.wire.parser import parse_body
 from lemon_adapters.langchain import ChatLemonData
 from tests.conftest import RECORDINGS
 from tests.langchain.test_recordings import replaying
+from tests.parsing import parse_body
 
 MESSAGES = RECORDINGS / "messages" / "wire"
 WIRE = RECORDINGS / "wire"

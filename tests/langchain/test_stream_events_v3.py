@@ -11,10 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
-from lemon_adapters.core.wire.parser import parse_body
 from lemon_adapters.langchain import ChatLemonData
 from tests.conftest import RECORDINGS
 from tests.langchain.test_recordings import replaying
+from tests.parsing import parse_body
 
 WIRE = RECORDINGS / "messages" / "wire"
 STREAMS = [

@@ -21,10 +21,10 @@ from llama_index.core.base.llms.types import (
 )
 
 from lemon_adapters.core.errors import ConfigurationError
-from lemon_adapters.core.wire.parser import parse_body
 from lemon_adapters.llama_index import LemonData
 from tests.conftest import RECORDINGS
 from tests.langchain.test_recordings import replaying
+from tests.parsing import parse_body
 
 MESSAGES = RECORDINGS / "messages" / "wire"
 WIRE = RECORDINGS / "wire"
