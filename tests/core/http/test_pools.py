@@ -68,7 +68,6 @@ def test_200_event_loops_leave_fds_and_rss_flat_chat_lemondata(
     assert len(llm.clients._async) == 0  # no entry outlives its loop
 
 
-@pytest.mark.slow  # 14 s: each loop's new pool builds an SSL context (the ChatLemonData twin runs)
 def test_200_event_loops_leave_fds_and_rss_flat_llama_index(
     fault_server: FaultServer, model: str
 ) -> None:
@@ -203,3 +202,15 @@ def test_an_injected_http_client_refuses_to_pickle() -> None:
         clients = Clients(http_client=http, api_key=KEY)
         with pytest.raises(TypeError, match="injected http_client"):
             pickle.dumps(clients)
+
+
+def test_pools_share_one_tls_context_per_alpn_setting() -> None:
+    """Building httpx's default TLS context costs about 60 ms; every pool (one per event
+    loop) reuses the process's one, per http2 setting (httpcore sets ALPN on it)."""
+    from lemon_adapters import AsyncLemonDataClient
+
+    a, b = LemonDataClient(api_key=KEY), AsyncLemonDataClient(api_key=KEY)
+    ssl_of = [c.http_client._transport._pool._ssl_context for c in (a, b)]  # type: ignore[union-attr]
+    assert ssl_of[0] is ssl_of[1]
+    assert ssl_of[0].verify_mode.name == "CERT_REQUIRED" and ssl_of[0].check_hostname
+    a.close()
