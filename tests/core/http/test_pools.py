@@ -214,3 +214,37 @@ def test_pools_share_one_tls_context_per_alpn_setting() -> None:
     assert ssl_of[0] is ssl_of[1]
     assert ssl_of[0].verify_mode.name == "CERT_REQUIRED" and ssl_of[0].check_hostname
     a.close()
+
+
+def test_nothing_is_left_to_close_at_exit(fault_server: FaultServer, model: str) -> None:
+    """A script that runs calls under ``asyncio.run`` and exits: no "Event loop is closed",
+    no unclosed socket or transport, in development mode (every ResourceWarning shown)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = f"""
+import asyncio
+from lemon_adapters.langchain import ChatLemonData
+llm = ChatLemonData(
+    model={model!r}, api="chat", api_key={KEY!r}, base_url={fault_server.base_url!r}
+)
+for _ in range(3):
+    asyncio.run(llm.ainvoke("x"))
+async def stream():
+    async for _ in llm.astream("x"):
+        break  # a stream left early, in the last loop
+asyncio.run(stream())
+print("done")
+"""
+    root = Path(__file__).resolve().parents[3]
+    run = subprocess.run(
+        [sys.executable, "-X", "dev", "-W", "always", "-c", script],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0 and run.stdout.strip() == "done", run.stderr
+    for noise in ("Event loop is closed", "ResourceWarning", "Exception ignored", "Traceback"):
+        assert noise not in run.stderr, run.stderr
