@@ -8,6 +8,8 @@ package.
 from __future__ import annotations
 
 import os
+import ssl
+import threading
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 from urllib.parse import quote
@@ -65,6 +67,23 @@ DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=120.0, write=30.0, pool=30.0)
 #: them could block on a lock held at fork time; dropping them would warn of unclosed
 #: sockets). Kept, untouched, for the child's lifetime.
 _INHERITED: list[object] = []
+
+
+_SSL: dict[bool, ssl.SSLContext] = {}
+_SSL_LOCK = threading.Lock()
+
+
+def ssl_context(http2: bool) -> ssl.SSLContext:
+    """httpx's default TLS context (certifi, or ``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` as set
+    when the first client is made), built once per process and ALPN setting: building one
+    costs about 60 ms of CPU, paid by every pool (one per event loop, so once per
+    ``asyncio.run``) without it. One per ``http2`` value, because httpcore sets the
+    context's ALPN protocols from it."""
+    with _SSL_LOCK:
+        context = _SSL.get(http2)
+        if context is None:
+            context = _SSL[http2] = httpx.create_ssl_context()
+        return context
 
 
 def abandon(*objects: object) -> None:
@@ -229,7 +248,7 @@ class LemonDataClient(_ClientBase[httpx.Client]):
         self._use(http_client)
 
     def _new_http(self) -> httpx.Client:
-        return httpx.Client(timeout=self.timeout, http2=self.http2)
+        return httpx.Client(timeout=self.timeout, http2=self.http2, verify=ssl_context(self.http2))
 
     def close(self) -> None:
         """Close the connection pool if this client created it."""
@@ -336,7 +355,9 @@ class AsyncLemonDataClient(_ClientBase[httpx.AsyncClient]):
         self._use(http_client)
 
     def _new_http(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(timeout=self.timeout, http2=self.http2)
+        return httpx.AsyncClient(
+            timeout=self.timeout, http2=self.http2, verify=ssl_context(self.http2)
+        )
 
     async def aclose(self) -> None:
         """Close the connection pool if this client created it."""

@@ -74,7 +74,7 @@ class BaseExchange:
     Attributes:
         stream: an event stream is read (``False``: a body read whole).
         timeouts: this call's timeouts; ``deadline``: its :class:`Deadline`.
-        stall: seconds a stream may go without an event (``None``: no limit).
+        stall: seconds a stream may go without progress (``None``: no limit).
         attempts: re-sends so far.
     """
 

@@ -112,6 +112,9 @@ class Clients:
 
     def close(self) -> None:
         """Close the sync pool (if created here); it reopens on use."""
+        if self._pid != os.getpid():  # a forked child: nothing here is its own to close
+            self._reset()
+            return
         with self._lock:
             client, self._sync = self._sync, None
         if client is not None:

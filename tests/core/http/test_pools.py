@@ -68,7 +68,6 @@ def test_200_event_loops_leave_fds_and_rss_flat_chat_lemondata(
     assert len(llm.clients._async) == 0  # no entry outlives its loop
 
 
-@pytest.mark.slow  # 14 s: each loop's new pool builds an SSL context (the ChatLemonData twin runs)
 def test_200_event_loops_leave_fds_and_rss_flat_llama_index(
     fault_server: FaultServer, model: str
 ) -> None:
@@ -203,3 +202,49 @@ def test_an_injected_http_client_refuses_to_pickle() -> None:
         clients = Clients(http_client=http, api_key=KEY)
         with pytest.raises(TypeError, match="injected http_client"):
             pickle.dumps(clients)
+
+
+def test_pools_share_one_tls_context_per_alpn_setting() -> None:
+    """Building httpx's default TLS context costs about 60 ms; every pool (one per event
+    loop) reuses the process's one, per http2 setting (httpcore sets ALPN on it)."""
+    from lemon_adapters import AsyncLemonDataClient
+
+    a, b = LemonDataClient(api_key=KEY), AsyncLemonDataClient(api_key=KEY)
+    ssl_of = [c.http_client._transport._pool._ssl_context for c in (a, b)]  # type: ignore[union-attr]
+    assert ssl_of[0] is ssl_of[1]
+    assert ssl_of[0].verify_mode.name == "CERT_REQUIRED" and ssl_of[0].check_hostname
+    a.close()
+
+
+def test_nothing_is_left_to_close_at_exit(fault_server: FaultServer, model: str) -> None:
+    """A script that runs calls under ``asyncio.run`` and exits: no "Event loop is closed",
+    no unclosed socket or transport, in development mode (every ResourceWarning shown)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = f"""
+import asyncio
+from lemon_adapters.langchain import ChatLemonData
+llm = ChatLemonData(
+    model={model!r}, api="chat", api_key={KEY!r}, base_url={fault_server.base_url!r}
+)
+for _ in range(3):
+    asyncio.run(llm.ainvoke("x"))
+async def stream():
+    async for _ in llm.astream("x"):
+        break  # a stream left early, in the last loop
+asyncio.run(stream())
+print("done")
+"""
+    root = Path(__file__).resolve().parents[3]
+    run = subprocess.run(
+        [sys.executable, "-X", "dev", "-W", "always", "-c", script],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0 and run.stdout.strip() == "done", run.stderr
+    for noise in ("Event loop is closed", "ResourceWarning", "Exception ignored", "Traceback"):
+        assert noise not in run.stderr, run.stderr
