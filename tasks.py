@@ -36,7 +36,14 @@ FLOORS_LOCK = ROOT / "constraints-floors.txt"
 #: Installed from the lock before the project, so the install itself is pinned too.
 TOOLS = ("pip", "hatchling", "editables")
 #: The runtime requirements whose lowest versions the floors run installs.
-FLOOR_SECTIONS = ("dependencies", "http2", "langchain", "llamaindex", "fast")
+FLOOR_SECTIONS = (
+    "dependencies",
+    "http2",
+    "langchain",
+    "llamaindex",
+    "pydantic-ai",
+    "fast",
+)
 #: What `lock` and `floors` leave out of the suite: long soak, browser, packaging.
 QUICK = "not slow and not browser and not packaging"
 
