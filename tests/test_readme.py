@@ -8,6 +8,7 @@ the development commands are tasks that `tasks.py` knows.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shlex
@@ -50,6 +51,8 @@ def test_readme_has_the_blocks_this_test_expects() -> None:
 @pytest.mark.parametrize("index", range(len(PYTHON)))
 def test_python_block_runs(index: int, server: DevServer) -> None:
     code = PYTHON[index]
+    if "from agents import" in code and importlib.util.find_spec("agents") is None:
+        pytest.skip("openai-agents is not installed (the floors run cannot install it)")
     proc = subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
