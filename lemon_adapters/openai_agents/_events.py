@@ -8,14 +8,16 @@ deltas (reasoning summary text, output text, function-call arguments); at the fi
 usage. Output items are numbered in order of first appearance, as the Responses API does.
 
 The final items are built from the accumulated result (``Finish.result``), so text is
-accumulated once, by the core. Delta events are built with ``model_construct`` (no
-validation per token); the items and the final response are validated once.
+accumulated once, by the core. Delta events are built without validation by pydantic's own
+``model_construct`` (:func:`_build`): the openai SDK's override of it walks every field's
+type and costs about ten times as much per event (38 µs against 4 µs, measured); the
+finished items are validated once.
 """
 
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from openai.types.responses import (
     Response,
@@ -40,6 +42,7 @@ from openai.types.responses.response_reasoning_summary_part_added_event import (
     Part as SummaryPart,
 )
 from openai.types.responses.response_usage import InputTokensDetails, OutputTokensDetails
+from pydantic import BaseModel
 
 from lemon_adapters.core.events import (
     BlockDone,
@@ -65,6 +68,14 @@ if TYPE_CHECKING:
 #: The Messages API block types a reasoning item carries back (signatures, opaque data).
 THINKING_TYPES = ("thinking", "redacted_thinking")
 Slot = tuple[Literal["reasoning", "message", "call"], int]
+M = TypeVar("M", bound=BaseModel)
+_CONSTRUCT = BaseModel.model_construct.__func__  # type: ignore[attr-defined]
+
+
+def _build(cls: type[M], **fields: Any) -> M:
+    """``cls`` with ``fields`` as given, unvalidated (see the module docstring)."""
+    built: M = _CONSTRUCT(cls, **fields)
+    return built
 
 
 def response_usage(usage: Usage) -> ResponseUsage:
@@ -78,6 +89,33 @@ def response_usage(usage: Usage) -> ResponseUsage:
             cache_write_tokens=usage.cache_creation_tokens or 0,
         ),
         output_tokens_details=OutputTokensDetails(reasoning_tokens=usage.reasoning_tokens or 0),
+    )
+
+
+def _message() -> ResponseOutputMessage:
+    return _build(
+        ResponseOutputMessage,
+        id="msg_0",
+        content=[],
+        role="assistant",
+        status="in_progress",
+        type="message",
+    )
+
+
+def _reasoning() -> ResponseReasoningItem:
+    return _build(ResponseReasoningItem, id="rs_0", summary=[], type="reasoning")
+
+
+def _call(item_id: str, event: ToolCallDelta) -> ResponseFunctionToolCall:
+    return _build(
+        ResponseFunctionToolCall,
+        id=item_id,
+        call_id=event.id or "",
+        name=event.name or "",
+        arguments="",
+        type="function_call",
+        status="in_progress",
     )
 
 
@@ -132,31 +170,29 @@ class ResponsesEvents:
     # -- deltas ---------------------------------------------------------------------------
 
     def _event(self, cls: Any, **fields: Any) -> Any:
-        event = cls.model_construct(sequence_number=self._seq, **fields)
+        event = _build(cls, sequence_number=self._seq, **fields)
         self._seq += 1
         return event
 
-    def _open(self, slot: Slot, item: Any) -> tuple[int, list[Any]]:
+    def _open(self, slot: Slot, item: Callable[[], Any]) -> tuple[int, list[Any]]:
+        """The slot's output index, and its ``output_item.added`` event if it is new."""
         index = self._slots.get(slot)
         if index is not None:
             return index, []
         index = self._slots[slot] = len(self._slots)
         added = self._event(
             ResponseOutputItemAddedEvent,
-            item=item,
+            item=item(),
             output_index=index,
             type="response.output_item.added",
         )
         return index, [added]
 
     def _text(self, text: str) -> list[Any]:
-        item = ResponseOutputMessage.model_construct(
-            id="msg_0", content=[], role="assistant", status="in_progress", type="message"
-        )
-        index, out = self._open(("message", 0), item)
+        index, out = self._open(("message", 0), _message)
         if out:
-            part = ResponseOutputText.model_construct(
-                text="", annotations=[], type="output_text", logprobs=[]
+            part = _build(
+                ResponseOutputText, text="", annotations=[], type="output_text", logprobs=[]
             )
             out.append(
                 self._event(
@@ -182,10 +218,9 @@ class ResponsesEvents:
         return out
 
     def _reasoning(self, text: str) -> list[Any]:
-        item = ResponseReasoningItem.model_construct(id="rs_0", summary=[], type="reasoning")
-        index, out = self._open(("reasoning", 0), item)
+        index, out = self._open(("reasoning", 0), _reasoning)
         if out:
-            part = SummaryPart.model_construct(text="", type="summary_text")
+            part = _build(SummaryPart, text="", type="summary_text")
             out.append(
                 self._event(
                     ResponseReasoningSummaryPartAddedEvent,
@@ -210,15 +245,7 @@ class ResponsesEvents:
 
     def _call(self, event: ToolCallDelta) -> list[Any]:
         item_id = f"fc_{event.index}"
-        item = ResponseFunctionToolCall.model_construct(
-            id=item_id,
-            call_id=event.id or "",
-            name=event.name or "",
-            arguments="",
-            type="function_call",
-            status="in_progress",
-        )
-        index, out = self._open(("call", event.index), item)
+        index, out = self._open(("call", event.index), lambda: _call(item_id, event))
         if event.arguments:
             out.append(
                 self._event(
@@ -305,7 +332,8 @@ class ResponsesEvents:
         usage: ResponseUsage | None,
         status: Literal["in_progress", "completed"],
     ) -> Response:
-        return Response.model_construct(
+        return _build(
+            Response,
             id=self._id,
             created_at=self._created,
             model=self._model,
