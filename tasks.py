@@ -90,7 +90,7 @@ def ensure_env(extras: str = "dev", env: Path = VENV, lock: Path = LOCK) -> Path
         # from the dependencies of every extra downloaded here.
         pip[3] = "download"
         wheelhouse = ["-d", str(env / "wheelhouse"), "--no-build-isolation"]
-        run([*pip, *wheelhouse, ".[langchain,llamaindex,http2]"])
+        run([*pip, *wheelhouse, ".[langchain,llamaindex,pydantic-ai,openai-agents,http2]"])
     stamp.write_text(digest)
     return py
 
