@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
+import pydantic_ai.exceptions
 from pydantic_ai.exceptions import ModelAPIError, ModelHTTPError
 from pydantic_ai.messages import (
     FinishReason,
@@ -25,7 +26,12 @@ from pydantic_ai.messages import (
 from pydantic_ai.models import StreamedResponse
 from pydantic_ai.usage import RequestUsage
 
-from lemon_adapters.core.errors import ConfigurationError, LemonDataError
+from lemon_adapters.core.errors import (
+    APIConnectionError,
+    APITimeoutError,
+    ConfigurationError,
+    LemonDataError,
+)
 from lemon_adapters.core.events import (
     BlockDone,
     Finish,
@@ -47,6 +53,7 @@ if TYPE_CHECKING:
     from lemon_adapters.core.client import AsyncResponseStream
     from lemon_adapters.core.wire.accumulate import StreamResult
 
+_TRANSPORT = (APIConnectionError, APITimeoutError)
 #: The core's finish reasons in pydantic-ai's (OpenTelemetry's) words.
 FINISH: dict[str, FinishReason | None] = {
     "stop": "stop",
@@ -61,13 +68,47 @@ def model_error(exc: LemonDataError, model_name: str) -> Exception:
     """The pydantic-ai error for one of ours (ours becomes its ``__cause__``, by the caller's
     ``raise ... from``): an HTTP status is a ``ModelHTTPError`` (so ``FallbackModel`` moves
     on), any other failure of the request a ``ModelAPIError``. A ``ConfigurationError`` (no
-    key, a bad option) is the caller's to fix and stays as it is."""
+    key, a bad option) is the caller's to fix and stays as it is.
+
+    Where pydantic-ai has error categories (newer releases), an error ours calls retryable
+    is also the category its ``RetryOnModelErrors`` retries (rate limit, unavailable, server
+    error, connection), with our ``retry_after``; one we call final is in none.
+    """
     if isinstance(exc, ConfigurationError):
         return exc
     if exc.status_code is not None:
         body = exc.body if exc.body is not None else str(exc)
-        return ModelHTTPError(exc.status_code, model_name, body)
+        for_category = getattr(ModelHTTPError, "for_category", None)
+        if for_category is None:
+            return ModelHTTPError(exc.status_code, model_name, body)
+        return cast(
+            Exception,
+            for_category(
+                _category(exc),
+                status_code=exc.status_code,
+                model_name=model_name,
+                body=body,
+                retry_after=exc.retry_after,
+            ),
+        )
+    connection = getattr(pydantic_ai.exceptions, "ModelConnectionError", None)
+    if connection is not None and exc.retryable and isinstance(exc, _TRANSPORT):
+        return cast(Exception, connection(model_name, str(exc), retry_after=exc.retry_after))
     return ModelAPIError(model_name, str(exc))
+
+
+def _category(exc: LemonDataError) -> Any:
+    if not exc.retryable or exc.status_code is None:
+        return None
+    if exc.status_code == 429:
+        name = "ModelRateLimitError"
+    elif exc.status_code in (503, 529):
+        name = "ModelUnavailableError"
+    elif exc.status_code >= 500:
+        name = "ModelServerError"
+    else:
+        return None
+    return getattr(pydantic_ai.exceptions, name, None)
 
 
 def request_usage(usage: Usage) -> RequestUsage:

@@ -217,3 +217,34 @@ async def test_count_tokens_is_the_offline_estimate() -> None:
     usage = await model.count_tokens(messages, None, ModelRequestParameters())
     expected = count_message_tokens([{"role": "user", "content": "How sour is a lemon?"}])
     assert usage.input_tokens == expected > 0
+
+
+async def test_retry_on_model_errors_retries_what_we_call_retryable(
+    lemon_server: DevServer,
+) -> None:
+    capabilities = pytest.importorskip("pydantic_ai.capabilities")  # newer pydantic-ai only
+    retry = getattr(capabilities, "RetryOnModelErrors", None)
+    if retry is None:
+        pytest.skip("this pydantic-ai has no RetryOnModelErrors")
+    replies = iter(
+        [
+            Reply(
+                status=503,
+                error={"message": "busy", "type": "server_error"},
+                headers={"Retry-After": "0"},
+            ),
+            Reply(text="second time lucky"),
+            Reply(
+                status=503,
+                error={"message": "no channel", "type": "server_error", "retryable": False},
+            ),
+        ]
+    )
+    lemon_server.responder = lambda api, body: next(replies)
+    model = _model(lemon_server)
+    agent = Agent(model, capabilities=[retry(max_attempts=2)])
+    output, _ = await _run(model, agent, "hi", stream=True)
+    assert output == "second time lucky" and len(lemon_server.requests) == 2
+    with pytest.raises(ModelHTTPError) as caught:  # the server said: do not retry
+        await _run(model, agent, "hi", stream=True)
+    assert len(lemon_server.requests) == 3 and caught.value.status_code == 503
