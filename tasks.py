@@ -40,7 +40,14 @@ FLOORS_LOCK = ROOT / "constraints-floors.txt"
 #: Installed from the lock before the project, so the install itself is pinned too.
 TOOLS = ("pip", "hatchling", "editables")
 #: The runtime requirements whose lowest versions the floors run installs.
-FLOOR_SECTIONS = ("dependencies", "http2", "langchain", "llamaindex", "fast")
+FLOOR_SECTIONS = (
+    "dependencies",
+    "http2",
+    "langchain",
+    "llamaindex",
+    "pydantic-ai",
+    "fast",
+)
 #: What `lock` and `floors` leave out of the suite: long soak, browser, packaging.
 QUICK = "not slow and not browser and not packaging"
 #: The Pythons ``requires-python`` admits besides the toolchain's own (3.11), for `pythons`.
@@ -102,7 +109,7 @@ def ensure_env(
         # from the dependencies of every extra downloaded here.
         pip[3] = "download"
         wheelhouse = ["-d", str(env / "wheelhouse"), "--no-build-isolation"]
-        run([*pip, *wheelhouse, ".[langchain,llamaindex,http2]"])
+        run([*pip, *wheelhouse, ".[langchain,llamaindex,pydantic-ai,openai-agents,http2]"])
     stamp.write_text(digest)
     return py
 

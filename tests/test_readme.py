@@ -8,6 +8,7 @@ the development commands are tasks that `tasks.py` knows.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shlex
@@ -52,6 +53,9 @@ def test_readme_has_the_blocks_this_test_expects() -> None:
 @pytest.mark.parametrize("index", range(len(PYTHON)))
 def test_python_block_runs(index: int, server: DevServer) -> None:
     code = PYTHON[index]
+    for module in ("agents", "pydantic_ai"):  # the floors run has no openai-agents
+        if f"from {module} import" in code and importlib.util.find_spec(module) is None:
+            pytest.skip(f"{module} is not installed")
     proc = subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
