@@ -45,6 +45,7 @@ from openai.types.responses.response_usage import InputTokensDetails, OutputToke
 from pydantic import BaseModel
 
 from lemon_adapters.core.events import (
+    THINKING_BLOCKS,
     BlockDone,
     Finish,
     ReasoningDelta,
@@ -66,7 +67,6 @@ if TYPE_CHECKING:
     from lemon_adapters.core.wire.accumulate import StreamResult
 
 #: The Messages API block types a reasoning item carries back (signatures, opaque data).
-THINKING_TYPES = ("thinking", "redacted_thinking")
 Slot = tuple[Literal["reasoning", "message", "call"], int]
 M = TypeVar("M", bound=BaseModel)
 _CONSTRUCT = BaseModel.model_construct.__func__  # type: ignore[attr-defined]
@@ -124,13 +124,10 @@ class ResponsesEvents:
 
     Args:
         model: the model requested (the response names it until the server does).
-        result: returns the result accumulated so far (for a core whose ``Finish`` does not
-            carry it yet).
     """
 
-    def __init__(self, model: str, result: Callable[[], StreamResult]) -> None:
+    def __init__(self, model: str) -> None:
         self._model = model
-        self._result = result
         self._seq = 0
         self._id = "resp_lemondata"
         self._created = time.time()
@@ -157,14 +154,13 @@ class ResponsesEvents:
             self._usage = event.usage  # type: ignore[union-attr]
         elif kind is BlockDone:
             assert isinstance(event, BlockDone)
-            if (event.type if event.type != "other" else event.block.get("type")) in (
-                THINKING_TYPES
-            ):
+            if event.type in THINKING_BLOCKS:
                 self._blocks.append(event.block)  # kept opaque, handed back next turn
         elif kind is Finish:
             assert isinstance(event, Finish)
-            # Once the parser attaches the result to Finish, this is `event.result`.
-            return self._finish(event.result if event.result is not None else self._result())
+            if event.result is None:  # the parser attaches it to every Finish it hands out
+                raise ValueError("a Finish event without its result (not from StreamParser)")
+            return self._finish(event.result)
         return []
 
     # -- deltas ---------------------------------------------------------------------------

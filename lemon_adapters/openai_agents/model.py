@@ -192,7 +192,7 @@ class LemonDataModel(Model):
         )
         with self._span(call, tracing) as span:
             stream = self._clients.async_.stream(**call)
-            events = ResponsesEvents(self.model, lambda: stream.result)
+            events = ResponsesEvents(self.model)
             try:
                 async with stream:
                     async for event in stream:

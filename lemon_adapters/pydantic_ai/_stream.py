@@ -136,15 +136,10 @@ def response_facts(result: StreamResult, raw_reason: str | None) -> dict[str, An
 
 
 def thinking_facts(event: BlockDone) -> tuple[str, str | None]:
-    """A finished block's type and its signature (a ``redacted_thinking`` block's data).
-
-    The typed fields are read when the parser sets them; until it does (older cores), the
-    type and signature are read from the block as the Messages API names them.
-    """
-    kind = event.type if event.type != "other" else str(event.block.get("type"))
-    if kind == "redacted_thinking":
-        return kind, event.data or event.block.get("data")
-    return kind, event.signature or event.block.get("signature")
+    """A finished block's type and its signature (a ``redacted_thinking`` block's data)."""
+    if event.type == "redacted_thinking":
+        return event.type, event.data
+    return event.type, event.signature
 
 
 @dataclass
@@ -254,11 +249,10 @@ class LemonStreamedResponse(StreamedResponse):
         elif isinstance(event, RefusalDelta):
             self.finish_reason = "content_filter"
         elif isinstance(event, Finish):
-            # Once the parser attaches the result to Finish, this is `event.result`.
-            result = event.result if event.result is not None else self._stream.result
             if self.finish_reason is None:
                 self.finish_reason = FINISH[event.reason]
-            self.provider_details = response_facts(result, event.raw_reason)
+            if event.result is not None:  # the parser attaches it to every Finish it hands out
+                self.provider_details = response_facts(event.result, event.raw_reason)
 
     @property
     def model_name(self) -> str:

@@ -28,7 +28,7 @@ from pydantic_ai.usage import RequestUsage
 
 from lemon_adapters.core.client import DEFAULT_BASE_URL
 from lemon_adapters.core.errors import LemonDataError
-from lemon_adapters.core.events import ApiChoice
+from lemon_adapters.core.events import THINKING_BLOCKS, ApiChoice
 from lemon_adapters.core.http.pools import Clients
 from lemon_adapters.core.request.call import Call, adapter_call
 from lemon_adapters.core.tokens import count_message_tokens
@@ -209,20 +209,18 @@ def response_of(result: StreamResult, model_name: str) -> ModelResponse:
     """A finished result as pydantic-ai's response: thinking (signed where the Messages
     API signed it), text, then tool calls."""
     parts: list[ModelResponsePart] = []
-    signed = [b for b in result.blocks if b.get("type") in ("thinking", "redacted_thinking")]
-    for block in signed:
-        if block["type"] == "thinking":
+    signed = [b for b in result.finished_blocks if b.type in THINKING_BLOCKS]
+    for done in signed:
+        if done.type == "thinking":
+            # The block's own text: a turn may hold several thinking blocks, each signed.
+            text = done.block.get("thinking", "")
             parts.append(
-                ThinkingPart(
-                    content=str(block.get("thinking", "")),
-                    signature=block.get("signature"),
-                    provider_name=PROVIDER,
-                )
+                ThinkingPart(content=str(text), signature=done.signature, provider_name=PROVIDER)
             )
         else:
             parts.append(
                 ThinkingPart(
-                    content="", id=REDACTED_ID, signature=block.get("data"), provider_name=PROVIDER
+                    content="", id=REDACTED_ID, signature=done.data, provider_name=PROVIDER
                 )
             )
     if result.reasoning and not signed:

@@ -21,7 +21,7 @@ from lemon_adapters.openai_agents._events import ResponsesEvents
 
 
 def _feed(events: list[StreamEvent]) -> list[Any]:
-    translator = ResponsesEvents("m", lambda: StreamResult())
+    translator = ResponsesEvents("m")
     return [out for event in events for out in translator.feed(event)]
 
 
