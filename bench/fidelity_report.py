@@ -6,7 +6,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from .fidelity import API_NAMES, APIS, Cell, Truth, _tokens
+from .fidelity import Cell, _tokens
+from .fidelity_truth import API_NAMES, APIS, Truth
 
 
 def _yn(ok: bool) -> str:

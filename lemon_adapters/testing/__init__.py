@@ -8,7 +8,8 @@ bytes via :func:`recorded`, faults), read what it received in ``server.requests`
 standard library only: importing it (or loading the plugin) imports no framework and no
 HTTP client.
 
-The modules: :mod:`.server` (the HTTP server), :mod:`.replies` (what it answers),
+The modules: :mod:`.server` (the HTTP server; :mod:`.process` runs it in a child process),
+:mod:`.replies` (what it answers),
 :mod:`.wires` (one renderer per wire format), :mod:`.assistant` (the demo responder),
 :mod:`.offline` (the real gateway when a key is set, else a local server: what the demo,
 the CLI and the examples use), :mod:`.contract` (LemonData's documented errors and model
@@ -19,12 +20,14 @@ from __future__ import annotations
 
 from .assistant import demo_responder, neutral_view
 from .offline import Gateway, gateway
+from .process import ProcessDevServer
 from .replies import Reply, Responder, error_reply, recorded
 from .server import DevServer
 
 __all__ = [
     "DevServer",
     "Gateway",
+    "ProcessDevServer",
     "Reply",
     "Responder",
     "demo_responder",

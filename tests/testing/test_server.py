@@ -16,7 +16,14 @@ import pytest
 
 from lemon_adapters import LemonDataClient, RateLimitError
 from lemon_adapters.core.request.call import ApiChoice
-from lemon_adapters.testing import DevServer, Reply, error_reply, recorded
+from lemon_adapters.testing import (
+    DevServer,
+    ProcessDevServer,
+    Reply,
+    demo_responder,
+    error_reply,
+    recorded,
+)
 from lemon_adapters.testing.wires import WIRES
 from tests.conftest import WIRE
 
@@ -195,3 +202,13 @@ def test_loading_the_plugin_imports_no_framework_and_no_http_client() -> None:
         [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_the_server_in_a_child_process_is_scripted_and_reports_its_requests() -> None:
+    with ProcessDevServer() as child:  # the demo assistant, importable by name
+        child.script(Reply(text="from the child"), error_reply(429, retry_after=0))
+        with LemonDataClient(api_key=KEY, base_url=child.base_url, max_retries=1) as client:
+            assert client.create(model="m", messages=HI).text == "from the child"
+            assert "You asked" in client.create(model="m", messages=HI).text  # 429, retried
+        assert [r["api"] for r in child.requests] == ["responses"] * 3
+        assert child.responder is demo_responder
