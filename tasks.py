@@ -8,6 +8,8 @@
   fuzz     the long fuzz run over the recorded streams (--minutes N, --seed S)
   floors   the core's and adapters' tests with every runtime dependency at its lowest
            declared version, in .venv-floors
+  pythons  the quick suite on every other Python the package claims (3.10, 3.12, 3.13),
+           each in its own .venv-pyXY; fails if one of them is not installed
   lock     refresh constraints.txt and constraints-floors.txt to the newest allowed
            versions, then run the tests and the lint on them
 
@@ -22,9 +24,11 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import venv
 from pathlib import Path
 
@@ -36,9 +40,18 @@ FLOORS_LOCK = ROOT / "constraints-floors.txt"
 #: Installed from the lock before the project, so the install itself is pinned too.
 TOOLS = ("pip", "hatchling", "editables")
 #: The runtime requirements whose lowest versions the floors run installs.
-FLOOR_SECTIONS = ("dependencies", "http2", "langchain", "llamaindex", "fast")
+FLOOR_SECTIONS = (
+    "dependencies",
+    "http2",
+    "langchain",
+    "llamaindex",
+    "pydantic-ai",
+    "fast",
+)
 #: What `lock` and `floors` leave out of the suite: long soak, browser, packaging.
 QUICK = "not slow and not browser and not packaging"
+#: The Pythons ``requires-python`` admits besides the toolchain's own (3.11), for `pythons`.
+PYTHONS = ("3.10", "3.12", "3.13")
 
 #: Fails unless each ``name==version`` argument is what is installed.
 CHECK_FLOORS = """
@@ -57,18 +70,31 @@ def bin_of(env: Path) -> Path:
     return env / ("Scripts" if os.name == "nt" else "bin")
 
 
-def ensure_env(extras: str = "dev", env: Path = VENV, lock: Path = LOCK) -> Path:
-    """Create ``env`` and install the project with ``extras`` under ``lock``; its python."""
+def ensure_env(
+    extras: str = "dev", env: Path = VENV, lock: Path = LOCK, base: Path | None = None
+) -> Path:
+    """Create ``env`` and install the project with ``extras`` under ``lock``; its python.
+
+    ``base`` is the interpreter the environment is made from (default: this one).
+    """
     py = bin_of(env) / "python"
     stamp = env / ".lemon-installed"
     digest = hashlib.sha256(
-        (ROOT / "pyproject.toml").read_bytes() + lock.read_bytes() + extras.encode()
+        (ROOT / "pyproject.toml").read_bytes()
+        + lock.read_bytes()
+        + extras.encode()
+        + str(base or "").encode()
     ).hexdigest()
     if stamp.exists() and stamp.read_text() == digest and py.exists():
         return py
+    if base is not None and env.exists():
+        shutil.rmtree(env)  # the interpreter may have changed: start clean
     if not py.exists():
         print(f"creating {env.name} ...", flush=True)
-        venv.EnvBuilder(with_pip=True).create(env)
+        if base is None:
+            venv.EnvBuilder(with_pip=True).create(env)
+        else:
+            run([str(base), "-m", "venv", str(env)])
     print(
         f"installing lemon-adapters[{extras}] into {env.name} from {lock.name}"
         " (the first run takes a minute or two) ...",
@@ -83,7 +109,7 @@ def ensure_env(extras: str = "dev", env: Path = VENV, lock: Path = LOCK) -> Path
         # from the dependencies of every extra downloaded here.
         pip[3] = "download"
         wheelhouse = ["-d", str(env / "wheelhouse"), "--no-build-isolation"]
-        run([*pip, *wheelhouse, ".[langchain,llamaindex,http2]"])
+        run([*pip, *wheelhouse, ".[langchain,llamaindex,pydantic-ai,openai-agents,http2]"])
     stamp.write_text(digest)
     return py
 
@@ -106,6 +132,69 @@ def floors() -> dict[str, str]:
         for name, version in re.findall(r'"([A-Za-z0-9_.-]+)(?:\[[^\]]*\])?>=([^",;]+)"', block[1]):
             pins[name.lower()] = version
     return pins
+
+
+def find_python(version: str) -> Path | None:
+    """A working ``python<version>``: on PATH, else the newest under ``$PYENV_ROOT/versions``.
+
+    A name on PATH may be a pyenv shim that refuses to run (that version is not selected),
+    so each candidate must start and report ``version`` to count.
+    """
+    name = f"python{version}"
+    root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
+    installed = root.glob(f"versions/{version}.*/bin/{name}")
+    candidates = [shutil.which(name), *sorted(installed, key=_patch_level, reverse=True)]
+    report = "import sys; print('%d.%d' % sys.version_info[:2])"
+    for candidate in filter(None, candidates):
+        try:
+            got = subprocess.run(
+                [str(candidate), "-c", report], capture_output=True, text=True, timeout=60
+            )
+        except OSError:
+            continue
+        if got.returncode == 0 and got.stdout.strip() == version:
+            return Path(candidate)
+    return None
+
+
+def _patch_level(path: Path) -> tuple[int, ...]:
+    """``(3, 10, 13)`` for ``.../versions/3.10.13/bin/python3.10``; for sorting."""
+    digits = re.findall(r"\d+", path.parents[1].name)
+    return tuple(int(d) for d in digits)
+
+
+def pythons(rest: list[str]) -> None:
+    """The quick suite on each of :data:`PYTHONS`, each in ``.venv-pyXY`` from the lock.
+
+    Every interpreter must be present: a missing one fails the task before anything runs,
+    since a claimed Python that is silently skipped is an untested one.
+    """
+    found = {v: find_python(v) for v in PYTHONS}
+    missing = [v for v, py in found.items() if py is None]
+    if missing:
+        sys.exit(
+            f"pythons: no working interpreter for Python {', '.join(missing)} (looked for"
+            " pythonX.Y on PATH and under ~/.pyenv/versions); install it, e.g."
+            f" `pyenv install {missing[0]}`"
+        )
+    failed, times = [], []
+    for version, base in found.items():
+        started = time.monotonic()
+        env = ROOT / f".venv-py{version.replace('.', '')}"
+        py = ensure_env("test", env, LOCK, base)
+        installed = time.monotonic()
+        print(f"== Python {version} ({base}): the quick suite", flush=True)
+        code = subprocess.call([str(py), "-m", "pytest", "-q", "-m", QUICK, *rest], cwd=ROOT)
+        ended = time.monotonic()
+        times.append(
+            f"Python {version}: install {installed - started:.0f} s,"
+            f" quick suite {ended - installed:.0f} s, {'passed' if code == 0 else 'FAILED'}"
+        )
+        if code:
+            failed.append(version)
+    print("\n".join(["pythons:", *times]), flush=True)
+    if failed:
+        sys.exit(f"pythons: the quick suite failed on Python {', '.join(failed)}")
 
 
 def lock() -> None:
@@ -157,6 +246,8 @@ def main() -> None:
         py = ensure_env("test", FLOORS_VENV, FLOORS_LOCK)
         run([str(py), "-c", CHECK_FLOORS, *(f"{n}=={v}" for n, v in floors().items())])
         run([str(py), "-m", "pytest", "-q", "-m", QUICK, "-p", "no:randomly", *rest])
+    elif task == "pythons":
+        pythons(rest)
     elif task == "lock":
         lock()
     else:

@@ -12,12 +12,9 @@ through each contender on the matching API:
   ``LemonData(api="responses")``;
 - Anthropic Messages recordings: langchain-anthropic ``ChatAnthropic``,
   ``ChatLemonData(api="messages")``, llama-index ``Anthropic`` and
-  ``LemonData(api="messages")``;
-- Gemini recordings (``tests/recordings/gemini/wire``, SSE and JSON-array bodies):
-  langchain-google-genai ``ChatGoogleGenerativeAI``, ``ChatLemonData(api="gemini")``,
-  llama-index ``GoogleGenAI`` and ``LemonData(api="gemini")``.
+  ``LemonData(api="messages")``.
 
-The ground truth of a recording is the core parser's result (``parse_body``), cross-checked
+The ground truth of a recording is the core parser's result (``StreamParser``), cross-checked
 for a few recordings against an independent reading of the raw bytes (below). Per cell:
 text, reasoning, refusal, tool calls (name and parsed arguments, in order), usage reported
 in the stream, and whether an in-stream error is raised as a typed error. Three behaviour
@@ -33,379 +30,47 @@ our own adapters (``tests/test_fidelity_smoke.py``).
 from __future__ import annotations
 
 import argparse
-import json
-import random
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 from lemon_adapters.core.errors import LemonDataError
-from lemon_adapters.core.wire.parser import parse_body
 
-ROOT = Path(__file__).resolve().parent.parent
-WIRE = ROOT / "tests" / "recordings" / "wire"
-MESSAGES_WIRE = ROOT / "tests" / "recordings" / "messages" / "wire"
-GEMINI_WIRE = ROOT / "tests" / "recordings" / "gemini" / "wire"
-#: The APIs, in report order, and the folder of each one's recordings.
-APIS = ("chat", "responses", "messages", "gemini")
-API_NAMES = {
-    "chat": "Chat Completions",
-    "responses": "Responses",
-    "messages": "Anthropic Messages",
-    "gemini": "Gemini",
-}
-OUT = Path(__file__).resolve().parent / "results" / "fidelity.md"
-KEY = "sk-fidelity-test"
-#: Peers validate model names; the server ignores the name.
-PEER_MODEL = "gpt-4o-mini"
-#: The name given on Messages (llama-index's ``Anthropic`` looks it up for its context
-#: window, so it must be one the installed version knows).
-CLAUDE_MODEL = "claude-sonnet-4-5"
-#: The name given on Gemini (the peers put it in the URL; the server ignores it).
-GEMINI_MODEL = "gemini-2.5-flash"
-TIMEOUT = 20.0
-
-
-# -- recordings and ground truth ------------------------------------------------------------
-
-
-def streaming_entries() -> list[dict[str, Any]]:
-    """The index entries of every streaming HTTP 200 recording, each with its ``path``."""
-    out = []
-    for folder in (WIRE, MESSAGES_WIRE, GEMINI_WIRE):
-        index: list[dict[str, Any]] = json.loads((folder / "index.json").read_text())
-        out += [
-            {**e, "path": folder / e["file"]}
-            for e in index
-            if e.get("stream") and e["status"] == 200
-        ]
-    return out
-
-
-def recording(name: str) -> Path:
-    """The path of a recorded body, in either folder."""
-    if name.startswith("gem__"):
-        return GEMINI_WIRE / name
-    return (MESSAGES_WIRE if name.startswith("msg__") else WIRE) / name
-
-
-def api_of(name: str) -> str:
-    """The API of a recorded body, from its name's prefix."""
-    prefix = name.split("__", 1)[0]
-    return {"chat": "chat", "resp": "responses", "msg": "messages", "gem": "gemini"}[prefix]
-
-
-@dataclass
-class Truth:
-    """What a faithful client delivers for one recording."""
-
-    text: str
-    reasoning: str
-    refusal: str
-    calls: list[tuple[str, Any]]
-    usage: tuple[int, int] | None
-    error: bool
-
-
-def truth_of(api: str, body: bytes) -> Truth:
-    """The core parser's reading of ``body``."""
-    parser = parse_body(api, body)  # type: ignore[arg-type]
-    r = parser.result
-    return Truth(
-        text=r.text,
-        reasoning=r.reasoning,
-        refusal=r.refusal,
-        calls=[(c.name or "", c.args) for c in r.tool_calls],
-        usage=(r.usage.input_tokens, r.usage.output_tokens) if r.usage else None,
-        error=parser.failure is not None,
-    )
-
-
-def _data_payloads(body: bytes) -> Iterator[Any]:
-    for line in body.decode("utf-8").splitlines():
-        if line.startswith("data:"):
-            data = line[5:].strip()
-            if data and data != "[DONE]":
-                yield json.loads(data)
-
-
-def raw_reading(api: str, body: bytes) -> Truth:
-    """An independent, deliberately naive reading of the raw bytes (for plain recordings).
-
-    Chat Completions: ``choices[0].delta`` content / reasoning_content / tool_calls by index
-    and the last ``usage``. Responses: the terminal response object's ``output`` and usage.
-    Messages: the ``text_delta`` and ``thinking_delta`` texts, the ``tool_use`` blocks with
-    their ``input_json_delta`` pieces joined, and the last input and output counts seen
-    (``message_start``, then ``message_delta``).
-    """
-    if api == "messages":
-        return _messages_reading(body)
-    if api == "chat":
-        text, reasoning, usage = "", "", None
-        calls: dict[int, list[str]] = {}
-        for obj in _data_payloads(body):
-            if obj.get("usage"):
-                usage = (obj["usage"]["prompt_tokens"], obj["usage"]["completion_tokens"])
-            for choice in obj.get("choices") or []:
-                if choice.get("index", 0) != 0:
-                    continue
-                delta = choice.get("delta") or {}
-                text += delta.get("content") or ""
-                reasoning += delta.get("reasoning_content") or delta.get("reasoning") or ""
-                for tc in delta.get("tool_calls") or []:
-                    slot = calls.setdefault(tc.get("index", 0), ["", ""])
-                    fn = tc.get("function") or {}
-                    slot[0] += fn.get("name") or ""
-                    slot[1] += fn.get("arguments") or ""
-        parsed = [(n, json.loads(a) if a else {}) for _, (n, a) in sorted(calls.items())]
-        return Truth(text, reasoning, "", parsed, usage, False)
-    final: dict[str, Any] = {}
-    for obj in _data_payloads(body):
-        if obj.get("type") in ("response.completed", "response.incomplete"):
-            final = obj["response"]
-    text, reasoning, out_calls = "", "", []
-    for item in final.get("output") or []:
-        if item["type"] == "message":
-            text += "".join(p.get("text", "") for p in item["content"])
-        elif item["type"] == "function_call":
-            out_calls.append((item["name"], json.loads(item["arguments"] or "{}")))
-        elif item["type"] == "reasoning":
-            reasoning += "".join(p["text"] for p in item.get("summary") or [])
-            reasoning += "".join(p["text"] for p in item.get("content") or [])
-    u = final.get("usage")
-    usage = (u["input_tokens"], u["output_tokens"]) if u else None
-    return Truth(text, reasoning, "", out_calls, usage, False)
-
-
-def _messages_reading(body: bytes) -> Truth:
-    text, reasoning = "", ""
-    blocks: dict[int, list[str]] = {}  # index -> [type, name, json]
-    counts: dict[str, int] = {}
-    for obj in _data_payloads(body):
-        kind = obj.get("type")
-        if kind == "message_start":
-            counts.update(obj["message"].get("usage") or {})
-        elif kind == "content_block_start":
-            block = obj["content_block"]
-            blocks[obj["index"]] = [block["type"], block.get("name") or "", ""]
-        elif kind == "content_block_delta":
-            delta = obj["delta"]
-            text += delta.get("text", "") if delta["type"] == "text_delta" else ""
-            reasoning += delta.get("thinking", "") if delta["type"] == "thinking_delta" else ""
-            if delta["type"] == "input_json_delta":
-                blocks[obj["index"]][2] += delta["partial_json"]
-        elif kind == "message_delta":
-            counts.update(obj.get("usage") or {})
-    calls = [
-        (name, json.loads(args) if args else {})
-        for _, (kind, name, args) in sorted(blocks.items())
-        if kind == "tool_use"
-    ]
-    usage = (counts["input_tokens"], counts["output_tokens"]) if counts else None
-    return Truth(text, reasoning, "", calls, usage, False)
-
-
-#: Plain recordings whose ground truth is cross-checked against :func:`raw_reading`.
-CROSS_CHECK = (
-    "chat__openai_gpt-4__text+include_usage__otel-contrib__0.body",
-    "chat__deepseek_reasoner__reasoning_content__pydantic-ai__0.body",
-    "chat__openai_gpt-4o__parallel-tools__openai-python__0.body",
-    "chat__xai_grok-3-mini__reasoning_content+tool__fantasy__0.body",
-    "resp__openai_gpt-4o__parallel-tools__fantasy__0.body",
-    "resp__openai_gpt-5__reasoning-summary+tool__fantasy__1.body",
-    "resp__openai_gpt-4o__single-tool__fantasy__1.body",
-    "msg__anthropic_claude-sonnet-4__text__fantasy__0.body",
-    "msg__anthropic_claude-sonnet-4__parallel-tools__fantasy__0.body",
-    "msg__anthropic_claude-sonnet-4__thinking+signature__pydantic-ai__0.body",
-    "msg__vertex-anthropic_claude-3.7-sonnet__tool-loop-ping-first__fantasy__0.body",
+from .fidelity_server import frames, serving
+from .fidelity_truth import (
+    API_NAMES,
+    APIS,
+    CLAUDE_MODEL,
+    KEY,
+    OUT,
+    PEER_MODEL,
+    TIMEOUT,
+    WIRE,
+    Truth,
+    cross_check,
+    raw_reading,
+    streaming_entries,
+    truth_of,
 )
 
-
-def cross_check() -> list[tuple[str, bool, str]]:
-    """(file, agrees, what differs) for each :data:`CROSS_CHECK` recording."""
-    out = []
-    for name in CROSS_CHECK:
-        api = api_of(name)
-        body = recording(name).read_bytes()
-        ours, raw = truth_of(api, body), raw_reading(api, body)
-        diffs = [
-            f
-            for f in ("text", "reasoning", "calls", "usage")
-            if getattr(ours, f) != getattr(raw, f)
-        ]
-        out.append((name, not diffs, ", ".join(diffs)))
-    return out
-
-
-# -- the local server -----------------------------------------------------------------------
-
-
-def frames(body: bytes) -> list[bytes]:
-    """``body`` cut after each blank line (LF or CRLF framing); the pieces join to ``body``."""
-    out, start, i = [], 0, 0
-    while True:
-        lf, crlf = body.find(b"\n\n", i), body.find(b"\r\n\r\n", i)
-        cands = [(p, n) for p, n in ((lf, 2), (crlf, 4)) if p >= 0]
-        if not cands:
-            break
-        pos, n = min(cands)
-        out.append(body[start : pos + n])
-        start = i = pos + n
-    if start < len(body):
-        out.append(body[start:])
-    return out
-
-
-def random_pieces(body: bytes, seed: int) -> list[bytes]:
-    """``body`` cut at seeded random offsets 1 to 64 bytes apart; the pieces join to ``body``."""
-    rng = random.Random(seed)
-    out, i = [], 0
-    while i < len(body):
-        n = rng.randint(1, 64)
-        out.append(body[i : i + n])
-        i += n
-    return out
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: Replay
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet
-        pass
-
-    def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length)
-        parts = self.path.split("/")
-        key = parts[2] if len(parts) > 2 and parts[1] == "r" else ""
-        try:
-            req = json.loads(raw)
-        except ValueError:
-            req = None
-        with self.server.lock:
-            self.server.requests.setdefault(key, []).append(req)
-            attempt = len(self.server.requests[key])
-        route = self.server.routes.get(key)
-        if route is None:
-            self._send_json(404, {"error": {"message": f"no route {key!r}", "type": "x"}})
-            return
-        pieces, fail_first, spec_usage = route
-        if attempt <= fail_first:
-            self._send_json(
-                503,
-                {"error": {"message": "upstream busy", "type": "service_unavailable"}},
-                {"Retry-After": "0"},
-            )
-            return
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
-        self.send_header("Transfer-Encoding", "chunked")
-        self.end_headers()
-        asked = bool(((req or {}).get("stream_options") or {}).get("include_usage"))
-        for frame in pieces:
-            if spec_usage and not asked and _usage_only(frame):
-                continue  # as the OpenAI spec says: no usage chunk unless asked for
-            self.wfile.write(b"%x\r\n%s\r\n" % (len(frame), frame))
-            self.wfile.flush()
-        self.wfile.write(b"0\r\n\r\n")
-        self.wfile.flush()
-
-    def do_GET(self) -> None:
-        # llama-index's GoogleGenAI reads the model's limits when it is built
-        # (``GET /v1beta/models/{model}``): answered with the documented fields it reads.
-        name = self.path.split("?")[0].rsplit("/models/", 1)
-        if len(name) != 2:
-            self._send_json(404, {"error": {"message": f"no route {self.path}", "type": "x"}})
-            return
-        model = {
-            "name": f"models/{name[1]}",
-            "inputTokenLimit": 1048576,
-            "outputTokenLimit": 65536,
-            "supportedGenerationMethods": ["generateContent", "streamGenerateContent"],
-        }
-        self._send_json(200, model)
-
-    def _send_json(self, status: int, obj: Any, headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(obj).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(data)
-
-
-def _usage_only(frame: bytes) -> bool:
-    """A Chat Completions frame that carries only usage (``choices: []``)."""
-    text = frame.decode("utf-8", "replace").strip()
-    if not text.startswith("data:") or text.endswith("[DONE]"):
-        return False
-    try:
-        obj = json.loads(text[5:])
-    except ValueError:
-        return False
-    return isinstance(obj, dict) and obj.get("choices") == [] and bool(obj.get("usage"))
-
-
-class Replay(ThreadingHTTPServer):
-    """Serves recorded bodies verbatim at ``/r/<key>/v1/...`` on 127.0.0.1."""
-
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.lock = threading.Lock()
-        self.routes: dict[str, tuple[list[bytes], int, bool]] = {}
-        self.requests: dict[str, list[Any]] = {}
-        self._n = 0
-
-    def route(
-        self,
-        body: bytes,
-        *,
-        fail_first: int = 0,
-        spec_usage: bool = False,
-        split_seed: int | None = None,
-    ) -> tuple[str, str]:
-        """A fresh route serving ``body``: (key, base_url).
-
-        Args:
-            body: the recorded bytes, served verbatim.
-            fail_first: answer the first requests with 503 and ``Retry-After: 0``.
-            spec_usage: drop the usage-only chunk unless the request asked for it
-                (``stream_options.include_usage``), as an OpenAI-compatible server does.
-            split_seed: instead of one HTTP chunk per SSE frame, cut the body at seeded
-                random offsets (1 to 64 bytes: frames and UTF-8 characters split).
-        """
-        pieces = frames(body) if split_seed is None else random_pieces(body, split_seed)
-        with self.lock:
-            self._n += 1
-            key = f"k{self._n}"
-            self.routes[key] = (pieces, fail_first, spec_usage)
-        return key, f"http://127.0.0.1:{self.server_address[1]}/r/{key}/v1"
-
-
-@contextmanager
-def serving() -> Iterator[Replay]:
-    """A running :class:`Replay` server, shut down on exit."""
-    server = Replay()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.daemon = True
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-
+#: This module's own names, and the ones the fidelity tests and report import from here.
+__all__ = [
+    "APIS",
+    "API_NAMES",
+    "CONTENDERS",
+    "WIRE",
+    "Cell",
+    "Delivered",
+    "Truth",
+    "compare",
+    "cross_check",
+    "frames",
+    "main",
+    "raw_reading",
+]
 
 # -- what a contender delivered -------------------------------------------------------------
 
@@ -555,8 +220,6 @@ class Contender:
 
 def model_for(api: str) -> str:
     """The model name a contender is given on ``api`` (the server ignores it)."""
-    if api == "gemini":
-        return GEMINI_MODEL
     return CLAUDE_MODEL if api == "messages" else PEER_MODEL
 
 
@@ -582,15 +245,6 @@ def _lc_anthropic(api: str, base_url: str) -> Any:
 
     return ChatAnthropic(  # type: ignore[call-arg]
         model=CLAUDE_MODEL, base_url=_anthropic_base(base_url), api_key=KEY, timeout=TIMEOUT
-    )
-
-
-def _lc_google(api: str, base_url: str) -> Any:
-    from langchain_google_genai import ChatGoogleGenerativeAI
-
-    # The google-genai SDK appends /v1beta/models/{model}:streamGenerateContent to its base.
-    return ChatGoogleGenerativeAI(
-        model=GEMINI_MODEL, api_key=KEY, base_url=_anthropic_base(base_url), timeout=TIMEOUT
     )
 
 
@@ -620,13 +274,6 @@ def _li_anthropic(api: str, base_url: str) -> Any:
     )
 
 
-def _li_google(api: str, base_url: str) -> Any:
-    from llama_index.llms.google_genai import GoogleGenAI
-
-    options = {"base_url": _anthropic_base(base_url), "timeout": int(TIMEOUT * 1000)}
-    return GoogleGenAI(model=GEMINI_MODEL, api_key=KEY, http_options=options)
-
-
 def _li_ours(api: str, base_url: str) -> Any:
     from lemon_adapters.llama_index import LemonData
 
@@ -637,15 +284,11 @@ OPENAI_APIS = ("chat", "responses")
 CONTENDERS = (
     Contender("LC ChatOpenAI", "langchain", False, _lc_peer, run_langchain, OPENAI_APIS),
     Contender("LC ChatAnthropic", "langchain", False, _lc_anthropic, run_langchain, ("messages",)),
-    Contender(
-        "LC ChatGoogleGenerativeAI", "langchain", False, _lc_google, run_langchain, ("gemini",)
-    ),
     Contender("LC ChatLemonData (ours)", "langchain", True, _lc_ours, run_langchain),
     Contender(
         "LI OpenAI/OpenAIResponses", "llama_index", False, _li_peer, run_llama_index, OPENAI_APIS
     ),
     Contender("LI Anthropic", "llama_index", False, _li_anthropic, run_llama_index, ("messages",)),
-    Contender("LI GoogleGenAI", "llama_index", False, _li_google, run_llama_index, ("gemini",)),
     Contender("LI LemonData (ours)", "llama_index", True, _li_ours, run_llama_index),
 )
 
@@ -735,6 +378,30 @@ def _close(obj: Any) -> None:
         close()
 
 
+def _renamed(obj: Any, model: str) -> Any:
+    # Re-create with the probe's model name: constructors are where peers validate.
+    if hasattr(obj, "model_copy") and obj.__class__.__module__.startswith("langchain"):
+        return obj.__class__(**{**_lc_init(obj), "model": model})
+    return obj.__class__(**{**_li_init(obj), "model": model})
+
+
+def _lc_init(obj: Any) -> dict[str, Any]:
+    if obj.__class__.__name__ == "ChatAnthropic":
+        return {"base_url": obj.anthropic_api_url, "api_key": KEY, "timeout": TIMEOUT}
+    base = {"base_url": str(getattr(obj, "openai_api_base", None) or obj.base_url)}
+    if obj.__class__.__name__ == "ChatOpenAI":
+        return {**base, "api_key": KEY, "use_responses_api": obj.use_responses_api}
+    return {**base, "api_key": KEY, "api": obj.api, "timeout": TIMEOUT}
+
+
+def _li_init(obj: Any) -> dict[str, Any]:
+    if obj.__class__.__name__ in ("OpenAI", "OpenAIResponses"):
+        return {"api_base": obj.api_base, "api_key": KEY, "timeout": TIMEOUT}
+    if obj.__class__.__name__ == "Anthropic":
+        return {"base_url": obj.base_url, "api_key": KEY, "timeout": TIMEOUT}
+    return {"base_url": obj.base_url, "api": obj.api, "api_key": KEY, "timeout": TIMEOUT}
+
+
 def _run(c: Contender, api: str, url: str, model: str | None = None) -> Delivered:
     obj = None
     try:
@@ -777,410 +444,6 @@ def compare(
     return cells
 
 
-# -- behaviour probes -----------------------------------------------------------------------
-
-_TEXT = "chat__openai_gpt-4__text+include_usage__otel-contrib__0.body"
-_RESP_TEXT = "resp__openai_gpt-4o__text__fantasy__0.body"
-_MSG_TEXT = "msg__anthropic_claude-sonnet-4__text__fantasy__0.body"
-
-
-def _probe_cells(
-    server: Replay,
-    body: bytes,
-    api: str,
-    fail_first: int,
-    model: str | None,
-    spec_usage: bool = False,
-) -> list[tuple[str, int, Delivered, list[Any]]]:
-    rows = []
-    for c in CONTENDERS:
-        if api not in c.apis:
-            continue
-        key, url = server.route(body, fail_first=fail_first, spec_usage=spec_usage)
-        got = _run(c, api, url, model)
-        reqs = server.requests.get(key, [])
-        rows.append((c.name, len(reqs), got, reqs))
-    return rows
-
-
-def _renamed(obj: Any, model: str) -> Any:
-    # Re-create with the probe's model name: constructors are where peers validate.
-    if hasattr(obj, "model_copy") and obj.__class__.__module__.startswith("langchain"):
-        return obj.__class__(**{**_lc_init(obj), "model": model})
-    return obj.__class__(**{**_li_init(obj), "model": model})
-
-
-def _lc_init(obj: Any) -> dict[str, Any]:
-    if obj.__class__.__name__ == "ChatAnthropic":
-        return {"base_url": obj.anthropic_api_url, "api_key": KEY, "timeout": TIMEOUT}
-    base = {"base_url": str(getattr(obj, "openai_api_base", None) or obj.base_url)}
-    if obj.__class__.__name__ == "ChatOpenAI":
-        return {**base, "api_key": KEY, "use_responses_api": obj.use_responses_api}
-    return {**base, "api_key": KEY, "api": obj.api, "timeout": TIMEOUT}
-
-
-def _li_init(obj: Any) -> dict[str, Any]:
-    if obj.__class__.__name__ in ("OpenAI", "OpenAIResponses"):
-        return {"api_base": obj.api_base, "api_key": KEY, "timeout": TIMEOUT}
-    if obj.__class__.__name__ == "Anthropic":
-        return {"base_url": obj.base_url, "api_key": KEY, "timeout": TIMEOUT}
-    return {"base_url": obj.base_url, "api": obj.api, "api_key": KEY, "timeout": TIMEOUT}
-
-
-def probes() -> dict[str, list[tuple[str, str]]]:
-    """The three behaviour probes: {probe title: [(contender, finding)]}."""
-    out: dict[str, list[tuple[str, str]]] = {}
-    with serving() as server:
-        text = (WIRE / _TEXT).read_bytes()
-        rtext = (WIRE / _RESP_TEXT).read_bytes()
-        mtext = (MESSAGES_WIRE / _MSG_TEXT).read_bytes()
-        bodies = (("chat", text), ("responses", rtext), ("messages", mtext))
-        for model in ("claude-sonnet-4-5", "deepseek-v3.2-exp"):
-            rows = []
-            for api, body in bodies:
-                for name, n, got, _ in _probe_cells(server, body, api, 0, model):
-                    if got.error is not None:
-                        what = f"raised {type(got.error).__name__} ({str(got.error)[:70]})"
-                    else:
-                        what = f"streamed {len(got.text)} chars"
-                    sent = "request sent" if n else "NO request sent"
-                    rows.append((f"{name} [{api}]", f"{sent}; {what}"))
-            out[f"(a) model name `{model}` (peers check names against their own tables)"] = rows
-        rows = []
-        for name, _, got, reqs in _probe_cells(server, text, "chat", 0, None, spec_usage=True):
-            opts = (reqs[0] or {}).get("stream_options") if reqs else None
-            asked = bool(opts and opts.get("include_usage"))
-            what = "usage requested" if asked else "usage NOT requested"
-            has = f"usage delivered {got.usage}" if got.usage else "NO usage delivered"
-            rows.append((name, f"{what} (`stream_options`: `{json.dumps(opts)}`); {has}"))
-        out[
-            "(b) Chat Completions, custom base_url, default settings: usage requested? "
-            "(the server sends the usage chunk only when asked, as the OpenAI spec says)"
-        ] = rows
-        rows = []
-        for api, body in bodies:
-            for name, n, got, _ in _probe_cells(server, body, api, 1, None):
-                ok = got.error is None and bool(got.text)
-                res = "stream OK" if ok else f"FAILED ({type(got.error).__name__})"
-                rows.append((f"{name} [{api}]", f"{n} attempts; {res}"))
-        out["(c) 503 + Retry-After: 0, then success (default retries)"] = rows
-    return out
-
-
-# -- report ---------------------------------------------------------------------------------
-
-
-def _yn(ok: bool) -> str:
-    return "yes" if ok else "**no**"
-
-
-def _ok(c: Cell) -> bool:
-    return c.text_ok and c.reasoning_ok and c.calls_ok and c.usage_ok and c.error_ok
-
-
-def _totals(cells: list[Cell]) -> list[str]:
-    lines = [
-        "| contender | text | reasoning | tool calls | usage | errors typed "
-        "| crashed on a valid stream | all five |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for name in dict.fromkeys(c.contender for c in cells):
-        mine = [c for c in cells if c.contender == name]
-        errs = [c for c in mine if c.truth.error]
-        n = len(mine)
-        lines.append(
-            f"| {name} | {sum(c.text_ok for c in mine)}/{n} "
-            f"| {sum(c.reasoning_ok for c in mine)}/{n} | {sum(c.calls_ok for c in mine)}/{n} "
-            f"| {sum(c.usage_ok for c in mine)}/{n} "
-            f"| {sum(c.error_ok for c in errs)}/{len(errs)} "
-            f"| {sum(c.got.error is not None and not c.truth.error for c in mine)} "
-            f"| {sum(_ok(c) for c in mine)}/{n} |"
-        )
-    return lines
-
-
-def _by_api(cells: list[Cell]) -> list[tuple[str, list[Cell]]]:
-    """``cells`` grouped by API, in :data:`APIS` order (APIs with no cell left out)."""
-    return [
-        (api, [c for c in cells if c.api == api])
-        for api in APIS
-        if any(c.api == api for c in cells)
-    ]
-
-
-def _channels(cells: list[Cell]) -> list[str]:
-    """Totals counted only over recordings that have the channel (truth non-empty)."""
-    lines = [
-        "| contender | text | reasoning | tool calls | usage |",
-        "|---|---:|---:|---:|---:|",
-    ]
-    for name in dict.fromkeys(c.contender for c in cells):
-        mine = [c for c in cells if c.contender == name]
-        counts: list[str] = []
-        has: Callable[[Truth], bool]
-        for attr, has in (
-            ("text_ok", lambda t: bool(t.text or t.refusal)),
-            ("reasoning_ok", lambda t: bool(t.reasoning)),
-            ("calls_ok", lambda t: bool(t.calls)),
-            ("usage_ok", lambda t: t.usage is not None),
-        ):
-            sub = [c for c in mine if has(c.truth)]
-            counts.append(f"{sum(getattr(c, attr) for c in sub)}/{len(sub)}")
-        lines.append(f"| {name} | " + " | ".join(counts) + " |")
-    return lines
-
-
-def _per_recording(cells: list[Cell]) -> list[str]:
-    names = list(dict.fromkeys(c.contender for c in cells))
-    lines = [
-        "| recording | truth | " + " | ".join(names) + " |",
-        "|---|---|" + "---|" * len(names),
-    ]
-    for f in dict.fromkeys(c.file for c in cells):
-        row = {c.contender: c for c in cells if c.file == f}
-        t = next(iter(row.values())).truth
-        tr = f"{len(t.text)}/{len(t.reasoning)}c, {len(t.calls)} calls, " + (
-            f"u={t.usage[0]}/{t.usage[1]}" if t.usage else "no usage"
-        )
-        if t.refusal:
-            tr += f", refusal {len(t.refusal)}"
-        if t.error:
-            tr += ", ERROR"
-        marks = []
-        for name in names:
-            c = row.get(name)
-            if c is None:
-                marks.append("")
-                continue
-            marks.append(
-                "".join(
-                    "·" if ok else letter
-                    for ok, letter in (
-                        (c.text_ok, "T"),
-                        (c.reasoning_ok, "R"),
-                        (c.calls_ok, "C"),
-                        (c.usage_ok, "U"),
-                        (c.error_ok, "E"),
-                    )
-                )
-            )
-        lines.append(f"| `{f.removesuffix('.body')}` | {tr} | " + " | ".join(marks) + " |")
-    return lines
-
-
-def report(
-    cells: list[Cell],
-    checks: list[tuple[str, bool, str]],
-    probe: dict[str, Any],
-    fragmented: list[Cell] | None = None,
-) -> str:
-    """The markdown report (``fragmented``: the same run with random 1-64 byte chunks)."""
-    groups = _by_api(cells)
-    counts = ", ".join(f"{len({c.file for c in g})} {API_NAMES[api]}" for api, g in groups)
-    n_rec = len({c.file for c in cells})
-    lines = [
-        "# Fidelity: what each contender delivers, on real recorded streams",
-        "",
-        f"{n_rec} streaming HTTP 200 recordings ({counts}) from `tests/recordings/wire`, "
-        "`tests/recordings/messages/wire` and `tests/recordings/gemini/wire`, served "
-        "verbatim from 127.0.0.1 (one HTTP chunk per SSE frame), each to the contenders of "
-        "its API: ChatOpenAI and llama-index OpenAI/OpenAIResponses on Chat Completions and "
-        "Responses, ChatAnthropic and llama-index Anthropic on Messages, "
-        "ChatGoogleGenerativeAI and llama-index GoogleGenAI on Gemini, ours on all four. "
-        "Truth = the core parser's result (`parse_body`; on Gemini, usage counts input = "
-        "prompt + tool-use prompt and output = candidates + thoughts). Generated by "
-        "`python -m bench.fidelity`.",
-        "",
-        "## Totals per API (recordings where the contender matches the truth)",
-        "",
-        "Matching rules: text = the streamed deltas and the final message both equal the "
-        "truth's text (choice 0 when a stream carries `n` choices); a refusal must arrive "
-        "either in a refusal field or, where the framework has none (LlamaIndex), as the "
-        "text. Reasoning (Messages: the thinking blocks' text) may differ only in the "
-        "whitespace that joins several summary parts. Tool calls: the same (name, parsed "
-        "arguments) list, in order; a call whose arguments do not parse (cut by the output "
-        "limit) counts as right when it is marked invalid or withheld, wrong when it is "
-        "handed over as a call to run. Usage: input and output tokens equal the stream's (for "
-        "a stream that fails after reporting usage, usage kept on the raised error counts). "
-        "Errors: the in-stream error recordings must raise the library's documented API "
-        "error class (openai or anthropic `APIError`, or our `LemonDataError`), not a stray "
-        "exception or nothing.",
-        "",
-        "Caveat: the truth is our own core parser, so for our adapters this measures the "
-        "adapters' fidelity to the core, and the core's reading is checked separately "
-        "(cross-check below, `tests/core/wire/test_recordings.py` and "
-        "`tests/core/wire/test_anthropic_messages_recordings.py`). Where a peer differs, "
-        "the detail list says exactly what it delivered, so a reader can judge the "
-        "semantics (e.g. `n` choices, refusal channel, what counts as input tokens) independently.",
-    ]
-    for api, group in groups:
-        n = len({c.file for c in group})
-        lines += ["", f"### {API_NAMES[api]} ({n} recordings)", "", *_totals(group), ""]
-        lines += [
-            "Same, counted only over recordings that have the channel (truth non-empty):",
-            "",
-            *_channels(group),
-        ]
-    if fragmented is not None:
-        lines += [
-            "",
-            "## The same under random fragmentation",
-            "",
-            "Every body cut at seeded random offsets 1 to 64 bytes apart (SSE frames, JSON "
-            "and UTF-8 characters split across HTTP chunks):",
-        ]
-        for api, group in _by_api(fragmented):
-            lines += ["", f"### {API_NAMES[api]}", "", *_totals(group)]
-        before = {(c.file, c.contender): c for c in cells}
-        changed = [
-            c for c in fragmented if (k := before.get((c.file, c.contender))) and _ok(k) != _ok(c)
-        ]
-        lines.append("")
-        lines += [
-            f"- `{c.file.removesuffix('.body')}` — {c.contender}: "
-            f"{'now matches' if _ok(c) else 'now differs'} ({'; '.join(c.notes)})"
-            for c in changed
-        ] or ["No verdict changed against one chunk per frame."]
-    lines += ["", "## Findings (computed from this run)"]
-    for api, group in groups:
-        lines += ["", f"### {API_NAMES[api]}", ""]
-        lines += [f"- {f}" for f in findings(group)]
-    lines += ["", "## Behaviour probes", ""]
-    for title, findings_ in probe.items():
-        lines += [f"**{title}**", "", "| contender | result |", "|---|---|"]
-        lines += [f"| {n} | {r} |" for n, r in findings_]
-        lines.append("")
-    lines += [
-        "## Ground-truth cross-check",
-        "",
-        "The parser's result against a naive independent reading of the raw bytes "
-        "(chat: `choices[0].delta`; responses: the terminal object's `output`; messages: "
-        "the deltas of each block and the last counts of `message_start` / `message_delta`):",
-        "",
-    ]
-    lines += [f"- `{f}`: {'agrees' if ok else 'DIFFERS in ' + d}" for f, ok, d in checks]
-    lines += [
-        "",
-        "## Per recording",
-        "",
-        "Cells: T text, R reasoning, C tool calls, U usage, E error handling "
-        "(typed error when the truth is an error, no exception otherwise); "
-        "`·` = matches, letter = differs. Truth column: text/reasoning chars, calls, usage.",
-    ]
-    for api, group in groups:
-        lines += ["", f"### {API_NAMES[api]}", "", *_per_recording(group)]
-    lines += ["", "## Differences in detail", ""]
-    for c in cells:
-        bad = [
-            k
-            for k, ok in (
-                ("text", c.text_ok),
-                ("reasoning", c.reasoning_ok),
-                ("calls", c.calls_ok),
-                ("usage", c.usage_ok),
-                ("error", c.error_ok),
-            )
-            if not ok
-        ]
-        if not bad and not c.notes:
-            continue
-        g, t = c.got, c.truth
-        detail = []
-        if "text" in bad and len(g.text) != len(t.text):
-            detail.append(f"text {len(g.text)} vs {len(t.text)} chars")
-        if "reasoning" in bad:
-            detail.append(f"reasoning {len(g.reasoning)} vs {len(t.reasoning)} chars")
-        if "calls" in bad:
-            detail.append(f"calls {_calls_str(g.calls)} vs {_calls_str(t.calls)}")
-        if "usage" in bad:
-            detail.append(f"usage {g.usage} vs {t.usage}")
-        detail += c.notes
-        lines.append(f"- `{c.file.removesuffix('.body')}` — {c.contender}: " + "; ".join(detail))
-    return "\n".join(lines) + "\n"
-
-
-def _short(files: list[str]) -> str:
-    return ", ".join(f"`{f.removesuffix('.body')}`" for f in files)
-
-
-def findings(cells: list[Cell]) -> list[str]:
-    """Short notes, each derived from the cells (nothing here is written by hand)."""
-    out = []
-    for name in dict.fromkeys(c.contender for c in cells):
-        mine = [c for c in cells if c.contender == name]
-        lost = [c.file for c in mine if c.truth.reasoning and not c.got.reasoning]
-        if lost:
-            out.append(f"{name} drops the reasoning entirely on {len(lost)}: {_short(lost)}.")
-        wrong = [
-            c
-            for c in mine
-            if c.truth.usage and c.got.usage and c.got.usage[0] and c.got.usage != c.truth.usage
-        ]
-        more = [c.file for c in wrong if _tokens(c.got.usage) > _tokens(c.truth.usage)]
-        if more:
-            out.append(
-                f"{name} reports more tokens than the stream's usage on {len(more)} (usage sent"
-                f" more than once or cumulatively, added up): {_short(more)}."
-            )
-        fewer_tokens = [c.file for c in wrong if _tokens(c.got.usage) <= _tokens(c.truth.usage)]
-        if fewer_tokens:
-            out.append(
-                f"{name} reports fewer tokens than the stream's usage on {len(fewer_tokens)}"
-                f" (a count left out, such as cached input): {_short(fewer_tokens)}."
-            )
-        missing = [c.file for c in mine if c.truth.usage and not c.got.usage and not c.usage_ok]
-        if missing:
-            out.append(f"{name} delivers no usage although the stream has it: {_short(missing)}.")
-        fewer = [c.file for c in mine if not c.calls_ok and len(c.got.calls) < len(c.truth.calls)]
-        if fewer:
-            out.append(f"{name} loses tool calls on {_short(fewer)}.")
-        longer = [c.file for c in mine if len(c.got.text) > len(c.truth.text + c.truth.refusal)]
-        if longer:
-            out.append(
-                f"{name} delivers more text than choice 0 on {_short(longer)} "
-                "(all `n` choices run together into one message)."
-            )
-        refusal = [c.file for c in mine if "refusal lost" in c.notes]
-        if refusal:
-            out.append(f"{name} loses the refusal on {_short(refusal)}.")
-        crashed = [c for c in mine if c.got.error is not None and not c.truth.error]
-        for c in crashed:
-            out.append(
-                f"{name} raises {type(c.got.error).__name__} on the valid stream "
-                f"`{c.file.removesuffix('.body')}`: {str(c.got.error)[:80]}"
-            )
-        final = [c.file for c in mine if any(n.startswith("final text") for n in c.notes)]
-        if final:
-            out.append(
-                f"{name}'s last streamed message differs from the streamed deltas on "
-                f"{_short(final)}."
-            )
-        errs = [c for c in mine if c.truth.error]
-        if errs:
-            typed = sum(c.error_ok for c in errs)
-            with_usage = [c for c in errs if c.truth.usage]
-            kept = sum(
-                c.got.usage == c.truth.usage or c.got.partial_usage == c.truth.usage
-                for c in with_usage
-            )
-            out.append(
-                f"{name}: {typed}/{len(errs)} in-stream errors raised as typed errors; of the "
-                f"{len(with_usage)} whose stream carried usage, {kept} keep it "
-                "(in the stream or on the error)."
-            )
-        if any(c.contender == name for c in cells) and name.endswith("(ours)"):
-            short = [c for c in mine if not (c.text_ok and c.reasoning_ok and c.calls_ok)]
-            short += [c for c in mine if not (c.usage_ok and c.error_ok) and c not in short]
-            if not short:
-                out.append(f"{name}: matches the truth on every recording.")
-    return out
-
-
-def _calls_str(calls: list[tuple[str, Any]]) -> str:
-    s = ", ".join(f"{n}({json.dumps(a, sort_keys=True)[:40]})" for n, a in calls)
-    return f"[{s}]"
-
-
 def main(argv: list[str] | None = None) -> None:
     """Run the comparison and the probes; write and print the report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
@@ -1195,6 +458,9 @@ def main(argv: list[str] | None = None) -> None:
     start = time.perf_counter()
     cells = compare()
     fragmented = compare(split_seed=args.seed)
+    from .fidelity_probes import probes  # it drives this module's contenders
+    from .fidelity_report import report  # it reads this module's cells
+
     md = report(cells, cross_check(), probes(), fragmented)
     md += f"\n_Run time: {time.perf_counter() - start:.1f} s._\n"
     args.out.parent.mkdir(parents=True, exist_ok=True)

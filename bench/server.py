@@ -1,7 +1,7 @@
 """A fast LemonData-shaped server for the benchmark, run in its own process.
 
-Every response body is rendered once (frames in the same shape as
-:mod:`lemon_adapters.testing.server`: typed Responses events ending in ``response.completed``
+Every response body is rendered once by the testing kit's renderers
+(:mod:`lemon_adapters.testing.wires`: typed Responses events ending in ``response.completed``
 with usage; Chat Completions chunks, a usage chunk and ``data: [DONE]``; Anthropic
 Messages events from ``message_start`` to ``message_stop``, padded as the real API pads
 them) and then written
@@ -35,6 +35,9 @@ import json
 import socket
 import sys
 from typing import Any
+
+from lemon_adapters.testing import Reply
+from lemon_adapters.testing.wires import WIRES
 
 MODEL = "gpt-4o-mini"
 #: The model the Messages frames name (clients ignore it; the real API names a Claude).
@@ -77,231 +80,14 @@ def argument_pieces(n: int) -> list[str]:
     return ['{"items": [', *middle, '"end"', "]}"]
 
 
-def _sse(obj: Any, event: str | None = None) -> bytes:
-    data = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
-    head = f"event: {event}\n" if event else ""
-    return f"{head}data: {data}\n\n".encode()
-
-
-def render_responses(kind: str, n: int) -> list[bytes]:
-    """Responses API frames for ``n`` text or argument deltas."""
-    rid = f"resp_bench_{kind}_{n}"
-    seq = iter(range(10**9))
-    base = {
-        "id": rid,
-        "object": "response",
-        "created_at": 1700000000,
-        "model": MODEL,
-        "output": [],
-        "usage": None,
-    }
-    frames: list[bytes] = []
-
-    def ev(etype: str, **fields: Any) -> None:
-        frames.append(_sse({"type": etype, **fields, "sequence_number": next(seq)}, etype))
-
-    ev("response.created", response={**base, "status": "in_progress"})
-    ev("response.in_progress", response={**base, "status": "in_progress"})
+def _reply(api: str, kind: str, n: int) -> Reply:
+    """The scenario as the testing kit's :class:`Reply`: exactly these deltas, ``n`` output
+    tokens, and Messages frames written as the real API writes them (padded, with a ping)."""
     if kind == "text":
-        parts = text_pieces(n)
-        text = "".join(parts)
-        item_id = "msg_bench_0"
-        item = {
-            "id": item_id,
-            "type": "message",
-            "role": "assistant",
-            "status": "in_progress",
-            "content": [],
-        }
-        ev("response.output_item.added", output_index=0, item=item)
-        ev(
-            "response.content_part.added",
-            item_id=item_id,
-            output_index=0,
-            content_index=0,
-            part={"type": "output_text", "text": "", "annotations": []},
-        )
-        for piece in parts:
-            ev(
-                "response.output_text.delta",
-                item_id=item_id,
-                output_index=0,
-                content_index=0,
-                delta=piece,
-                logprobs=[],
-            )
-        part = {"type": "output_text", "text": text, "annotations": []}
-        ev(
-            "response.output_text.done",
-            item_id=item_id,
-            output_index=0,
-            content_index=0,
-            text=text,
-            logprobs=[],
-        )
-        ev(
-            "response.content_part.done",
-            item_id=item_id,
-            output_index=0,
-            content_index=0,
-            part=part,
-        )
-        done = {**item, "status": "completed", "content": [part]}
-    else:
-        parts = argument_pieces(n)
-        arguments = "".join(parts)
-        item_id = "fc_bench_0"
-        item = {
-            "id": item_id,
-            "type": "function_call",
-            "status": "in_progress",
-            "call_id": "call_bench_0",
-            "name": "collect",
-            "arguments": "",
-        }
-        ev("response.output_item.added", output_index=0, item=item)
-        for piece in parts:
-            ev(
-                "response.function_call_arguments.delta",
-                item_id=item_id,
-                output_index=0,
-                delta=piece,
-            )
-        ev(
-            "response.function_call_arguments.done",
-            item_id=item_id,
-            output_index=0,
-            arguments=arguments,
-        )
-        done = {**item, "status": "completed", "arguments": arguments}
-    ev("response.output_item.done", output_index=0, item=done)
-    usage = {
-        "input_tokens": 12,
-        "input_tokens_details": {"cached_tokens": 0},
-        "output_tokens": n,
-        "output_tokens_details": {"reasoning_tokens": 0},
-        "total_tokens": 12 + n,
-    }
-    ev(
-        "response.completed",
-        response={**base, "status": "completed", "output": [done], "usage": usage},
-    )
-    return frames
-
-
-def render_chat(kind: str, n: int) -> list[bytes]:
-    """Chat Completions frames for ``n`` text or argument deltas."""
-    cid = f"chatcmpl-bench-{kind}-{n}"
-
-    def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
-        return _sse(
-            {
-                "id": cid,
-                "object": "chat.completion.chunk",
-                "created": 1700000000,
-                "model": MODEL,
-                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
-            }
-        )
-
-    frames = [chunk({"role": "assistant", "content": ""})]
-    if kind == "text":
-        frames += [chunk({"content": piece}) for piece in text_pieces(n)]
-        finish = "stop"
-    else:
-        first = {
-            "index": 0,
-            "id": "call_bench_0",
-            "type": "function",
-            "function": {"name": "collect", "arguments": ""},
-        }
-        frames.append(chunk({"tool_calls": [first]}))
-        frames += [
-            chunk({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]})
-            for piece in argument_pieces(n)
-        ]
-        finish = "tool_calls"
-    frames.append(chunk({}, finish))
-    usage = {
-        "prompt_tokens": 12,
-        "completion_tokens": n,
-        "total_tokens": 12 + n,
-        "prompt_tokens_details": {"cached_tokens": 0},
-        "completion_tokens_details": {"reasoning_tokens": 0},
-    }
-    frames.append(
-        _sse(
-            {
-                "id": cid,
-                "object": "chat.completion.chunk",
-                "created": 1700000000,
-                "model": MODEL,
-                "choices": [],
-                "usage": usage,
-            }
-        )
-    )
-    frames.append(b"data: [DONE]\n\n")
-    return frames
-
-
-def _padded(obj: Any, event: str, i: int) -> bytes:
-    """A Messages frame as the real API sends it: ``event:`` line, compact JSON, and 0 to 15
-    spaces before the closing brace (the recordings in tests/recordings/messages/wire show
-    this padding on almost every frame; here it follows a fixed pattern)."""
-    data = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
-    pad = " " * ((i * 7 + 3) % 16)
-    return f"event: {event}\ndata: {data[:-1]}{pad}}}\n\n".encode()
-
-
-def render_messages(kind: str, n: int) -> list[bytes]:
-    """Anthropic Messages frames for ``n`` text deltas or ``n`` ``input_json_delta`` pieces
-    of one ``tool_use`` block, shaped like a recorded Anthropic stream: ``message_start``
-    (usage with 12 input tokens), ``content_block_start``, a ``ping``, the deltas (a tool
-    block opens with an empty ``partial_json``, as the API sends it), ``content_block_stop``,
-    ``message_delta`` (stop reason, usage with ``n`` output tokens), ``message_stop``."""
-    frames: list[bytes] = []
-
-    def ev(etype: str, **fields: Any) -> None:
-        frames.append(_padded({"type": etype, **fields}, etype, len(frames)))
-
-    usage = {"input_tokens": 12, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
-    message = {
-        "model": CLAUDE,
-        "id": f"msg_bench_{kind}_{n}",
-        "type": "message",
-        "role": "assistant",
-        "content": [],
-        "stop_reason": None,
-        "stop_sequence": None,
-        "usage": {**usage, "output_tokens": 1, "service_tier": "standard"},
-    }
-    ev("message_start", message=message)
-    if kind == "text":
-        ev("content_block_start", index=0, content_block={"type": "text", "text": ""})
-        frames.append(b'event: ping\ndata: {"type": "ping"}\n\n')
-        for piece in text_pieces(n):
-            ev("content_block_delta", index=0, delta={"type": "text_delta", "text": piece})
-        stop = "end_turn"
-    else:
-        block = {"type": "tool_use", "id": "toolu_bench_0", "name": "collect", "input": {}}
-        ev("content_block_start", index=0, content_block=block)
-        frames.append(b'event: ping\ndata: {"type": "ping"}\n\n')
-        for piece in ["", *argument_pieces(n)]:
-            delta = {"type": "input_json_delta", "partial_json": piece}
-            ev("content_block_delta", index=0, delta=delta)
-        stop = "tool_use"
-    ev("content_block_stop", index=0)
-    ev(
-        "message_delta",
-        delta={"stop_reason": stop, "stop_sequence": None},
-        usage={**usage, "output_tokens": n},
-    )
-    ev("message_stop")
-    return frames
-
-
-RENDERERS = {"responses": render_responses, "chat": render_chat, "messages": render_messages}
+        return Reply(text=text_pieces(n), output_tokens=n, wire_padding=True)
+    # Anthropic opens a tool block's input with an empty partial_json, as recorded.
+    args = ["", *argument_pieces(n)] if api == "messages" else argument_pieces(n)
+    return Reply(tool_calls=[("collect", args)], output_tokens=n, wire_padding=True)
 
 
 def frames_for(api: str, scenario: str) -> list[bytes]:
@@ -309,7 +95,12 @@ def frames_for(api: str, scenario: str) -> list[bytes]:
     kind, n = ("text", 100) if scenario == "ttft" else scenario.split("-")
     if kind not in ("text", "tool"):
         raise ValueError(scenario)
-    return RENDERERS[api](kind, int(n))
+    wire = WIRES[api]
+    return [frame for frame, _ in wire.render(_reply(api, kind, int(n)), _model(api))]
+
+
+def _model(api: str) -> str:
+    return CLAUDE if api == "messages" else MODEL
 
 
 #: What marks the first frame that carries content, per API.

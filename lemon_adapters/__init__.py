@@ -27,6 +27,7 @@ from .core.errors import (
     InsufficientCreditsError,
     InternalServerError,
     LemonDataError,
+    MalformedResponseError,
     MalformedStreamError,
     ModelNotAllowedError,
     ModelNotFoundBadRequestError,
@@ -44,15 +45,19 @@ from .core.events import (
     Api,
     ApiChoice,
     BlockDone,
+    Citation,
     Finish,
     FinishReason,
     ReasoningDelta,
     RefusalDelta,
     ResponseStarted,
+    ServerToolCall,
+    ServerToolResult,
     StreamEvent,
     TextDelta,
     ToolCallDelta,
     Usage,
+    UsageIteration,
     UsageReported,
 )
 from .core.tokens import count_message_tokens, count_tokens
@@ -69,6 +74,7 @@ __all__ = [
     "BadRequestError",
     "BlockDone",
     "ChannelsUnavailableError",
+    "Citation",
     "ConfigurationError",
     "ConflictError",
     "ContextLengthError",
@@ -80,11 +86,13 @@ __all__ = [
     "InternalServerError",
     "LemonDataClient",
     "LemonDataError",
+    "MalformedResponseError",
     "MalformedStreamError",
     "ModelInfo",
     "ModelNotAllowedError",
     "ModelNotFoundBadRequestError",
     "ModelNotFoundError",
+    "ModelPrice",
     "NotFoundError",
     "PayloadTooLargeError",
     "PermissionDeniedError",
@@ -96,6 +104,8 @@ __all__ = [
     "ResponseStarted",
     "ResponseStream",
     "RetryPolicy",
+    "ServerToolCall",
+    "ServerToolResult",
     "SpendLimitError",
     "StreamDisconnectedError",
     "StreamError",
@@ -106,6 +116,7 @@ __all__ = [
     "ToolCallDelta",
     "UnprocessableEntityError",
     "Usage",
+    "UsageIteration",
     "UsageReported",
     "__version__",
     "count_message_tokens",
@@ -114,6 +125,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from lemon_adapters.core.endpoints.models import ModelInfo
+    from lemon_adapters.core.endpoints.pricing import ModelPrice
     from lemon_adapters.core.endpoints.retrieval import EmbeddingResult, RerankHit, RerankResult
     from lemon_adapters.core.http.retry import RetryPolicy
 
@@ -129,11 +141,12 @@ _LAZY = {
     "AsyncResponseStream": ".core.client",
     "LemonDataClient": ".core.client",
     "ResponseStream": ".core.client",
-    "RetryPolicy": ".core.retry",
-    "ModelInfo": ".core.catalog",
-    "EmbeddingResult": ".core.retrieval",
-    "RerankHit": ".core.retrieval",
-    "RerankResult": ".core.retrieval",
+    "RetryPolicy": ".core.http.retry",
+    "ModelInfo": ".core.endpoints.models",
+    "ModelPrice": ".core.endpoints.pricing",
+    "EmbeddingResult": ".core.endpoints.retrieval",
+    "RerankHit": ".core.endpoints.retrieval",
+    "RerankResult": ".core.endpoints.retrieval",
 }
 
 

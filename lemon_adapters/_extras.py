@@ -11,6 +11,8 @@ from importlib.metadata import PackageNotFoundError, version
 EXTRAS = {
     "langchain": ("langchain_core", "langchain-core", "1.6"),
     "llamaindex": ("llama_index.core", "llama-index-core", "0.14.6"),
+    "pydantic-ai": ("pydantic_ai", "pydantic-ai-slim", "2.0.0"),
+    "openai-agents": ("agents", "openai-agents", "0.20.0"),
 }
 
 

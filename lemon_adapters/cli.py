@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import sys
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .testing.offline import Gateway
 
 DIM, RESET = "\033[2m", "\033[0m"
 
@@ -24,31 +26,12 @@ LEMONDATA_BASE_URL and LEMONDATA_MODEL pick the gateway and the model.
 """
 
 
-@contextlib.contextmanager
-def _gateway() -> Iterator[None]:
-    """The real API when a key is set, else a local server for the duration."""
-    if os.environ.get("LEMONDATA_API_KEY"):
-        yield
-        return
-    from lemon_adapters.testing.server import DevServer
-
-    saved = {k: os.environ.get(k) for k in ("LEMONDATA_API_KEY", "LEMONDATA_BASE_URL")}
-    with DevServer(delay=0.03) as server:
-        os.environ["LEMONDATA_API_KEY"] = "sk-offline-cli"
-        os.environ["LEMONDATA_BASE_URL"] = server.base_url
-        print(
-            f"{DIM}(offline: LEMONDATA_API_KEY is not set; answering from a local "
-            f"LemonData-shaped server at {server.base_url}){RESET}",
-            file=sys.stderr,
-        )
-        try:
-            yield
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
+def _announce(base_url: str) -> None:
+    print(
+        f"{DIM}(offline: LEMONDATA_API_KEY is not set; answering from a local "
+        f"LemonData-shaped server at {base_url}){RESET}",
+        file=sys.stderr,
+    )
 
 
 def _write(text: str) -> None:
@@ -56,11 +39,13 @@ def _write(text: str) -> None:
     sys.stdout.flush()
 
 
-def _chat_langchain(prompt: str, model: str, api: Any) -> None:
+def _chat_langchain(prompt: str, model: str, api: Any, where: Gateway) -> None:
     from .langchain import ChatLemonData
 
     last = None
-    for chunk in ChatLemonData(model=model, api=api).stream(prompt):
+    for chunk in ChatLemonData(
+        model=model, api=api, base_url=where.base_url, api_key=where.api_key
+    ).stream(prompt):
         reasoning = chunk.additional_kwargs.get("reasoning_content")
         if reasoning:
             _write(f"{DIM}{reasoning}{RESET}")
@@ -74,15 +59,14 @@ def _chat_langchain(prompt: str, model: str, api: Any) -> None:
         _write(f"\n{DIM}-- tokens in/out {usage['input_tokens']}/{usage['output_tokens']}{RESET}")
 
 
-def _chat_llamaindex(prompt: str, model: str, api: Any) -> None:
+def _chat_llamaindex(prompt: str, model: str, api: Any, where: Gateway) -> None:
     from llama_index.core.llms import ChatMessage
 
     from .llama_index import LemonData
 
+    llm = LemonData(model=model, api=api, base_url=where.base_url, api_key=where.api_key)
     last = None
-    for response in LemonData(model=model, api=api).stream_chat(
-        [ChatMessage(role="user", content=prompt)]
-    ):
+    for response in llm.stream_chat([ChatMessage(role="user", content=prompt)]):
         thinking = response.additional_kwargs.get("thinking_delta")
         if thinking:
             _write(f"{DIM}{thinking}{RESET}")
@@ -96,14 +80,15 @@ def _chat_llamaindex(prompt: str, model: str, api: Any) -> None:
         )
 
 
-def _chat_core(prompt: str, model: str, api: Any) -> None:
+def _chat_core(prompt: str, model: str, api: Any, where: Gateway) -> None:
     from lemon_adapters.core.request.call import Message
 
     from .core.client import LemonDataClient
     from .core.events import ReasoningDelta, TextDelta, ToolCallDelta
 
     messages: list[Message] = [{"role": "user", "content": prompt}]
-    with LemonDataClient() as client, client.stream(model=model, messages=messages, api=api) as s:
+    client = LemonDataClient(api_key=where.api_key, base_url=where.base_url)
+    with client, client.stream(model=model, messages=messages, api=api) as s:
         for event in s:
             if isinstance(event, ReasoningDelta):
                 _write(f"{DIM}{event.text}{RESET}")
@@ -143,10 +128,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ns = parser.parse_args(args)
     run = {"langchain": _chat_langchain, "llamaindex": _chat_llamaindex, "core": _chat_core}
     from .core.errors import LemonDataError
+    from .testing.offline import gateway
 
     try:
-        with _gateway():
-            run[ns.framework](ns.prompt, ns.model, ns.api)
+        with gateway(delay=0.03, announce=_announce) as where:
+            run[ns.framework](ns.prompt, ns.model, ns.api, where)
     except KeyboardInterrupt:
         _write("\ninterrupted\n")
         return 130

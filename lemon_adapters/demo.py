@@ -19,7 +19,10 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .testing.offline import Gateway
 
 DOCUMENTS = [
     "Lemons are citrus fruits rich in vitamin C; one lemon holds about 30 mg.",
@@ -78,13 +81,13 @@ def out(text: str) -> None:
     sys.stdout.flush()
 
 
-def chain_stream(model: str, api: Any) -> None:
+def chain_stream(model: str, api: Any, where: Gateway) -> None:
     """A LangChain chain, token by token."""
     from langchain_core.prompts import ChatPromptTemplate
 
     from .langchain import ChatLemonData
 
-    llm = ChatLemonData(model=model, api=api)
+    llm = ChatLemonData(model=model, api=api, base_url=where.base_url, api_key=where.api_key)
     prompt = ChatPromptTemplate.from_messages(
         [("system", "You are a concise assistant."), ("user", "{question}")]
     )
@@ -100,7 +103,7 @@ def chain_stream(model: str, api: Any) -> None:
     meter.report()
 
 
-def agent_stream(model: str, api: Any) -> None:
+def agent_stream(model: str, api: Any, where: Gateway) -> None:
     """A LangGraph agent turn: tool-call arguments grow, the tool runs, the answer streams."""
     from langchain.agents import create_agent
     from langchain_core.messages import AIMessageChunk, ToolMessage
@@ -118,7 +121,8 @@ def agent_stream(model: str, api: Any) -> None:
         """Multiply two integers."""
         return a * b
 
-    agent = create_agent(ChatLemonData(model=model, api=api), [add, multiply])
+    llm = ChatLemonData(model=model, api=api, base_url=where.base_url, api_key=where.api_key)
+    agent = create_agent(llm, [add, multiply])
     meter = Meter(f"LangGraph agent with two tools ({api} API)")
     question: Any = {"messages": [{"role": "user", "content": "What is 40 + 2? Use a tool."}]}
     for message, _meta in agent.stream(question, stream_mode="messages"):
@@ -140,7 +144,9 @@ def agent_stream(model: str, api: Any) -> None:
     meter.report()
 
 
-def query_engine_stream(model: str, api: Any, embedding: str, reranker: str) -> None:
+def query_engine_stream(
+    model: str, api: Any, embedding: str, reranker: str, where: Gateway
+) -> None:
     """A LlamaIndex query engine over the bundled documents: LemonData embeddings find the
     candidates, LemonData's reranker keeps the best two, the model answers from them."""
     from llama_index.core import Document, Settings, VectorStoreIndex
@@ -148,12 +154,13 @@ def query_engine_stream(model: str, api: Any, embedding: str, reranker: str) -> 
 
     from .llama_index import LemonData, LemonDataEmbedding, LemonDataRerank
 
-    embed_model = LemonDataEmbedding(model=embedding)
+    key, base = where.api_key, where.base_url
+    embed_model = LemonDataEmbedding(model=embedding, api_key=key, base_url=base)
     # Query engines report LLM and embedding events to the global callback manager; with
     # the embedding model's tokenizer, embedding counts are what the server reported.
     counter = TokenCountingHandler(tokenizer=embed_model.tokenizer)
     Settings.callback_manager = CallbackManager([counter])
-    llm = LemonData(model=model, api=api)
+    llm = LemonData(model=model, api=api, api_key=key, base_url=base)
     index = VectorStoreIndex.from_documents(
         [Document(text=t) for t in DOCUMENTS], embed_model=embed_model
     )
@@ -161,7 +168,7 @@ def query_engine_stream(model: str, api: Any, embedding: str, reranker: str) -> 
         llm=llm,
         streaming=True,
         similarity_top_k=len(DOCUMENTS),
-        node_postprocessors=[LemonDataRerank(model=reranker, top_n=2)],
+        node_postprocessors=[LemonDataRerank(model=reranker, top_n=2, api_key=key, base_url=base)],
     )
     meter = Meter(
         f"LlamaIndex query engine over {len(DOCUMENTS)} documents: {embedding}, "
@@ -188,6 +195,13 @@ Each ends with its time to first token, tokens per second and token usage. Witho
 LEMONDATA_API_KEY it streams from a local LemonData-shaped server paced like a real
 model, and says so; with the key it uses the real API and --model (or LEMONDATA_MODEL).
 """
+
+
+def _announce(base_url: str) -> None:
+    out(
+        "LEMONDATA_API_KEY is not set: streaming from a local LemonData-shaped server at "
+        f"{base_url}\n(offline demo, paced like a real model; set the key to use the real API)\n"
+    )
 
 
 def _tokens(response: Any) -> Iterator[str]:
@@ -221,38 +235,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    server = None
-    saved = {k: os.environ.get(k) for k in ("LEMONDATA_API_KEY", "LEMONDATA_BASE_URL")}
-    try:
-        if os.environ.get("LEMONDATA_API_KEY"):
-            base = os.environ.get("LEMONDATA_BASE_URL", "https://api.lemondata.cc/v1")
-            out(f"Using the real LemonData API at {base} with model {args.model}.\n")
-        else:
-            from lemon_adapters.testing.server import DevServer
+    from .testing.offline import gateway
 
-            server = DevServer(delay=args.delay, jitter=args.jitter).start()
-            os.environ["LEMONDATA_API_KEY"] = "sk-offline-demo"
-            os.environ["LEMONDATA_BASE_URL"] = server.base_url
-            out(
-                "LEMONDATA_API_KEY is not set: streaming from a local LemonData-shaped server at "
-                f"{server.base_url}\n(offline demo, paced like a real model; set the key to use "
-                "the real API)\n"
+    try:
+        with gateway(delay=args.delay, jitter=args.jitter, announce=_announce) as where:
+            if not where.offline:
+                base = where.base_url or "https://api.lemondata.cc/v1"
+                out(f"Using the real LemonData API at {base} with model {args.model}.\n")
+            out(f"{DIM}loading LangChain and LlamaIndex ...{RESET}\n")
+            chain_stream(args.model, args.api, where)
+            agent_stream(args.model, args.api, where)
+            query_engine_stream(
+                args.model, args.api, args.embedding_model, args.rerank_model, where
             )
-        out(f"{DIM}loading LangChain and LlamaIndex ...{RESET}\n")
-        chain_stream(args.model, args.api)
-        agent_stream(args.model, args.api)
-        query_engine_stream(args.model, args.api, args.embedding_model, args.rerank_model)
     except KeyboardInterrupt:
         out(f"\n{DIM}interrupted{RESET}\n")
         return 130
-    finally:
-        if server is not None:
-            server.stop()
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
     return 0
 
 

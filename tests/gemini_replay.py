@@ -149,8 +149,8 @@ def _lower_types(schema: Any) -> Any:
 
 
 def loop(fragment: str) -> Loop:
-    from lemon_adapters.core.wire.parser import parse_body
     from tests.core.wire.test_gemini_recordings import body_of, entry_named
+    from tests.parsing import parse_body
 
     entries = [entry_named(fragment, n) for n in (0, 1)]
     first, second = (json.loads(e["request_body"]) for e in entries)

@@ -6,10 +6,13 @@ from collections.abc import Sequence
 
 from lemon_adapters.core.events import (
     BlockDone,
+    Citation,
     Finish,
     ReasoningDelta,
     RefusalDelta,
     ResponseStarted,
+    ServerToolCall,
+    ServerToolResult,
     StreamEvent,
     TextDelta,
     ToolCallDelta,
@@ -73,13 +76,53 @@ def check_invariants(events: Sequence[StreamEvent], *, finished: bool = True) ->
     # Distinct calls never share an id.
     assert len(set(ids.values())) == len(ids), f"two calls share an id: {ids}"
 
-    # Each content block (Messages) or part (Gemini) finishes once, as a non-empty block; a
-    # finished
-    # tool call's block names a call that came before it.
+    # Each content block (Messages) or part (Gemini) finishes once; a finished tool call's
+    # block names a call that came before it.
     blocks = [e for e in events if isinstance(e, BlockDone)]
     indexes = [e.index for e in blocks]
     assert len(set(indexes)) == len(indexes), f"a BlockDone index repeats: {indexes}"
     for event in blocks:
-        assert isinstance(event.block, dict) and event.block, event
-        if event.tool_call_index is not None:
-            assert event.tool_call_index in known, event
+        # A Messages block names its type; a Gemini part is known by its one key.
+        assert isinstance(event.block, dict) and (event.block.get("type") or event.block), event
+    for event in blocks:
+        if event.type == "tool_call":
+            assert event.tool_call_index in known, f"BlockDone of an unknown call: {event}"
+        else:
+            assert event.tool_call_index is None, event
+        if event.signature is not None:
+            # Messages signs thinking blocks; Gemini signs any part (``thoughtSignature``).
+            gemini = event.block.get("thoughtSignature") == event.signature
+            assert event.signature and (event.type == "thinking" or gemini), event
+        if event.data is not None:
+            assert event.type == "redacted_thinking", event
+
+    # The finish carries the whole result, and the result agrees with the events.
+    if finished and finishes:
+        result = events[finishes[0]].result
+        assert result is not None, "Finish without its result"
+        assert result.finish_reason == events[finishes[0]].reason
+        assert result.server_tool_calls == [e for e in events if isinstance(e, ServerToolCall)]
+        assert result.server_tool_results == [e for e in events if isinstance(e, ServerToolResult)]
+        assert result.citations == [e for e in events if isinstance(e, Citation)]
+        text_len = len(result.text)
+    else:
+        text_len = None
+
+    # Server tools: each call once, before its result; never a client tool call.
+    call_ids: list[str | None] = []
+    for pos, event in enumerate(events):
+        if isinstance(event, ServerToolCall):
+            assert event.name and event.provider_type, f"nameless server tool call at {pos}"
+            assert isinstance(event.arguments, dict), event
+            assert event.id is None or event.id not in call_ids, f"server call twice: {event.id}"
+            assert event.id is None or event.id not in ids.values(), "server call as client call"
+            call_ids.append(event.id)
+        elif isinstance(event, ServerToolResult):
+            assert event.status in ("success", "error", None), event
+            assert event.name and event.provider_type, f"nameless server tool result at {pos}"
+        elif isinstance(event, Citation):
+            assert event.provider_type, event
+            if event.start is not None and event.end is not None:
+                assert 0 <= event.start <= event.end, event
+                if text_len is not None:
+                    assert event.end <= text_len, f"citation past the text: {event}"

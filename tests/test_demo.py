@@ -62,6 +62,9 @@ def test_ctrl_c_ends_the_demo_cleanly() -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # A run started in the background by a shell without job control inherits SIGINT
+        # ignored, and Python then installs no KeyboardInterrupt handler: restore it.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert proc.stdout is not None
     seen = ""
@@ -117,3 +120,32 @@ def test_help_reads_as_plain_text(args: list[str]) -> None:
     assert out.startswith("usage: lemon-adapters")
     for markup in ("``", ":class:", ":mod:", ":func:"):
         assert markup not in out
+
+
+class _WatchedEnviron(dict[str, str]):
+    """``os.environ`` stand-in that remembers every write."""
+
+    writes: list[str]
+
+    def __setitem__(self, key: str, value: str) -> None:
+        self.writes.append(key)
+        super().__setitem__(key, value)
+
+    def pop(self, key: str, *default: object) -> object:  # type: ignore[override]
+        self.writes.append(key)
+        return super().pop(key, *default)
+
+
+@pytest.mark.parametrize("framework", ["core", "langchain", "llamaindex"])
+def test_cli_passes_the_local_address_instead_of_rewriting_the_environment(
+    framework: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from lemon_adapters import cli
+
+    watched = _WatchedEnviron({k: v for k, v in os.environ.items() if "LEMONDATA" not in k})
+    watched.writes = []
+    monkeypatch.setattr(os, "environ", watched)
+    assert cli.main(["chat", "Hi", "--framework", framework, "--model", "gpt-4o-mini"]) == 0
+    captured = capsys.readouterr()
+    assert "You asked" in captured.out and "offline" in captured.err
+    assert watched.writes == []

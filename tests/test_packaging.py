@@ -30,7 +30,25 @@ from lemon_adapters.testing.server import DevServer
 
 extra = sys.argv[1]
 with DevServer(delay=0) as server:
-    if extra == "langchain":
+    if extra in ("pydantic-ai", "openai-agents"):
+        import asyncio
+
+        if extra == "pydantic-ai":
+            from pydantic_ai import Agent
+            from lemon_adapters.pydantic_ai import LemonDataModel
+
+            model = LemonDataModel("gpt-4o-mini", base_url=server.base_url, api_key="sk-wheel")
+            text = Agent(model).run_sync("Say hi").output
+        else:
+            from agents import Agent, RunConfig, Runner
+            from lemon_adapters.openai_agents import LemonDataModel
+
+            model = LemonDataModel("gpt-4o-mini", base_url=server.base_url, api_key="sk-wheel")
+            config = RunConfig(tracing_disabled=True)
+            run = Runner.run(Agent(name="a", model=model), "Say hi", run_config=config)
+            text = asyncio.run(run).final_output
+        other = "lemon_adapters.langchain"
+    elif extra == "langchain":
         from lemon_adapters.langchain import ChatLemonData
 
         llm = ChatLemonData(model="gpt-4o-mini", base_url=server.base_url, api_key="sk-wheel")
@@ -76,7 +94,7 @@ def test_wheel_contents(wheel: Path) -> None:
     assert "lemon-adapters = lemon_adapters.cli:main" in zipfile.ZipFile(wheel).read(meta).decode()
 
 
-@pytest.mark.parametrize("extra", ["langchain", "llamaindex"])
+@pytest.mark.parametrize("extra", ["langchain", "llamaindex", "pydantic-ai", "openai-agents"])
 def test_wheel_with_one_extra_streams(wheel: Path, extra: str, tmp_path: Path) -> None:
     env = tmp_path / "env"
     venv.EnvBuilder(with_pip=True).create(env)

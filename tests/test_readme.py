@@ -8,6 +8,7 @@ the development commands are tasks that `tasks.py` knows.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shlex
@@ -23,7 +24,9 @@ from lemon_adapters.testing.server import DevServer, demo_responder
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
 BLOCKS = re.findall(r"^```(\w+)\n(.*?)^```", README, flags=re.S | re.M)
-PYTHON = [code for lang, code in BLOCKS if lang == "python"]
+PYTHON = [code for lang, code in BLOCKS if lang == "python" and "lemon_server" not in code]
+#: Blocks that are pytest modules using the testing kit's fixture: run under pytest.
+PYTEST = [code for lang, code in BLOCKS if lang == "python" and "lemon_server" in code]
 SHELL = [code for lang, code in BLOCKS if lang == "bash"]
 
 
@@ -44,12 +47,15 @@ def offline_env(server: DevServer | None) -> dict[str, str]:
 
 
 def test_readme_has_the_blocks_this_test_expects() -> None:
-    assert len(PYTHON) >= 7 and len(SHELL) >= 4
+    assert len(PYTHON) >= 7 and len(SHELL) >= 4 and len(PYTEST) >= 1
 
 
 @pytest.mark.parametrize("index", range(len(PYTHON)))
 def test_python_block_runs(index: int, server: DevServer) -> None:
     code = PYTHON[index]
+    for module in ("agents", "pydantic_ai"):  # the floors run has no openai-agents
+        if f"from {module} import" in code and importlib.util.find_spec(module) is None:
+            pytest.skip(f"{module} is not installed")
     proc = subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
@@ -63,6 +69,25 @@ def test_python_block_runs(index: int, server: DevServer) -> None:
     assert proc.stdout.strip(), f"README python block {index} printed nothing"
     if "did_you_mean" in code:
         assert "gpt-4o-mini" in proc.stdout  # the hint came back and was printed
+
+
+@pytest.mark.parametrize("index", range(len(PYTEST)))
+def test_pytest_block_passes_with_the_plugin(index: int, tmp_path: Path) -> None:
+    # The fixture comes from the pytest11 entry point alone: no conftest, no -p option.
+    module = tmp_path / "test_readme_block.py"
+    module.write_text(PYTEST[index])
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(module)],
+        cwd=ROOT,
+        env=offline_env(None),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    tests = PYTEST[index].count("\ndef test_")
+    assert proc.returncode == 0, f"README pytest block {index}:\n{proc.stdout[-3000:]}"
+    assert f"{tests} passed" in proc.stdout
 
 
 def test_quick_start_is_two_commands_and_ci_runs_the_second() -> None:

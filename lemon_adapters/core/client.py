@@ -8,13 +8,16 @@ package.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, cast
+import ssl
+import threading
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 from urllib.parse import quote
 
 import httpx
 
 from lemon_adapters.core.endpoints.models import ModelInfo, model_info, model_list
+from lemon_adapters.core.endpoints.pricing import ModelPrice, price_list
 from lemon_adapters.core.endpoints.retrieval import (
     EMBED_KEYS,
     RERANK_KEYS,
@@ -25,6 +28,7 @@ from lemon_adapters.core.endpoints.retrieval import (
     RerankOptions,
     RerankResult,
 )
+from lemon_adapters.core.errors import ConfigurationError
 from lemon_adapters.core.http.config import ClientConfig, Timeouts
 from lemon_adapters.core.http.drivers import (
     Current,
@@ -36,11 +40,10 @@ from lemon_adapters.core.http.drivers import (
 from lemon_adapters.core.http.exchange import Exchange
 from lemon_adapters.core.http.json_exchange import JSONExchange
 from lemon_adapters.core.http.retry import ROUTES, RetryPolicy, RouteMemory
+from lemon_adapters.core.http.streams import AsyncResponseStream, ResponseStream
 from lemon_adapters.core.request.build import request_of
 from lemon_adapters.core.request.call import Call, check_call, check_keywords
 from lemon_adapters.core.wire.accumulate import StreamResult
-
-from .events import Api, StreamEvent
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -54,12 +57,45 @@ __all__ = [
     "ResponseStream",
 ]
 
+H = TypeVar("H", httpx.Client, httpx.AsyncClient)
+
 DEFAULT_BASE_URL = "https://api.lemondata.cc/v1"
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=120.0, write=30.0, pool=30.0)
 
 
-class _ClientBase:
-    """Configuration shared by both clients (see :class:`LemonDataClient` for the args)."""
+#: What a forked child inherited and must never use or close: the parent's pools (closing
+#: them could block on a lock held at fork time; dropping them would warn of unclosed
+#: sockets). Kept, untouched, for the child's lifetime.
+_INHERITED: list[object] = []
+
+
+_SSL: dict[bool, ssl.SSLContext] = {}
+_SSL_LOCK = threading.Lock()
+
+
+def ssl_context(http2: bool) -> ssl.SSLContext:
+    """httpx's default TLS context (certifi, or ``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` as set
+    when the first client is made), built once per process and ALPN setting: building one
+    costs about 60 ms of CPU, paid by every pool (one per event loop, so once per
+    ``asyncio.run``) without it. One per ``http2`` value, because httpcore sets the
+    context's ALPN protocols from it."""
+    with _SSL_LOCK:
+        context = _SSL.get(http2)
+        if context is None:
+            context = _SSL[http2] = httpx.create_ssl_context()
+        return context
+
+
+def abandon(*objects: object) -> None:
+    """Keep ``objects`` (a parent's pools, in a forked child) out of use and unclosed."""
+    _INHERITED.extend(o for o in objects if o)
+
+
+class _ClientBase(Generic[H]):
+    """Configuration shared by both clients (see :class:`LemonDataClient` for the args),
+    and their httpx client, rebuilt in a forked child."""
+
+    _client: H
 
     def __init__(
         self,
@@ -70,6 +106,7 @@ class _ClientBase:
         max_retries: int = 2,
         max_retry_delay: float = 30.0,
         deadline: float | None = None,
+        stall_timeout: float | None = None,
         default_headers: Mapping[str, str] | None = None,
         http2: bool = False,
         routes: RouteMemory | None = None,
@@ -78,6 +115,8 @@ class _ClientBase:
         self.timeout = _timeout(timeout) if timeout is not None else injected_timeout
         self.timeout = self.timeout or DEFAULT_TIMEOUT
         self.http2 = http2
+        if stall_timeout is not None and not stall_timeout > 0:
+            raise ConfigurationError(f"stall_timeout must be > 0 seconds, not {stall_timeout}")
         self.config = ClientConfig(
             api_key=api_key if api_key is not None else os.environ.get("LEMONDATA_API_KEY"),
             base_url=(base_url or os.environ.get("LEMONDATA_BASE_URL") or DEFAULT_BASE_URL).rstrip(
@@ -90,7 +129,26 @@ class _ClientBase:
             deadline=deadline,
             default_headers=dict(default_headers or {}),
             routes=ROUTES if routes is None else routes,
+            stall=stall_timeout,
         )
+
+    def _use(self, http_client: H | None) -> None:
+        self._owns_client = http_client is None
+        self._client = http_client or self._new_http()
+        self._pid = os.getpid()
+
+    def _new_http(self) -> H:
+        raise NotImplementedError
+
+    @property
+    def http_client(self) -> H:
+        """The underlying httpx client. In a forked child, a pool this client created is
+        replaced by a new one on first use, so parent and child never share a socket (an
+        injected one is the caller's to manage)."""
+        if self._pid != os.getpid() and self._owns_client:
+            abandon(self._client)
+            self._use(None)
+        return self._client
 
     @property
     def base_url(self) -> str:
@@ -156,46 +214,10 @@ def _timeouts(value: httpx.Timeout) -> Timeouts:
     return Timeouts(value.connect, value.read, value.write, value.pool)
 
 
-class _StreamBase:
-    """What both stream classes expose besides iteration."""
-
-    def __init__(self, exchange: Exchange) -> None:
-        self._exchange = exchange
-        self._current = Current()
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(api={self.api!r}, model={self._exchange.request_.model!r})"
-
-    @property
-    def api(self) -> Api:
-        """The API actually used (``"chat"`` after an ``api="auto"`` fallback)."""
-        return self._exchange.api
-
-    @property
-    def request_body(self) -> dict[str, Any]:
-        """The JSON body sent (for the API in use)."""
-        return self._exchange.body_for(self._exchange.api)
-
-    @property
-    def result(self) -> StreamResult:
-        """The result accumulated so far (empty before the first event)."""
-        return self._exchange.result
-
-    @property
-    def response(self) -> httpx.Response | None:
-        """The current HTTP response, once open."""
-        return self._current.response
-
-    @property
-    def attempts(self) -> int:
-        """Re-sends made before the first event (retries and a route fallback)."""
-        return self._exchange.attempts + int(self._exchange.fell_back)
-
-
 # -- sync -----------------------------------------------------------------------------------
 
 
-class LemonDataClient(_ClientBase):
+class LemonDataClient(_ClientBase[httpx.Client]):
     """Synchronous LemonData client.
 
     Args:
@@ -208,6 +230,12 @@ class LemonDataClient(_ClientBase):
             :mod:`lemon_adapters.core.http.retry`); also the budget of background resumes.
         max_retry_delay: cap on any single backoff or ``Retry-After`` wait, in seconds.
         deadline: default overall time limit of each call in seconds (``None``: none).
+        stall_timeout: seconds a stream may go without progress (an event, or bytes of one
+            arriving) before it fails with ``APITimeoutError`` (``code="stream_stalled"``,
+            the partial result attached); keep-alive comments, pings and empty chunks do
+            not count (the limit runs from the first of them after the last progress, so
+            it ends at most one padding interval late). Default: the read timeout (120 s
+            by default).
         default_headers: extra headers on every request.
         http_client: an ``httpx.Client`` to use (not closed by this client); its timeouts
             apply unless ``timeout`` is given.
@@ -217,18 +245,15 @@ class LemonDataClient(_ClientBase):
 
     def __init__(self, *, http_client: httpx.Client | None = None, **kwargs: Any) -> None:
         super().__init__(injected_timeout=http_client.timeout if http_client else None, **kwargs)
-        self._owns_client = http_client is None
-        self._client = http_client or httpx.Client(timeout=self.timeout, http2=self.http2)
+        self._use(http_client)
 
-    @property
-    def http_client(self) -> httpx.Client:
-        """The underlying httpx client."""
-        return self._client
+    def _new_http(self) -> httpx.Client:
+        return httpx.Client(timeout=self.timeout, http2=self.http2, verify=ssl_context(self.http2))
 
     def close(self) -> None:
         """Close the connection pool if this client created it."""
         if self._owns_client:
-            self._client.close()
+            self.http_client.close()
 
     def __enter__(self) -> LemonDataClient:
         return self
@@ -249,7 +274,7 @@ class LemonDataClient(_ClientBase):
     def create(self, **call: Unpack[Call]) -> StreamResult:
         """A non-streaming call (same arguments), returning the same result type."""
         ex = self._exchange("create", call, stream=False)
-        for _ in sync_events(self._client, ex, Current()):
+        for _ in sync_events(self.http_client, ex, Current()):
             pass
         return ex.result
 
@@ -273,12 +298,18 @@ class LemonDataClient(_ClientBase):
             category=category, provider=provider, tag=tag, recommended_for=recommended_for
         )
         ex = JSONExchange(self.config, "GET", _models_path(None), params=params)
-        return model_list(sync_json(self._client, ex))
+        return model_list(sync_json(self.http_client, ex))
 
     def model(self, model_id: str) -> ModelInfo:
         """One model's details (``GET /v1/models/{model}``); ``ModelNotFoundError`` if none."""
         ex = JSONExchange(self.config, "GET", _models_path(model_id))
-        return model_info(sync_json(self._client, ex))
+        return model_info(sync_json(self.http_client, ex))
+
+    def pricing(self, model: str | None = None) -> list[ModelPrice]:
+        """What LemonData charges (``GET /v1/pricing``): every model's prices, or only
+        ``model``'s (``?model=``), as :class:`ModelPrice` objects (``Decimal`` figures)."""
+        ex = JSONExchange(self.config, "GET", "/pricing", params=_filters(model=model))
+        return price_list(sync_json(self._client, ex))
 
     def embed(self, texts: str | Sequence[str], **options: Unpack[EmbedOptions]) -> EmbeddingResult:
         """Embed ``texts`` (``POST /v1/embeddings``), in batches, vectors in input order.
@@ -291,7 +322,7 @@ class LemonDataClient(_ClientBase):
         """
         job = self._embedding_job(texts, options)
         while (ex := job.next()) is not None:
-            job.add(sync_json(self._client, ex))
+            job.add(sync_json(self.http_client, ex))
         return job.result()
 
     def rerank(
@@ -309,79 +340,29 @@ class LemonDataClient(_ClientBase):
         """
         job = self._rerank_job(query, documents, options)
         while (ex := job.next()) is not None:
-            job.add(sync_json(self._client, ex))
+            job.add(sync_json(self.http_client, ex))
         return job.result()
-
-
-class ResponseStream(_StreamBase):
-    """A streamed response: a context manager and an iterator of normalized events.
-
-    The request is sent when iteration starts (or on ``with``). ``result`` is the
-    accumulated :class:`StreamResult` at any point. Leaving the loop early and closing
-    (or leaving the ``with`` block, or dropping the last reference) closes the HTTP
-    response and its connection.
-    """
-
-    def __init__(self, client: LemonDataClient, exchange: Exchange) -> None:
-        super().__init__(exchange)
-        self._client = client
-        self._iter: Iterator[StreamEvent] | None = None
-
-    def __enter__(self) -> ResponseStream:
-        self._ensure_iter()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __iter__(self) -> Iterator[StreamEvent]:
-        return self._ensure_iter()
-
-    def __next__(self) -> StreamEvent:
-        return next(self._ensure_iter())
-
-    def until_done(self) -> StreamResult:
-        """Consume the rest of the stream and return the result."""
-        for _ in self:
-            pass
-        return self.result
-
-    def close(self) -> None:
-        """Stop reading and release the connection."""
-        if self._iter is not None:
-            self._iter.close()  # type: ignore[attr-defined]
-        if self._current.response is not None:
-            self._current.response.close()
-
-    def _ensure_iter(self) -> Iterator[StreamEvent]:
-        if self._iter is None:
-            # A plain function, not a method: the generator must not reference this object,
-            # so dropping the stream finalizes the generator (closing the response) at once
-            # instead of waiting for the cycle collector.
-            self._iter = sync_events(self._client._client, self._exchange, self._current)
-        return self._iter
 
 
 # -- async ----------------------------------------------------------------------------------
 
 
-class AsyncLemonDataClient(_ClientBase):
+class AsyncLemonDataClient(_ClientBase[httpx.AsyncClient]):
     """Asynchronous LemonData client; same arguments as :class:`LemonDataClient`."""
 
     def __init__(self, *, http_client: httpx.AsyncClient | None = None, **kwargs: Any) -> None:
         super().__init__(injected_timeout=http_client.timeout if http_client else None, **kwargs)
-        self._owns_client = http_client is None
-        self._client = http_client or httpx.AsyncClient(timeout=self.timeout, http2=self.http2)
+        self._use(http_client)
 
-    @property
-    def http_client(self) -> httpx.AsyncClient:
-        """The underlying httpx client."""
-        return self._client
+    def _new_http(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            timeout=self.timeout, http2=self.http2, verify=ssl_context(self.http2)
+        )
 
     async def aclose(self) -> None:
         """Close the connection pool if this client created it."""
         if self._owns_client:
-            await self._client.aclose()
+            await self.http_client.aclose()
 
     async def __aenter__(self) -> AsyncLemonDataClient:
         return self
@@ -397,7 +378,7 @@ class AsyncLemonDataClient(_ClientBase):
     async def create(self, **call: Unpack[Call]) -> StreamResult:
         """A non-streaming call (same arguments), returning the same result type."""
         ex = self._exchange("create", call, stream=False)
-        async for _ in async_events(self._client, ex, Current()):
+        async for _ in async_events(self.http_client, ex, Current()):
             pass
         return ex.result
 
@@ -414,12 +395,17 @@ class AsyncLemonDataClient(_ClientBase):
             category=category, provider=provider, tag=tag, recommended_for=recommended_for
         )
         ex = JSONExchange(self.config, "GET", _models_path(None), params=params)
-        return model_list(await async_json(self._client, ex))
+        return model_list(await async_json(self.http_client, ex))
 
     async def model(self, model_id: str) -> ModelInfo:
         """One model's details (``GET /v1/models/{model}``); ``ModelNotFoundError`` if none."""
         ex = JSONExchange(self.config, "GET", _models_path(model_id))
-        return model_info(await async_json(self._client, ex))
+        return model_info(await async_json(self.http_client, ex))
+
+    async def pricing(self, model: str | None = None) -> list[ModelPrice]:
+        """What LemonData charges (arguments as :meth:`LemonDataClient.pricing`)."""
+        ex = JSONExchange(self.config, "GET", "/pricing", params=_filters(model=model))
+        return price_list(await async_json(self._client, ex))
 
     async def embed(
         self, texts: str | Sequence[str], **options: Unpack[EmbedOptions]
@@ -427,7 +413,7 @@ class AsyncLemonDataClient(_ClientBase):
         """Embed ``texts`` (arguments as :meth:`LemonDataClient.embed`)."""
         job = self._embedding_job(texts, options)
         while (ex := job.next()) is not None:
-            job.add(await async_json(self._client, ex))
+            job.add(await async_json(self.http_client, ex))
         return job.result()
 
     async def rerank(
@@ -436,46 +422,5 @@ class AsyncLemonDataClient(_ClientBase):
         """Rank ``documents`` by relevance (arguments as :meth:`LemonDataClient.rerank`)."""
         job = self._rerank_job(query, documents, options)
         while (ex := job.next()) is not None:
-            job.add(await async_json(self._client, ex))
+            job.add(await async_json(self.http_client, ex))
         return job.result()
-
-
-class AsyncResponseStream(_StreamBase):
-    """The async twin of :class:`ResponseStream`; use ``async with`` to close it promptly."""
-
-    def __init__(self, client: AsyncLemonDataClient, exchange: Exchange) -> None:
-        super().__init__(exchange)
-        self._client = client
-        self._iter: AsyncIterator[StreamEvent] | None = None
-
-    async def __aenter__(self) -> AsyncResponseStream:
-        self._ensure_iter()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
-
-    def __aiter__(self) -> AsyncIterator[StreamEvent]:
-        return self._ensure_iter()
-
-    async def __anext__(self) -> StreamEvent:
-        return await self._ensure_iter().__anext__()
-
-    async def until_done(self) -> StreamResult:
-        """Consume the rest of the stream and return the result."""
-        async for _ in self:
-            pass
-        return self.result
-
-    async def aclose(self) -> None:
-        """Stop reading and release the connection."""
-        if self._iter is not None:
-            await self._iter.aclose()  # type: ignore[attr-defined]
-        if self._current.response is not None:
-            await self._current.response.aclose()
-
-    def _ensure_iter(self) -> AsyncIterator[StreamEvent]:
-        if self._iter is None:
-            # Not a method: see ResponseStream._ensure_iter.
-            self._iter = async_events(self._client._client, self._exchange, self._current)
-        return self._iter

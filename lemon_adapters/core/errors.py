@@ -1,4 +1,4 @@
-"""The exception tree, and the one reader of LemonData's error JSON.
+"""The exception tree, and the errors made from LemonData's error JSON.
 
 Every error the package raises is a :class:`LemonDataError`::
 
@@ -28,12 +28,14 @@ Every error the package raises is a :class:`LemonDataError`::
     │                                   a channel may come back (false: none configured)
     ├── APIConnectionError              could not connect / send
     │   └── StreamDisconnectedError     the connection dropped mid-stream
-    ├── APITimeoutError                 connect or idle-read timeout; the overall deadline
+    ├── APITimeoutError                 connect or idle-read timeout; a stream stalled between
+    │                                   events (code="stream_stalled"); the overall deadline
     │                                   (code="deadline_exceeded", never retried)
     ├── StreamError                     the server reported an error inside a 200 stream
     ├── IncompleteStreamError           the body ended without a terminal event
     └── MalformedStreamError            not SSE, invalid JSON or UTF-8, a field of the wrong
-                                        type, wrong content type, undecodable compression
+        │                               type, wrong content type, undecodable compression
+        └── MalformedResponseError      the same for a JSON answer (models, embeddings, rerank)
 
 Errors raised after the stream started carry ``partial``: the
 :class:`~lemon_adapters.core.wire.accumulate.StreamResult` accumulated up to the failure, and
@@ -43,7 +45,8 @@ would re-send (before the first event; see :mod:`lemon_adapters.core.http.retry`
 explicit ``retryable`` wins over the status-based default, both ways.
 
 LemonData's error JSON (``{"error": {...}}``, or the object itself, in HTTP error bodies,
-in-stream error frames and failed responses) is read by :func:`error_fields` only. The
+in-stream error frames and failed responses) is read by :func:`error_fields` only (in
+:mod:`lemon_adapters.core.error_body`, with the headers' request id and ``Retry-After``). The
 documented pages disagree in places (``model_not_found`` as 400 or 404, ``type`` sometimes
 missing, ``suggestions`` as strings or ``{"id": ...}`` objects), so every field is read
 defensively: a value of the wrong type is left out, never trusted.
@@ -55,20 +58,68 @@ field of an error (servers do echo keys, e.g. "Incorrect API key provided: ...")
 
 from __future__ import annotations
 
-import email.utils
-import json
-import math
 import re
-import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from lemon_adapters.core.error_body import (
+    ErrorFields,
+    describe_body,
+    error_fields,
+    loads_body,
+    parse_retry_after,
+    request_id_of,
+    seconds,
+    text_of,
+)
 
 if TYPE_CHECKING:
     from lemon_adapters.core.wire.accumulate import StreamResult
 
+#: The tree, and the reader's names (:mod:`.error_body`), importable from here as before.
+__all__ = [
+    "DEADLINE_CODE",
+    "RETRY_STATUSES",
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ChannelsUnavailableError",
+    "ConfigurationError",
+    "ConflictError",
+    "ContextLengthError",
+    "ErrorFields",
+    "IncompleteStreamError",
+    "InsufficientCreditsError",
+    "InternalServerError",
+    "LemonDataError",
+    "MalformedStreamError",
+    "ModelNotAllowedError",
+    "ModelNotFoundBadRequestError",
+    "ModelNotFoundError",
+    "NotFoundError",
+    "PayloadTooLargeError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "SpendLimitError",
+    "StreamDisconnectedError",
+    "StreamError",
+    "UnprocessableEntityError",
+    "api_error",
+    "error_fields",
+    "parse_retry_after",
+    "redact",
+    "request_id_of",
+    "seconds",
+    "status_error_class",
+    "stream_error",
+]
+
 _SECRET = re.compile(r"(sk-|Bearer\s+)[A-Za-z0-9_\-.]{6,}")
 DEADLINE_CODE = "deadline_exceeded"
+#: The code of the APITimeoutError of a stream that went ``stall_timeout`` without an event.
+STALL_CODE = "stream_stalled"
 #: Statuses retried by default (a body's ``retryable`` overrides): timeouts, conflicts,
 #: rate limits, server errors and Anthropic's 529 "overloaded".
 RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
@@ -274,6 +325,12 @@ class MalformedStreamError(LemonDataError):
     a field of the wrong type, a compressed body that does not decompress."""
 
 
+class MalformedResponseError(MalformedStreamError):
+    """A JSON answer (models, embeddings, rerank) that is not JSON or not as documented:
+    never a stream, so named for what it is; still a :class:`MalformedStreamError`, which
+    these answers raised before, so existing handlers keep catching it."""
+
+
 class ModelNotFoundBadRequestError(ModelNotFoundError, BadRequestError):
     """``model_not_found`` sent as HTTP 400 (LemonData's Agent-First pages): catch it as
     :class:`ModelNotFoundError` (or ``NotFoundError``) or as :class:`BadRequestError`."""
@@ -321,138 +378,7 @@ def status_error_class(status_code: int, code: str | None = None) -> type[APISta
     return _BY_STATUS.get(status_code, APIStatusError)
 
 
-# -- the one reader of LemonData's error JSON ----------------------------------------------
-
-#: Fields read into attributes; anything else in the error object goes to ``extra``.
-_KNOWN = frozenset(
-    {
-        "message",
-        "code",
-        "type",
-        "param",
-        "did_you_mean",
-        "suggestions",
-        "alternatives",
-        "hint",
-        "retryable",
-        "retry_after",
-        "balance_usd",
-        "estimated_cost_usd",
-        "request_id",
-    }
-)
-
-
-@dataclass(slots=True, kw_only=True)
-class ErrorFields:
-    """What an error object says, each field typed (a field of the wrong type is ``None``)."""
-
-    message: str | None = None
-    code: str | None = None
-    type: str | None = None
-    param: str | None = None
-    did_you_mean: str | None = None
-    suggestions: list[str] | None = None
-    suggestions_raw: list[Any] | None = None
-    alternatives: list[dict[str, Any]] | None = None
-    hint: str | None = None
-    retryable: bool | None = None
-    retry_after: float | None = None
-    balance_usd: float | None = None
-    estimated_cost_usd: float | None = None
-    request_id: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def kwargs(self) -> dict[str, Any]:
-        """The fields as keyword arguments of :class:`LemonDataError` (``message`` and
-        ``request_id`` aside: the caller decides between the body's and the headers')."""
-        return {
-            name: getattr(self, name)
-            for name in self.__slots__
-            if name not in ("message", "request_id")
-        }
-
-
-def error_fields(body: Any) -> ErrorFields:
-    """Read an error body: ``{"error": {...}}``, ``{"error": "text"}``, the error object
-    itself, or FastAPI's ``{"detail": ...}``. Never raises, whatever ``body`` is."""
-    out = ErrorFields()
-    if not isinstance(body, dict):
-        return out
-    raw = body.get("error", body)
-    if isinstance(raw, str):
-        out.message = raw
-        raw = body
-    if not isinstance(raw, dict):
-        return out
-    out.message = out.message or _text(raw.get("message"))
-    if out.message is None and body.get("detail") is not None:
-        out.message = _text(body["detail"]) or _clip(body["detail"])
-    out.code = _text(raw.get("code"), numbers=True)
-    out.type = _text(raw.get("type")) or _text(body.get("type") if raw is not body else None)
-    out.param = _text(raw.get("param"), numbers=True)
-    out.did_you_mean = _text(raw.get("did_you_mean"))
-    out.hint = _text(raw.get("hint"))
-    suggestions = raw.get("suggestions")
-    if isinstance(suggestions, list):
-        out.suggestions_raw = suggestions
-        ids = (s.get("id") if isinstance(s, dict) else s for s in suggestions)
-        out.suggestions = [i for i in ids if isinstance(i, str) and i]
-    alternatives = raw.get("alternatives")
-    if isinstance(alternatives, list):
-        out.alternatives = [a for a in alternatives if isinstance(a, dict)]
-    retryable = raw.get("retryable")
-    out.retryable = retryable if isinstance(retryable, bool) else None
-    out.retry_after = seconds(raw.get("retry_after"))
-    out.balance_usd = _number(raw.get("balance_usd"))
-    out.estimated_cost_usd = _number(raw.get("estimated_cost_usd"))
-    # Anthropic-shaped bodies carry the id beside the error object: {"type": "error",
-    # "error": {...}, "request_id": "req_..."}.
-    out.request_id = _text(raw.get("request_id")) or _text(body.get("request_id"))
-    out.extra = {k: v for k, v in raw.items() if k not in _KNOWN}
-    if isinstance(raw.get("status"), str) and type(raw.get("code")) is int:
-        _google_fields(raw, out)
-    return out
-
-
-#: Google's ``ErrorInfo.reason`` values that name what a caller acts on, as LemonData codes.
-_GOOGLE_REASONS = {
-    "API_KEY_INVALID": "invalid_api_key",
-    "API_KEY_EXPIRED": "expired_api_key",
-    "RATE_LIMIT_EXCEEDED": "rate_limit_exceeded",
-}
-#: Google's NOT_FOUND text for an unknown model: "models/x is not found for API version..."
-#: (Gemini API), "Publisher Model `.../models/x` was not found..." (Vertex AI).
-_GOOGLE_MODEL_NOT_FOUND = re.compile(
-    r"\bmodels/\S+ is not found|\bPublisher Model\b.*\bnot found", re.IGNORECASE
-)
-
-
-def _google_fields(raw: Mapping[str, Any], out: ErrorFields) -> None:
-    """Google's error shape (``{"code": 400, "message", "status": "INVALID_ARGUMENT",
-    "details": [...]}``, the Gemini route's): ``type`` is the status, ``code`` the
-    ``ErrorInfo`` reason (as LemonData's code where one means the same: an invalid key is
-    an authentication error though Google answers 400), ``retry_after`` the ``RetryInfo``
-    delay. The details stay in ``extra``."""
-    out.type = raw["status"]
-    reason = None
-    details = raw.get("details")
-    for detail in details if isinstance(details, list) else ():
-        if not isinstance(detail, dict):
-            continue
-        kind = str(detail.get("@type", ""))
-        if kind.endswith("google.rpc.ErrorInfo") and isinstance(detail.get("reason"), str):
-            reason = detail["reason"]
-        elif kind.endswith("google.rpc.RetryInfo") and out.retry_after is None:
-            delay = detail.get("retryDelay")  # a Duration in JSON: "38s", "1.5s"
-            if isinstance(delay, str):
-                out.retry_after = seconds(delay.removesuffix("s"))
-    if reason in _GOOGLE_REASONS:
-        out.code = _GOOGLE_REASONS[reason]
-    elif raw["status"] == "NOT_FOUND" and _GOOGLE_MODEL_NOT_FOUND.search(out.message or ""):
-        out.code = "model_not_found"
-    else:
-        out.code = reason or raw["status"]
+# -- errors from error bodies (read by :mod:`.error_body`) -----------------------------------
 
 
 def api_error(
@@ -466,14 +392,14 @@ def api_error(
         content: the body as received (read whole, or its first bytes).
         now: the wall clock for an HTTP-date ``Retry-After`` (default: ``time.time()``).
     """
-    body = _loads(content)
+    body = loads_body(content)
     fields = error_fields(body)
     header_wait = parse_retry_after(headers, now=now)
     if header_wait is not None:
         fields.retry_after = header_wait
     if fields.retryable is None:
         fields.retryable = status in RETRY_STATUSES
-    message = fields.message or f"HTTP {status}" + _describe_body(
+    message = fields.message or f"HTTP {status}" + describe_body(
         headers.get("content-type", ""), content
     )
     cls = status_error_class(status, fields.code)
@@ -495,91 +421,7 @@ def stream_error(error: Any, *, frame: Any, default: str) -> StreamError:
         default: the message when the error says none.
     """
     fields = error_fields({"error": error})
-    rid = fields.request_id or (_text(frame.get("request_id")) if isinstance(frame, dict) else None)
+    rid = fields.request_id or (
+        text_of(frame.get("request_id")) if isinstance(frame, dict) else None
+    )
     return StreamError(fields.message or default, body=frame, request_id=rid, **fields.kwargs())
-
-
-def request_id_of(headers: Mapping[str, str]) -> str | None:
-    """The gateway's request id, for support tickets."""
-    value = headers.get("x-request-id") or headers.get("request-id") or headers.get("x-trace-id")
-    return None if value is None else str(value)
-
-
-def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
-    """Seconds to wait from ``retry-after-ms`` or ``Retry-After`` (seconds or HTTP date)."""
-    wait = seconds(headers.get("retry-after-ms"))
-    if wait is not None:
-        return wait / 1000
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    wait = seconds(value)
-    if wait is not None:
-        return wait
-    try:
-        parsed = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if parsed.tzinfo is None:  # RFC 9110 dates are GMT; a naive parse means GMT too
-        import datetime as _dt
-
-        parsed = parsed.replace(tzinfo=_dt.timezone.utc)
-    return max(0.0, parsed.timestamp() - (time.time() if now is None else now))
-
-
-def seconds(value: Any) -> float | None:
-    """A non-negative, finite number of seconds from a number or numeric text, else None."""
-    if isinstance(value, str):
-        try:
-            value = float(value.strip())
-        except ValueError:
-            return None
-    number = _number(value)
-    return None if number is None else max(0.0, number)
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    try:
-        number = float(value)
-    except OverflowError:  # an int beyond float range
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _text(value: Any, *, numbers: bool = False) -> str | None:
-    """``value`` if it is a non-empty string (or, with ``numbers``, a number as text)."""
-    if isinstance(value, str):
-        return value or None
-    if numbers and isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)  # OpenRouter sends numeric codes (``429``)
-    return None
-
-
-def _clip(value: Any) -> str:
-    try:
-        return json.dumps(value)[:500]
-    except (TypeError, ValueError, RecursionError):
-        return type(value).__name__
-
-
-def _loads(content: bytes) -> Any:
-    if not content:
-        return None
-    try:
-        return json.loads(content)
-    except (ValueError, RecursionError):  # not JSON, or nested past the parser's limit
-        return None
-
-
-def _describe_body(content_type: str, content: bytes) -> str:
-    text = content[:300].decode("utf-8", "replace").strip()
-    if not text:
-        return " with an empty body"
-    if "html" in content_type or text[:1] == "<":
-        return (
-            f" with an HTML page instead of a JSON error (from a proxy or load balancer?):"
-            f" {text[:200]!r}"
-        )
-    return f" ({content_type or 'no content type'}): {text[:200]!r}"

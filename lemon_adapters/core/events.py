@@ -11,13 +11,30 @@ clients) has no ``Finish``; its usage, when the failing chunk reports one, still
 ``UsageReported`` first.
 ``ToolCallDelta.index`` is 0-based in order of first appearance and stable for a
 call; its ``id`` and ``name`` are set on the first delta of that call (or on the first
-delta that knows them) and ``None`` afterwards. ``BlockDone`` (Messages and Gemini APIs)
+delta that knows them) and ``None`` afterwards. ``BlockDone`` (Messages API, Gemini parts)
 comes after the deltas of the block it completes.
+
+What a provider ran or cited besides the answer (every wire format maps to these, so an
+adapter never needs to know which one it is reading):
+
+* ``ServerToolCall`` then ``ServerToolResult``: a tool the provider ran itself (web search,
+  code execution, MCP, tool search...). Each comes once, whole, when the wire has it whole
+  (Messages: at the block's ``content_block_stop``; Responses: at ``output_item.done``;
+  Gemini: an ``executableCode`` / ``codeExecutionResult`` part, or its grounding metadata
+  as a ``google_search`` call). The result's ``call_id`` is the call's ``id``. They are
+  never ``ToolCallDelta``: an agent must not run them.
+* ``Citation``: a source the answer cites, after the text it cites, with ``start`` /
+  ``end`` offsets into the whole answer text (``StreamResult.text``) where they are known
+  (Messages: the cited text block; Responses and Chat: the annotation's indices shifted to
+  the whole text; Gemini: a grounding support's segment).
+* ``Finish.result``: everything accumulated, attached by the parser, so a consumer
+  building its last chunk reads the finish event alone.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 if TYPE_CHECKING:
@@ -87,6 +104,12 @@ class Usage:
     count them), ``cached_tokens`` those read from the cache, ``cache_creation_tokens``
     those written to it. ``invalid_counts`` names the counts the server sent with the wrong
     type or a negative value: they were dropped, never summed (see ``core.wire``).
+
+    Usage as billed: when the wire breaks a response into iterations (Messages
+    ``usage.iterations``: a compaction pass, an advisor model's turn), the totals are the
+    sum over this model's iterations, ``iterations`` keeps each one in order, and
+    ``other_models`` holds, by model name, the summed usage of iterations another model
+    ran (never added into the totals here).
     """
 
     input_tokens: int
@@ -96,6 +119,23 @@ class Usage:
     reasoning_tokens: int | None = None
     cache_creation_tokens: int | None = None
     invalid_counts: tuple[str, ...] = ()
+    iterations: tuple[UsageIteration, ...] = ()
+    other_models: Mapping[str, Usage] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UsageIteration:
+    """One sampling iteration a response billed (Messages ``usage.iterations``).
+
+    A response may bill several: a compaction pass and the answer (both this model's: the
+    ``Usage`` totals are their sum), or an ``advisor_message`` by another model (``model``
+    names it; it is reported apart in ``Usage.other_models``, never summed into this
+    model's counts). ``usage`` is the iteration's own counts, normalized as ``Usage`` is.
+    """
+
+    type: str
+    model: str | None
+    usage: Usage
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -134,6 +174,10 @@ BlockType: TypeAlias = Literal[
     "other",
 ]
 
+#: The finished blocks that carry reasoning the next turn must send back unchanged (a
+#: ``thinking`` block with its signature, a ``redacted_thinking`` block with its data).
+THINKING_BLOCKS: frozenset[BlockType] = frozenset({"thinking", "redacted_thinking"})
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BlockDone:
@@ -162,26 +206,34 @@ class ServerToolCall:
     """A tool the provider ran itself: web search, code execution, MCP, tool search, ...
 
     ``name`` is the tool's name as the provider calls it (``web_search``,
-    ``code_execution``, ``google_search``...), ``arguments`` its input as a JSON object
-    (``{"query": ...}``, ``{"code": ...}``), ``provider_type`` the wire's own type
-    (``server_tool_use``, ``web_search_call``, ``executableCode``...). Comes once, whole.
+    ``code_execution``, ``google_search``; an MCP tool's own name, its server in
+    ``server``), ``arguments`` its input as a JSON object (``{"query": ...}``,
+    ``{"code": ...}``; the Responses ``web_search_call`` action without its sources),
+    ``provider_type`` the wire's own type (``server_tool_use``, ``mcp_tool_use``,
+    ``web_search_call``, ``executableCode``...). Comes once, whole.
     """
 
     id: str | None
     name: str
     arguments: dict[str, Any]
     provider_type: str
+    server: str | None = None
     kind: Literal["server_tool_call"] = "server_tool_call"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ServerToolResult:
-    """What a server tool returned: ``output`` as the wire gave it (search results, code
-    output...), ``status`` where the wire says one (``completed``, ``failed``...)."""
+    """What a server tool returned.
+
+    ``output`` is the result as the wire gave it (search results, code output, an MCP
+    tool's content...), ``name`` the tool's name as on its ``ServerToolCall``, ``status``
+    normalized: ``"success"``, ``"error"`` (the wire says it failed: an ``is_error`` flag,
+    an ``*_error`` result, a ``failed`` item), or ``None`` where the wire says neither.
+    """
 
     call_id: str | None
     name: str
-    status: str | None
+    status: Literal["success", "error"] | None
     output: Any
     provider_type: str
     kind: Literal["server_tool_result"] = "server_tool_result"

@@ -36,6 +36,7 @@ from .errors import (  # noqa: E402
     LemonDataStreamError,
     LemonDataTimeoutError,
     LemonDataUnprocessableEntityError,
+    ModelRefusalError,
 )
 from .rerank import LemonDataRerank  # noqa: E402
 
@@ -66,4 +67,5 @@ __all__ = [
     "LemonDataStreamError",
     "LemonDataTimeoutError",
     "LemonDataUnprocessableEntityError",
+    "ModelRefusalError",
 ]

@@ -24,11 +24,15 @@ from langchain_core.messages.block_translators import register_translator
 from langchain_core.messages.tool import invalid_tool_call, tool_call_chunk
 from langchain_core.messages.utils import convert_to_openai_messages
 
+from lemon_adapters.core.errors import ConfigurationError
 from lemon_adapters.core.events import (
+    THINKING_BLOCKS,
     BlockDone,
     ReasoningDelta,
     RefusalDelta,
     ResponseStarted,
+    ServerToolCall,
+    ServerToolResult,
     StreamEvent,
     TextDelta,
     ToolCallDelta,
@@ -37,9 +41,14 @@ from lemon_adapters.core.events import (
 from lemon_adapters.core.request.call import Message
 from lemon_adapters.core.wire.accumulate import TRANSPORT_FIELDS, StreamResult
 
+from ._blocks import (
+    citation_annotation,
+    server_tool_call_block,
+    server_tool_result_block,
+    with_server_tools,
+)
+
 PROVIDER = "lemondata"
-#: Messages API blocks an assistant turn must send back unchanged (signatures, opaque data).
-THINKING_TYPES = ("thinking", "redacted_thinking")
 
 # Assistant content parts that carry the model's reasoning in LangChain messages: the v1
 # standard block ("reasoning") and Anthropic's native block ("thinking").
@@ -53,9 +62,24 @@ def to_neutral_messages(messages: Sequence[BaseMessage]) -> list[Message]:
     """LangChain messages as the core's neutral (Chat Completions shaped) messages.
 
     langchain-core's own converter writes the OpenAI shape the neutral messages are; its
-    dicts are untyped, so they are taken as :data:`Message` here, at that one boundary.
+    dicts are untyped, so they are taken as :data:`Message` here, at that one boundary
+    (the core then checks their shape before any request).
+
+    Raises:
+        ConfigurationError: a message langchain-core's converter cannot write (a text
+            block without text, tool-call arguments that are not JSON...), by position.
     """
-    return [cast("Message", to_neutral_message(m)) for m in messages]
+    return [cast("Message", _converted(i, m)) for i, m in enumerate(messages)]
+
+
+def _converted(position: int, message: BaseMessage) -> dict[str, Any]:
+    try:
+        return to_neutral_message(message)
+    except (KeyError, TypeError, ValueError, NotImplementedError) as exc:
+        raise ConfigurationError(
+            f"messages[{position}] ({type(message).__name__}) cannot be sent:"
+            f" {type(exc).__name__}: {exc}"
+        ) from exc
 
 
 def to_neutral_message(message: BaseMessage) -> dict[str, Any]:
@@ -83,9 +107,12 @@ def to_neutral_message(message: BaseMessage) -> dict[str, Any]:
         thinking = thinking_blocks_of(message)
         if thinking:
             out["thinking_blocks"] = thinking
+        blocks = message.additional_kwargs.get("blocks")
+        if isinstance(blocks, list) and blocks:
+            out["blocks"] = blocks  # a Messages answer with server tools: sent back verbatim
         gemini = message.additional_kwargs.get("gemini_parts")
-        if gemini:  # a Gemini answer's own parts: signatures go back on their parts
-            out["gemini_parts"] = list(gemini)
+        if isinstance(gemini, list) and gemini:  # a Gemini answer's own parts: signatures
+            out["gemini_parts"] = gemini  # go back on the parts they came on
     elif isinstance(message, ToolMessage) and message.status == "error":
         out["is_error"] = True  # the Messages API's flag on a tool result
         content = out.get("content")
@@ -210,23 +237,25 @@ def chunk_for(event: StreamEvent, model: str) -> AIMessageChunk | None:
         return AIMessageChunk(content="", response_metadata=meta)
     if kind is BlockDone:
         assert isinstance(event, BlockDone)
-        if event.block.get("type") not in THINKING_TYPES:
+        if event.type not in THINKING_BLOCKS:
             return None
-        return AIMessageChunk(
-            content="",
-            additional_kwargs={"thinking_blocks": [event.block]},
-            response_metadata={"model_provider": PROVIDER},  # for the v1 translator below
-        )
+        return _tagged({"thinking_blocks": [event.block]})  # the block itself, for replay
     if kind is RefusalDelta:
         return AIMessageChunk(content="", additional_kwargs={"refusal": event.text})  # type: ignore[union-attr]
-    return None
+    if kind is ServerToolCall:
+        assert isinstance(event, ServerToolCall)
+        return _tagged({"server_tool_calls": [server_tool_call_block(event)]})
+    if kind is ServerToolResult:
+        assert isinstance(event, ServerToolResult)
+        return _tagged({"server_tool_results": [server_tool_result_block(event)]})
+    return None  # citations come whole with the last chunk (see last_chunk)
 
 
-def gemini_part_chunk(event: BlockDone) -> AIMessageChunk:
-    """A finished part of a Gemini answer, kept in ``additional_kwargs["gemini_parts"]``
-    (chunks concatenate the list) and sent back as is on the next turn, so every
-    ``thoughtSignature`` returns on the part it came on, as Gemini 3 requires."""
-    return AIMessageChunk(content="", additional_kwargs={"gemini_parts": [event.block]})
+def _tagged(additional: dict[str, Any]) -> AIMessageChunk:
+    # The provider on the chunk itself: output_version="v1" translates each chunk alone.
+    return AIMessageChunk(
+        content="", additional_kwargs=additional, response_metadata={"model_provider": PROVIDER}
+    )
 
 
 def content_blocks(message: AIMessage) -> list[Any]:
@@ -237,6 +266,7 @@ def content_blocks(message: AIMessage) -> list[Any]:
     chunks before it, so a chunk's block adds only the signature)."""
     meta = {k: v for k, v in message.response_metadata.items() if k != "model_provider"}
     blocks = list(message.model_copy(update={"response_metadata": meta}).content_blocks)
+    blocks = with_server_tools(message.additional_kwargs, blocks)
     thinking = message.additional_kwargs.get("thinking_blocks")
     if not isinstance(thinking, list) or not thinking:
         return blocks
@@ -273,13 +303,35 @@ def last_chunk(result: StreamResult, model: str) -> AIMessageChunk:
         for c in result.tool_calls
         if c.args is None and result.finish_reason == "length"
     ]
+    extra = _replay(result)
     return AIMessageChunk(
         content="",
+        additional_kwargs=extra,
         tool_call_chunks=cut,
         usage_metadata=usage_metadata(result.usage),
         response_metadata=meta,
         chunk_position="last",
     )
+
+
+def _replay(result: StreamResult) -> dict[str, Any]:
+    """What the last chunk adds: the citations, all at once (their offsets are into the
+    whole answer text; langchain-core's v3 stream keeps a text block's annotations from
+    one delta), and for a Messages answer with server tools its own blocks, to be sent
+    back verbatim (a ``pause_turn`` continuation must carry the calls and results)."""
+    out: dict[str, Any] = {}
+    if result.citations:
+        out["citations"] = [citation_annotation(c) for c in result.citations]
+    if result.api == "gemini":
+        # A Gemini answer's every part (its thoughtSignatures on the parts they came on,
+        # as Gemini 3 requires back on the next turn of a tool loop).
+        if result.blocks:
+            out["gemini_parts"] = list(result.blocks)
+        return out
+    server = ("server_tool_call", "server_tool_result")
+    if any(b.type in server for b in result.finished_blocks):
+        out["blocks"] = [b.block for b in result.finished_blocks]
+    return out
 
 
 def _unclosable(arguments: str) -> str:
@@ -319,8 +371,13 @@ def usage_metadata(usage: Usage | None) -> UsageMetadata | None:
         "output_tokens": usage.output_tokens,
         "total_tokens": usage.total_tokens,
     }
+    details: dict[str, int] = {}
     if usage.cached_tokens is not None:
-        out["input_token_details"] = {"cache_read": usage.cached_tokens}
+        details["cache_read"] = usage.cached_tokens
+    if usage.cache_creation_tokens is not None:
+        details["cache_creation"] = usage.cache_creation_tokens
+    if details:
+        out["input_token_details"] = details
     if usage.reasoning_tokens is not None:
         out["output_token_details"] = {"reasoning": usage.reasoning_tokens}
     return cast("UsageMetadata", out)
@@ -343,6 +400,18 @@ def response_metadata(result: StreamResult, model: str) -> dict[str, Any]:
             meta[name] = value
     if result.api:
         meta["api"] = result.api
+    if result.refused:
+        meta["refused"] = True  # what with_structured_output raises ModelRefusalError on
+    usage = result.usage
+    if usage is not None and usage.iterations:  # usage as billed, iteration by iteration
+        meta["usage_iterations"] = [
+            {"type": i.type, "model": i.model, **(usage_metadata(i.usage) or {})}
+            for i in usage.iterations
+        ]
+    if usage is not None and usage.other_models:  # never in this model's usage_metadata
+        meta["other_models_usage"] = {
+            name: usage_metadata(other) for name, other in usage.other_models.items()
+        }
     return meta
 
 
@@ -352,14 +421,23 @@ def result_to_message(result: StreamResult, model: str) -> AIMessage:
     if result.reasoning:
         additional["reasoning_content"] = result.reasoning
     if result.api == "gemini":
-        if result.blocks:
+        if result.blocks:  # every part, as the next turn sends it back
             additional["gemini_parts"] = list(result.blocks)
     else:
-        thinking = [b for b in result.blocks if b.get("type") in THINKING_TYPES]
+        thinking = [b.block for b in result.finished_blocks if b.type in THINKING_BLOCKS]
         if thinking:
             additional["thinking_blocks"] = thinking
     if result.refusal:
         additional["refusal"] = result.refusal
+    if result.server_tool_calls:
+        additional["server_tool_calls"] = [
+            server_tool_call_block(c) for c in result.server_tool_calls
+        ]
+    if result.server_tool_results:
+        additional["server_tool_results"] = [
+            server_tool_result_block(r) for r in result.server_tool_results
+        ]
+    additional.update(_replay(result))
     tool_calls: list[ToolCall] = []
     invalid: list[InvalidToolCall] = []
     for call in result.tool_calls:

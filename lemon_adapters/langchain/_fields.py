@@ -1,8 +1,8 @@
-"""The connection fields that LangChain's retrieval classes share, and their clients."""
+"""The connection fields that ChatLemonData and LangChain's retrieval classes share, and
+their clients."""
 
 from __future__ import annotations
 
-import difflib
 import warnings
 from typing import Any
 
@@ -11,6 +11,7 @@ from langchain_core.utils import from_env, secret_from_env
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 
 from lemon_adapters.core.http.pools import Clients
+from lemon_adapters.core.request.call import near_miss, unknown_keyword
 
 
 def clients_of(model: Any) -> Clients:
@@ -25,6 +26,7 @@ def clients_of(model: Any) -> Clients:
         base_url=model.base_url,
         timeout=model.timeout,
         max_retries=model.max_retries,
+        stall_timeout=getattr(model, "stall_timeout", None),  # streaming models only
         default_headers=model.default_headers,
     )
 
@@ -44,11 +46,8 @@ def move_unknown_arguments(model: type[BaseModel], values: Any, *, stacklevel: i
     values = dict(values)
     moved = dict(values.get("model_kwargs") or {})
     for name in unknown:
-        close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.8)
-        if close:
-            raise ValueError(
-                f"{model.__name__} got an unknown argument {name!r}; did you mean {close[0]!r}?"
-            )
+        if near_miss(name, known):  # ValueError: pydantic reports it as a ValidationError
+            raise unknown_keyword(model.__name__, name, known, error=ValueError)
         warnings.warn(
             f"{model.__name__}: {name!r} is not a field; it was moved to model_kwargs and is"
             " sent as a body parameter. Pass it in model_kwargs={...} to say so.",
@@ -108,5 +107,9 @@ class LemonDataFields(BaseModel):
         self.clients.close()
 
     async def aclose(self) -> None:
-        """Close the running loop's async connection pool (if created here)."""
+        """Close the running loop's async connection pool (if created here).
+
+        Call it when done with an object used asynchronously, as with any ``httpx`` async
+        client; otherwise idle keep-alive connections are left to the GC.
+        """
         await self.clients.aclose()

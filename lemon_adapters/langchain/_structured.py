@@ -6,17 +6,20 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from langchain_core.language_models import LanguageModelInput
+from langchain_core.messages import BaseMessage
 from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
 from langchain_core.output_parsers.openai_tools import (
     JsonOutputKeyToolsParser,
     PydanticToolsParser,
 )
-from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
+from langchain_core.runnables import Runnable, RunnableLambda, RunnableMap, RunnablePassthrough
 from langchain_core.utils.function_calling import (
     convert_to_openai_function,
     convert_to_openai_tool,
 )
 from langchain_core.utils.pydantic import is_basemodel_subclass
+
+from .errors import ModelRefusalError
 
 if TYPE_CHECKING:
     from .chat_models import ChatLemonData
@@ -61,18 +64,7 @@ def structured_output(
             else JsonOutputKeyToolsParser(key_name=tool_name, first_tool_only=True)
         )
     elif method in ("json_schema", "json_mode"):
-        if method == "json_schema":
-            if schema is None:
-                raise ValueError("schema is required for method='json_schema'")
-            fn = convert_to_openai_function(schema, strict=strict)
-            spec: dict[str, Any] = {"name": fn["name"], "schema": fn["parameters"]}
-            if fn.get("description"):
-                spec["description"] = fn["description"]
-            if strict is not None:
-                spec["strict"] = strict
-            response_format: dict[str, Any] = {"type": "json_schema", "json_schema": spec}
-        else:
-            response_format = {"type": "json_object"}
+        response_format = _response_format(schema, method, strict)
         llm = model.bind(
             response_format=response_format, ls_structured_output_format=ls_format, **kwargs
         )
@@ -85,8 +77,31 @@ def structured_output(
         raise ValueError(
             f"method must be 'function_calling', 'json_schema' or 'json_mode', not {method!r}"
         )
-    if not include_raw:
-        return llm | parser
+    parser = RunnableLambda(refuse) | parser
+    return _with_raw(llm, parser) if include_raw else llm | parser
+
+
+def _response_format(
+    schema: dict[str, Any] | type | None, method: Method, strict: bool | None
+) -> dict[str, Any]:
+    """The Chat-shaped ``response_format`` for ``json_schema`` or ``json_mode``."""
+    if method == "json_mode":
+        return {"type": "json_object"}
+    if schema is None:
+        raise ValueError("schema is required for method='json_schema'")
+    fn = convert_to_openai_function(schema, strict=strict)
+    spec: dict[str, Any] = {"name": fn["name"], "schema": fn["parameters"]}
+    if fn.get("description"):
+        spec["description"] = fn["description"]
+    if strict is not None:
+        spec["strict"] = strict
+    return {"type": "json_schema", "json_schema": spec}
+
+
+def _with_raw(
+    llm: Runnable[LanguageModelInput, Any], parser: Runnable[Any, Any]
+) -> Runnable[LanguageModelInput, Any]:
+    """``{"raw", "parsed", "parsing_error"}``: the message, and the parsed value or why not."""
     with_parsed = RunnablePassthrough.assign(
         parsed=itemgetter("raw") | parser, parsing_error=lambda _: None
     )
@@ -94,3 +109,17 @@ def structured_output(
     return RunnableMap(raw=llm) | with_parsed.with_fallbacks(
         [without], exception_key="parsing_error"
     )
+
+
+def refuse(message: BaseMessage) -> BaseMessage:
+    """Raise ``ModelRefusalError`` when the model declined (a refusal message, or a
+    Messages ``stop_reason: refusal``), instead of a parsing error on what it withheld.
+
+    Raises:
+        ModelRefusalError: the answer is a refusal (its text, if any, is the message).
+    """
+    if message.response_metadata.get("refused") or message.additional_kwargs.get("refusal"):
+        said = message.additional_kwargs.get("refusal") or message.text
+        text = f"The model refused: {said}" if said else "The model refused to answer"
+        raise ModelRefusalError(text, raw_message=message)
+    return message

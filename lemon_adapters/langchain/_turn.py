@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
-from lemon_adapters.core.client import AsyncResponseStream, ResponseStream
-from lemon_adapters.core.events import BlockDone, Finish, StreamEvent
+from lemon_adapters.core.events import Finish, StreamEvent
 from lemon_adapters.core.request.call import Call
 from lemon_adapters.core.wire.accumulate import StreamResult
 
-from ._convert import chunk_for, gemini_part_chunk, last_chunk, result_to_message
+from ._convert import chunk_for, last_chunk, result_to_message
 
 
 class Turn:
@@ -25,14 +24,11 @@ class Turn:
         self.model = model
         self.call = call
 
-    def chunk(
-        self, event: StreamEvent, stream: ResponseStream | AsyncResponseStream
-    ) -> ChatGenerationChunk | None:
-        """The chunk for one event (``stream.result`` is read only at the finish)."""
+    def chunk(self, event: StreamEvent) -> ChatGenerationChunk | None:
+        """The chunk for one event; the finish event carries the whole result."""
         if type(event) is Finish:
-            return ChatGenerationChunk(message=last_chunk(stream.result, self.model))
-        if type(event) is BlockDone and stream.api == "gemini":
-            return ChatGenerationChunk(message=gemini_part_chunk(event))
+            assert isinstance(event, Finish) and event.result is not None  # the parser's
+            return ChatGenerationChunk(message=last_chunk(event.result, self.model))
         message = chunk_for(event, self.model)
         return None if message is None else ChatGenerationChunk(message=message)
 

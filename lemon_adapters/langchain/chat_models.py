@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any, cast
 
-import httpx
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.language_models.base import LangSmithParams
@@ -14,19 +13,17 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
-from langchain_core.utils import from_env, secret_from_env
 from langchain_core.utils.function_calling import convert_to_openai_tool
-from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from lemon_adapters.core.client import AsyncLemonDataClient, LemonDataClient
 from lemon_adapters.core.events import ApiChoice
-from lemon_adapters.core.http.pools import Clients
 from lemon_adapters.core.profiles import profile_for
-from lemon_adapters.core.request.call import adapter_call
+from lemon_adapters.core.request.call import PlatformCache, adapter_call
 from lemon_adapters.core.tokens import count_message_tokens, count_tokens
 
 from ._convert import to_neutral_messages
-from ._fields import clients_of, move_unknown_arguments
+from ._fields import LemonDataFields, move_unknown_arguments
 from ._structured import Method, structured_output
 from ._turn import Turn
 from .errors import translated_errors
@@ -35,7 +32,7 @@ from .errors import translated_errors
 _RUN_KWARGS = ("stream", "ls_structured_output_format", "structured_output_format")
 
 
-class ChatLemonData(BaseChatModel):
+class ChatLemonData(LemonDataFields, BaseChatModel):
     """Chat model for the LemonData gateway, on both the Responses and Chat Completions APIs.
 
     Streams natively (sync and async) over :class:`~lemon_adapters.LemonDataClient`: text
@@ -54,12 +51,6 @@ class ChatLemonData(BaseChatModel):
     Messages, ``/v1/messages``) or ``"gemini"`` (Gemini's own format,
     ``/v1beta/models/{model}:streamGenerateContent``: thought signatures are kept in
     ``additional_kwargs["gemini_parts"]`` and sent back)."""
-    api_key: SecretStr | None = Field(
-        default_factory=secret_from_env("LEMONDATA_API_KEY", default=None)
-    )
-    """Defaults to ``LEMONDATA_API_KEY``; a missing key fails at call time."""
-    base_url: str | None = Field(default_factory=from_env("LEMONDATA_BASE_URL", default=None))
-    """Defaults to ``LEMONDATA_BASE_URL``, else ``https://api.lemondata.cc/v1``."""
     temperature: float | None = None
     top_p: float | None = None
     max_tokens: int | None = None
@@ -70,8 +61,10 @@ class ChatLemonData(BaseChatModel):
     seed: int | None = None
     frequency_penalty: float | None = None
     presence_penalty: float | None = None
-    timeout: float | None = None
-    max_retries: int = 2
+    stall_timeout: float | None = Field(default=None, gt=0)
+    """Seconds a stream may go without progress (keep-alives and pings do not count)
+    before it fails with ``APITimeoutError`` ``code="stream_stalled"``; default: the read
+    timeout. Sync and async alike."""
     streaming: bool = False
     stream_usage: bool = True
     """Ask for usage on Chat Completions streams (the Responses API always reports it)."""
@@ -86,20 +79,18 @@ class ChatLemonData(BaseChatModel):
     top_k: int | None = None
     """Top-k sampling (Messages and Gemini APIs)."""
     cache_control: Any = None
-    """LemonData's prompt-cache control, sent as given."""
-    model_kwargs: dict[str, Any] = Field(default_factory=dict)
-    """Other body parameters, sent as given."""
+    """The body's top-level ``cache_control``, sent as given (on the Messages route,
+    Anthropic's automatic prompt caching: ``{"type": "ephemeral"}``)."""
+    platform_cache: PlatformCache | None = None
+    """LemonData's own response cache for these requests: ``"no_cache"`` (skip it),
+    ``"no_store"`` (read, never store), ``"response_only"`` or ``"semantic_only"``; not the
+    providers' prompt caching. A misspelled value is refused before any request."""
     extra_body: dict[str, Any] | None = None
     """Merged into the request body last."""
-    default_headers: dict[str, str] | None = None
-    http_client: httpx.Client | None = Field(default=None, exclude=True)
-    """An ``httpx.Client`` to send sync requests with (not closed by the model)."""
-    http_async_client: httpx.AsyncClient | None = Field(default=None, exclude=True)
-    """An ``httpx.AsyncClient`` to send async requests with (not closed by the model)."""
 
-    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
-
-    _clients: Clients | None = PrivateAttr(default=None)
+    model_config = ConfigDict(
+        populate_by_name=True, arbitrary_types_allowed=True, protected_namespaces=()
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -171,14 +162,7 @@ class ChatLemonData(BaseChatModel):
         specs = [convert_to_openai_tool(t) for t in tools or ()]
         return count_message_tokens(to_neutral_messages(messages), tools=specs)
 
-    # -- clients, cached per instance so connections are reused across calls -----------
-
-    @property
-    def clients(self) -> Clients:
-        """The core clients this model uses (created on first use)."""
-        if self._clients is None:
-            self._clients = clients_of(self)
-        return self._clients
+    # -- clients (LemonDataFields makes them, cached per instance; close/aclose there) ----
 
     @property
     def client(self) -> LemonDataClient:
@@ -189,18 +173,6 @@ class ChatLemonData(BaseChatModel):
     def async_client(self) -> AsyncLemonDataClient:
         """The core async client for the running event loop (created on first use)."""
         return self.clients.async_
-
-    def close(self) -> None:
-        """Close the sync connection pool (if the model created it); it reopens on use."""
-        self.clients.close()
-
-    async def aclose(self) -> None:
-        """Close the running loop's async connection pool (if the model created it).
-
-        Call it when done with a model used asynchronously, as with any ``httpx``
-        async client; otherwise idle keep-alive connections are left to the GC.
-        """
-        await self.clients.aclose()
 
     # -- requests ----------------------------------------------------------------------
 
@@ -217,6 +189,7 @@ class ChatLemonData(BaseChatModel):
             "thinking": self.thinking,
             "top_k": self.top_k,
             "cache_control": self.cache_control,
+            "platform_cache": self.platform_cache,
         }
         if self.api in ("chat", "auto"):
             opts["stream_usage"] = self.stream_usage
@@ -250,7 +223,7 @@ class ChatLemonData(BaseChatModel):
         turn = self._turn(messages, stop, kwargs)
         with translated_errors(turn.model), self.client.stream(**turn.call) as stream:
             for event in stream:
-                chunk = turn.chunk(event, stream)
+                chunk = turn.chunk(event)
                 if chunk is not None:
                     if run_manager:
                         run_manager.on_llm_new_token(chunk.text, chunk=chunk)
@@ -267,7 +240,7 @@ class ChatLemonData(BaseChatModel):
         with translated_errors(turn.model):
             async with self.async_client.stream(**turn.call) as stream:
                 async for event in stream:
-                    chunk = turn.chunk(event, stream)
+                    chunk = turn.chunk(event)
                     if chunk is not None:
                         if run_manager:
                             await run_manager.on_llm_new_token(chunk.text, chunk=chunk)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from langchain_core.exceptions import (
     ContextOverflowError,
@@ -26,7 +27,31 @@ from langchain_core.exceptions import (
     ModelRateLimitError,
     ModelTimeoutError,
 )
-from langchain_core.messages import AIMessage
+from langchain_core.messages import AIMessage, BaseMessage
+
+if TYPE_CHECKING:
+    from langchain_core.exceptions import ModelRefusalError as ModelRefusalError
+else:
+    try:  # langchain-core >= 1.7.5
+        from langchain_core.exceptions import ModelRefusalError
+    except ImportError:  # the package's floor, 1.6: the same name, as a parsing error
+        from langchain_core.exceptions import OutputParserException
+
+        class ModelRefusalError(OutputParserException):
+            """The model declined to produce the requested output (langchain-core's
+            ``ModelRefusalError`` before 1.7.5 had it; with 1.7.5 and later, that class
+            itself is raised). A subclass of ``OutputParserException``, so code that
+            caught the parsing error a refusal used to cause still catches it."""
+
+            def __init__(
+                self,
+                message: str = "Model refused to produce the requested output",
+                *,
+                raw_message: BaseMessage | None = None,
+            ) -> None:
+                self.raw_message = raw_message
+                super().__init__(message)
+
 
 from lemon_adapters.core import errors as core
 

@@ -11,6 +11,7 @@ from .._extras import require
 require("llamaindex", "lemon_adapters.llama_index")
 
 from ._models import DEFAULT_CONTEXT_WINDOW, context_window_for  # noqa: E402
+from ._structured import ModelRefusalError  # noqa: E402
 from ._tokens import tokenizer  # noqa: E402
 from .base import LemonData  # noqa: E402
 from .embeddings import LemonDataEmbedding  # noqa: E402
@@ -21,6 +22,7 @@ __all__ = [
     "LemonData",
     "LemonDataEmbedding",
     "LemonDataRerank",
+    "ModelRefusalError",
     "context_window_for",
     "tokenizer",
 ]

@@ -2,9 +2,9 @@
 
 Outgoing: :func:`to_neutral_messages` turns ``ChatMessage`` blocks into the OpenAI-style
 chat messages the core's request builder takes (it then writes either API's body).
-Incoming: :class:`ChatStream` folds normalized events into the *cumulative* ``ChatResponse``
-objects LlamaIndex consumers expect from a stream (agents read the message so far, query
-engines read ``delta``). No wire format is seen here.
+Incoming: see :mod:`._stream` (events -> cumulative ``ChatResponse`` chunks); the tool
+calls of a response back out (:func:`tool_selections`) are read here. No wire format is
+seen here.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 from llama_index.core.base.llms.types import (
     AudioBlock,
@@ -28,10 +28,10 @@ from llama_index.core.base.llms.types import (
     TextBlock,
     ThinkingBlock,
     ToolCallBlock,
+    VideoBlock,
 )
 from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.llms.utils import parse_partial_json
-from typing_extensions import assert_never
 
 from lemon_adapters.core.request.call import (
     AssistantMessage,
@@ -50,32 +50,16 @@ from lemon_adapters.core.request.call import (
     ToolMessage,
     UserMessage,
 )
-from lemon_adapters.core.wire.accumulate import TRANSPORT_FIELDS, StreamResult
 
 from ..core.errors import ConfigurationError
-from ..core.events import (
-    BlockDone,
-    Citation,
-    Finish,
-    ReasoningDelta,
-    RefusalDelta,
-    ResponseStarted,
-    ServerToolCall,
-    ServerToolResult,
-    StreamEvent,
-    TextDelta,
-    ToolCallDelta,
-    Usage,
-    UsageReported,
-)
 
 if TYPE_CHECKING:
     from llama_index.core.tools.types import BaseTool
 
 logger = logging.getLogger("lemon_adapters")
 
-#: Messages API blocks an assistant turn must send back unchanged (signatures, opaque data).
-THINKING_TYPES = ("thinking", "redacted_thinking")
+#: The routes that take a prompt-cache marker on a content block (``CachePoint``).
+CACHE_POINT_ROUTES = ("messages",)
 
 _ROLES = {
     MessageRole.SYSTEM: "system",
@@ -91,16 +75,29 @@ _ROLES = {
 # -- outgoing ---------------------------------------------------------------------------
 
 
-def to_neutral_messages(messages: Sequence[ChatMessage]) -> list[Message]:
+def to_neutral_messages(
+    messages: Sequence[ChatMessage], *, cache_points: bool = False
+) -> list[Message]:
     """LlamaIndex messages -> the core's neutral (OpenAI chat-style) messages.
 
     Never mutates the input. Tool results need ``additional_kwargs["tool_call_id"]`` (as
     LlamaIndex's agents write it); assistant turns keep their tool calls and reasoning.
+    With ``cache_points`` (the Messages route), a ``CachePoint`` marks the block before it
+    for the provider's prompt cache; elsewhere it has no effect.
     """
-    return [_neutral_message(m) for m in messages]
+    if not isinstance(messages, Sequence) or isinstance(messages, str):
+        raise ConfigurationError(
+            f"messages must be a list of ChatMessage, not {type(messages).__name__}"
+        )
+    for i, message in enumerate(messages):
+        if not isinstance(message, ChatMessage):
+            raise ConfigurationError(
+                f"messages[{i}] must be a ChatMessage, not {type(message).__name__} {message!r:.60}"
+            )
+    return [_neutral_message(m, cache_points) for m in messages]
 
 
-def _neutral_message(message: ChatMessage) -> Message:
+def _neutral_message(message: ChatMessage, cache_points: bool = False) -> Message:
     role = _ROLES.get(message.role, str(message.role.value))
     parts: list[ContentPart] = []
     reasoning: list[str] = []
@@ -125,6 +122,8 @@ def _neutral_message(message: ChatMessage) -> Message:
             data = block.resolve_audio(as_base64=True).read().decode("ascii")
             audio = InputAudio(data=data, format=block.format or "wav")
             parts.append(AudioPart(type="input_audio", input_audio=audio))
+        elif isinstance(block, CitationBlock) and role == "assistant":
+            continue  # a source the answer cited (its text is already in the answer)
         elif isinstance(block, CitableBlock | CitationBlock):
             parts.extend(
                 TextPart(type="text", text=b.text)
@@ -132,7 +131,15 @@ def _neutral_message(message: ChatMessage) -> Message:
                 if isinstance(b, TextBlock)
             )
         elif isinstance(block, CachePoint):
-            continue  # LemonData caching is the request-level ``cache_control`` option
+            if cache_points and parts:  # marks the block before it (Messages route only)
+                parts[-1] = cast(
+                    "ContentPart", {**parts[-1], "cache_control": _cache_control(block)}
+                )
+        elif isinstance(block, VideoBlock):
+            raise ConfigurationError(
+                "LemonData cannot send a VideoBlock: none of the routes this package speaks "
+                "(Responses, Chat Completions, Messages) takes video input"
+            )
         else:
             raise ConfigurationError(
                 f"LemonData cannot send a {type(block).__name__} in a {role} message"
@@ -149,19 +156,33 @@ def _neutral_message(message: ChatMessage) -> Message:
             answer["reasoning_content"] = "".join(reasoning)
         if thinking_blocks:
             answer["thinking_blocks"] = thinking_blocks
+        replay = message.additional_kwargs.get("blocks")
+        if isinstance(replay, list) and replay:
+            answer["blocks"] = replay  # a Messages answer with server tools, verbatim
         gemini = message.additional_kwargs.get("gemini_parts")
-        if gemini:  # a Gemini answer's own parts: signatures go back on their parts
-            answer["gemini_parts"] = list(gemini)
+        if isinstance(gemini, list) and gemini:  # a Gemini answer's own parts: signatures
+            answer["gemini_parts"] = gemini  # go back on the parts they came on
         return answer
     if role == "tool":
         call_id = message.additional_kwargs.get("tool_call_id")
         return ToolMessage(role="tool", tool_call_id=call_id, content=text)
-    content: str | list[ContentPart] = text if all(p["type"] == "text" for p in parts) else parts
+    plain = all(p["type"] == "text" and "cache_control" not in p for p in parts)
+    content: str | list[ContentPart] = text if plain else parts
     if role in ("system", "developer"):
         return SystemMessage(role="developer" if role == "developer" else "system", content=text)
     if role != "user":
         raise ConfigurationError(f"LemonData cannot send a message with role {role!r}")
     return UserMessage(role="user", content=content)
+
+
+def _cache_control(block: CachePoint) -> dict[str, Any]:
+    """The Messages API marker for a ``CachePoint`` (``{"type": "ephemeral", "ttl": ...}``)."""
+    control = block.cache_control
+    out: dict[str, Any] = {"type": control.type}
+    ttl = getattr(control, "ttl", None)
+    if ttl:
+        out["ttl"] = ttl
+    return out
 
 
 def _native_thinking(block: ThinkingBlock) -> dict[str, Any] | None:
@@ -225,183 +246,6 @@ def to_tool_specs(tools: Sequence[BaseTool], *, strict: bool) -> list[dict[str, 
             spec = {**spec, "function": fn}
         specs.append(spec)
     return specs
-
-
-# -- incoming ---------------------------------------------------------------------------
-
-
-def usage_dict(usage: Usage | None) -> dict[str, int | None] | None:
-    """Usage in the keys ``TokenCountingHandler`` and OpenAI-minded code read."""
-    if usage is None:
-        return None
-    return {
-        "prompt_tokens": usage.input_tokens,
-        "completion_tokens": usage.output_tokens,
-        "total_tokens": usage.total_tokens,
-        "cached_tokens": usage.cached_tokens,
-        "reasoning_tokens": usage.reasoning_tokens,
-    }
-
-
-def _token_counts(usage: Usage | None) -> dict[str, Any]:
-    if usage is None:
-        return {}
-    return {
-        "prompt_tokens": usage.input_tokens,
-        "completion_tokens": usage.output_tokens,
-        "total_tokens": usage.total_tokens,
-    }
-
-
-def _message(
-    text: str,
-    reasoning: str,
-    calls: list[list[Any]],
-    reasoning_tokens: int | None = None,
-    native: list[dict[str, Any]] | None = None,
-    gemini: bool = False,
-) -> ChatMessage:
-    # Plain constructors on purpose: pydantic's Rust validation of these small models is
-    # faster than ``model_construct``'s Python loop (about 8 us against 29 us a chunk).
-    blocks: list[Any] = []
-    thinking = [] if gemini else [b for b in native or () if b.get("type") in THINKING_TYPES]
-    if thinking:  # the Messages API's signed blocks, one ThinkingBlock each, for replay
-        blocks.extend(_thinking_block(b, reasoning_tokens) for b in thinking)
-    elif reasoning:
-        blocks.append(ThinkingBlock(content=reasoning, num_tokens=reasoning_tokens))
-    blocks.append(TextBlock(text=text))
-    kwargs: dict[str, Any] = {}
-    if calls:
-        blocks.extend(
-            ToolCallBlock(tool_call_id=c[0], tool_name=c[1] or "", tool_kwargs=c[2]) for c in calls
-        )
-        kwargs["tool_calls"] = [
-            {"id": c[0], "type": "function", "function": {"name": c[1] or "", "arguments": c[2]}}
-            for c in calls
-        ]
-    if gemini and native:
-        # A Gemini answer's own parts, sent back as they came: every thoughtSignature on
-        # its part, as Gemini 3 requires on the next turn of a tool loop.
-        kwargs["gemini_parts"] = list(native)
-    return ChatMessage(role=MessageRole.ASSISTANT, blocks=blocks, additional_kwargs=kwargs)
-
-
-def _thinking_block(block: dict[str, Any], tokens: int | None) -> ThinkingBlock:
-    """A Messages API thinking block as LlamaIndex's ``ThinkingBlock``: the signature (or a
-    redacted block's opaque data) in ``additional_information``, as llama-index's own
-    Anthropic integration keeps it."""
-    if block.get("type") == "redacted_thinking":
-        info = {"type": "redacted_thinking", "data": block.get("data")}
-        return ThinkingBlock(content=None, additional_information=info)
-    info = {"signature": block.get("signature")}
-    return ThinkingBlock(
-        content=block.get("thinking"), num_tokens=tokens, additional_information=info
-    )
-
-
-def raw_of(result: StreamResult) -> dict[str, Any]:
-    """``ChatResponse.raw`` for a finished (or failed) result: identity, usage, finish, and
-    what the response headers stated (request id, cache status, native route...)."""
-    return {
-        "id": result.response_id,
-        "model": result.model,
-        "usage": usage_dict(result.usage),
-        "finish_reason": result.finish_reason,
-        "raw_finish_reason": result.raw_finish_reason,
-        **{name: getattr(result, name) for name in TRANSPORT_FIELDS},
-    }
-
-
-def response_from_result(result: StreamResult) -> ChatResponse:
-    """A whole (non-streamed) result -> one ``ChatResponse``."""
-    calls = [[c.id, c.name, c.arguments] for c in result.tool_calls]
-    text = result.text + result.refusal
-    reasoning_tokens = result.usage.reasoning_tokens if result.usage else None
-    gemini = result.api == "gemini"
-    message = _message(text, result.reasoning, calls, reasoning_tokens, result.blocks, gemini)
-    raw = raw_of(result)
-    return ChatResponse(
-        message=message, raw=raw, delta=None, additional_kwargs=_token_counts(result.usage)
-    )
-
-
-class ChatStream:
-    """Folds normalized events into cumulative ``ChatResponse`` chunks (pure state).
-
-    :meth:`feed` returns the chunk to yield for an event, or ``None`` when the event adds
-    nothing a consumer can see (start, usage). Text, reasoning and each call's argument
-    string are kept as growing strings because every chunk must carry the whole message
-    so far; that copy per chunk is the framework's contract, not a choice here.
-    """
-
-    __slots__ = ("_calls", "_reasoning", "_result_of", "_text")
-
-    def __init__(self, result_of: Callable[[], StreamResult]) -> None:
-        self._text = ""
-        self._reasoning = ""
-        self._calls: list[list[Any]] = []  # [id, name, arguments so far]
-        self._result_of = result_of  # the core's result, read once, at the finish
-
-    def feed(self, event: StreamEvent) -> ChatResponse | None:
-        """The chunk for ``event``, if it changes what a consumer sees."""
-        match event:
-            case TextDelta(text=text) | RefusalDelta(text=text):
-                self._text += text
-                return self._chunk(text)
-            case ToolCallDelta():
-                calls = self._calls
-                while len(calls) <= event.index:
-                    calls.append([None, None, ""])
-                call = calls[event.index]
-                if event.id is not None:
-                    call[0] = event.id
-                if event.name is not None:
-                    call[1] = event.name
-                call[2] += event.arguments
-                return self._chunk("")
-            case ReasoningDelta(text=text):
-                self._reasoning += text
-                return self._chunk("", thinking_delta=text)
-            case Finish():
-                return self.final()
-            case ResponseStarted() | UsageReported() | BlockDone():
-                pass  # identity, usage and blocks reach the last chunk through the result
-            case ServerToolCall() | ServerToolResult() | Citation():
-                pass  # not mapped yet (issue 22)
-            case _:
-                assert_never(event)
-        return None
-
-    def final(self) -> ChatResponse:
-        """The last chunk: the whole message, plus usage and finish reason in ``raw``."""
-        result = self._result_of()
-        usage = result.usage
-        tokens = usage.reasoning_tokens if usage else None
-        gemini = result.api == "gemini"
-        message = _message(self._text, self._reasoning, self._calls, tokens, result.blocks, gemini)
-        return ChatResponse(
-            message=message,
-            delta="",
-            raw=raw_of(result),
-            additional_kwargs=_token_counts(usage),
-        )
-
-    def _chunk(self, delta: str, thinking_delta: str | None = None) -> ChatResponse:
-        if thinking_delta is None and not self._calls and not self._reasoning:
-            # The per-token case, text alone: the same objects _message builds, built
-            # directly (this runs once per token).
-            message = ChatMessage(
-                role=MessageRole.ASSISTANT,
-                blocks=[TextBlock(text=self._text)],
-                additional_kwargs={},
-            )
-            return ChatResponse(message=message, delta=delta, additional_kwargs={})
-        extra = {"thinking_delta": thinking_delta} if thinking_delta is not None else {}
-        return ChatResponse(
-            message=_message(self._text, self._reasoning, self._calls),
-            delta=delta,
-            additional_kwargs=extra,
-        )
 
 
 # -- tool calls back out ----------------------------------------------------------------

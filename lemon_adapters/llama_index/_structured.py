@@ -16,6 +16,30 @@ if TYPE_CHECKING:
     from llama_index.core.tools import FunctionTool
 
 
+class ModelRefusalError(ValueError):
+    """The model declined to produce the requested object (a refusal message, or a
+    Messages ``stop_reason: refusal``): raised by structured prediction instead of a
+    validation error on what it withheld.
+
+    Attributes:
+        refusal: what the model said, if anything.
+        response: the ``ChatResponse`` that carried the refusal.
+    """
+
+    def __init__(self, refusal: str, response: ChatResponse) -> None:
+        self.refusal = refusal
+        self.response = response
+        said = f": {refusal}" if refusal else ""
+        super().__init__(f"The model refused to produce the structured output{said}")
+
+
+def refuse(response: ChatResponse) -> None:
+    """Raise :class:`ModelRefusalError` if ``response`` is a refusal."""
+    raw = response.raw if isinstance(response.raw, dict) else {}
+    if raw.get("refused"):
+        raise ModelRefusalError(raw.get("refusal") or response.message.content or "", response)
+
+
 def schema_kwargs(llm_kwargs: dict[str, Any] | None, output_cls: type[Model]) -> dict[str, Any]:
     """``chat`` arguments asking for ``output_cls`` as JSON text (Chat-shaped
     ``response_format``; the core writes ``text.format`` for the Responses API)."""
@@ -53,7 +77,12 @@ def forced_tool(
 
 def parse(output_cls: type[Model], response: ChatResponse, llm: FunctionCallingLLM) -> Model:
     """``output_cls`` from a whole answer: the first tool call's arguments if it made one,
-    else its JSON text (pydantic's ValidationError when neither fits)."""
+    else its JSON text (pydantic's ValidationError when neither fits).
+
+    Raises:
+        ModelRefusalError: the model refused.
+    """
+    refuse(response)
     calls = llm.get_tool_calls_from_response(response, error_on_no_tool_call=False)
     if calls:
         from_call: Model = output_cls.model_validate(calls[0].tool_kwargs)
@@ -78,7 +107,12 @@ class Partials:
         self._current: Any = None
 
     def feed(self, chunk: ChatResponse) -> Any:
-        """The object so far, or ``None`` when ``chunk`` gives none yet."""
+        """The object so far, or ``None`` when ``chunk`` gives none yet.
+
+        Raises:
+            ModelRefusalError: the model refused (said by the last chunk).
+        """
+        refuse(chunk)
         if not self._tool:
             from llama_index.core.program.streaming_utils import (
                 process_streaming_content_incremental,

@@ -21,32 +21,39 @@ from llama_index.core.base.llms.types import (
     LLMMetadata,
     MessageRole,
 )
-from llama_index.core.bridge.pydantic import Field, PrivateAttr
+from llama_index.core.bridge.pydantic import Field
 from llama_index.core.constants import DEFAULT_NUM_OUTPUTS
+from llama_index.core.instrumentation import get_dispatcher  # type: ignore[attr-defined]
+from llama_index.core.instrumentation.events.llm import (
+    LLMStructuredPredictEndEvent,
+    LLMStructuredPredictStartEvent,
+)
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 from llama_index.core.llms.function_calling import FunctionCallingLLM
-from llama_index.core.llms.llm import ToolSelection
+from llama_index.core.llms.llm import LLM, ToolSelection
 from llama_index.core.types import Model, PydanticProgramMode
 
-from lemon_adapters.core.http.pools import Clients
-from lemon_adapters.core.request.call import Call, adapter_call
+from lemon_adapters.core.request.call import Call, PlatformCache, adapter_call
 
-from ..core.client import DEFAULT_BASE_URL
+from ..core.errors import ConfigurationError
 from ..core.events import ApiChoice, StreamEvent
 from . import _structured
 from ._convert import (
-    ChatStream,
+    CACHE_POINT_ROUTES,
     keep_first_call,
-    response_from_result,
     to_neutral_messages,
     to_tool_specs,
     tool_selections,
 )
-from ._fields import base_url_of, clients_for, refuse_unknown
+from ._fields import LemonDataConnection
 from ._models import calls_functions, context_window_for
+from ._stream import ChatStream, response_from_result
+
+#: Spans and events as LlamaIndex's ``LLM`` emits them (its ``structured_predict`` is a
+#: dispatcher span that sends a start and an end event; the overrides here do the same).
+dispatcher = get_dispatcher(__name__)
 
 if TYPE_CHECKING:
-    import httpx
     from llama_index.core.program.utils import FlexibleModel
     from llama_index.core.prompts import PromptTemplate
     from llama_index.core.tools.types import BaseTool
@@ -54,7 +61,7 @@ if TYPE_CHECKING:
     from ..core.client import AsyncResponseStream, ResponseStream
 
 
-class LemonData(FunctionCallingLLM):
+class LemonData(LemonDataConnection, FunctionCallingLLM):
     """Any LemonData model as a LlamaIndex function-calling chat LLM.
 
     Args:
@@ -74,7 +81,6 @@ class LemonData(FunctionCallingLLM):
 
     model: str = Field(description="The LemonData model name.")
     api: ApiChoice = Field(default="auto", description="Which wire API to use.")
-    base_url: str = Field(default=DEFAULT_BASE_URL, description="The gateway's /v1 URL.")
     temperature: float | None = Field(default=None, description="Sampling temperature.")
     top_p: float | None = Field(default=None, description="Nucleus sampling.")
     max_tokens: int | None = Field(default=None, gt=0, description="Output token limit.")
@@ -90,36 +96,27 @@ class LemonData(FunctionCallingLLM):
         description="Input tokens the model accepts; default from the family table.",
     )
     reasoning_effort: str | None = Field(default=None, description="e.g. low/medium/high.")
-    cache_control: Any = Field(default=None, description="LemonData's cache_control option.")
-    timeout: float | None = Field(default=None, gt=0, description="Seconds (idle read).")
-    max_retries: int = Field(default=2, ge=0, description="Re-sends before the first event.")
-    additional_kwargs: dict[str, Any] = Field(
-        default_factory=dict, description="Extra request body fields for every call."
+    cache_control: Any = Field(
+        default=None, description="The body's top-level cache_control, sent as given."
     )
-    default_headers: dict[str, str] | None = Field(default=None, description="Extra headers.")
+    platform_cache: PlatformCache | None = Field(
+        default=None,
+        description="LemonData's own response cache: no_cache, no_store, response_only or "
+        "semantic_only (not the providers' prompt caching; CachePoint blocks are that).",
+    )
+    stall_timeout: float | None = Field(
+        default=None,
+        gt=0,
+        description="Seconds a stream may go without progress (keep-alives and pings do not "
+        "count) before it fails with APITimeoutError code='stream_stalled'; default: the "
+        "read timeout.",
+    )
     strict: bool = Field(default=False, description="Send tools with strict schemas.")
     structured_output: Literal["tool_call", "json_schema"] = Field(
         default="tool_call",
         description="How structured_predict asks for an object: a forced tool call (every "
         "function-calling model) or a json_schema response format; the same for every model.",
     )
-
-    _clients: Clients = PrivateAttr()
-
-    def __init__(
-        self,
-        *,
-        api_key: str | None = None,
-        http_client: httpx.Client | None = None,
-        async_http_client: httpx.AsyncClient | None = None,
-        **kwargs: Any,
-    ) -> None:
-        base_url = base_url_of(kwargs)
-        refuse_unknown(type(self), kwargs)
-        super().__init__(base_url=base_url, **kwargs)
-        self._clients = clients_for(
-            self, api_key=api_key, http_client=http_client, async_http_client=async_http_client
-        )
 
     @classmethod
     def class_name(cls) -> str:
@@ -146,15 +143,7 @@ class LemonData(FunctionCallingLLM):
         payload = {"class_name": self.class_name(), **self.metadata.model_dump()}
         return {**payload, "api": self.api, "base_url": self.base_url}
 
-    # -- clients and requests ---------------------------------------------------------------
-
-    def close(self) -> None:
-        """Close the sync connection pool this LLM created (injected clients stay open)."""
-        self._clients.close()
-
-    async def aclose(self) -> None:
-        """Close the async connection pool this LLM created for the running loop."""
-        await self._clients.aclose()
+    # -- requests (the clients, close and aclose: LemonDataConnection) -----------------------
 
     def _request(self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]) -> Call:
         params: dict[str, Any] = {
@@ -166,6 +155,7 @@ class LemonData(FunctionCallingLLM):
             "seed": self.seed,
             "reasoning_effort": self.reasoning_effort,
             "cache_control": self.cache_control,
+            "platform_cache": self.platform_cache,
             **self.additional_kwargs,
             **kwargs,
         }
@@ -174,14 +164,16 @@ class LemonData(FunctionCallingLLM):
                 params.pop(key, None)
         return adapter_call(
             model=params.pop("model", None) or self.model,
-            messages=to_neutral_messages(messages),
+            messages=to_neutral_messages(
+                messages, cache_points=params.get("api") in CACHE_POINT_ROUTES
+            ),
             params=params,
         )
 
     # Methods, not static: the generator holds the LLM (and so its connection pool) alive
     # while a stream from a temporary ``LemonData(...)`` is still being read.
     def _events(self, stream: ResponseStream) -> Iterator[ChatResponse]:
-        state = ChatStream(lambda: stream.result)
+        state = ChatStream()
         with stream:
             for event in stream:
                 chunk = state.feed(event)
@@ -189,7 +181,7 @@ class LemonData(FunctionCallingLLM):
                     yield chunk
 
     async def _aevents(self, stream: AsyncResponseStream) -> AsyncIterator[ChatResponse]:
-        state = ChatStream(lambda: stream.result)
+        state = ChatStream()
         async with stream:
             event: StreamEvent
             async for event in stream:
@@ -350,6 +342,7 @@ class LemonData(FunctionCallingLLM):
         prepared = self._prepare_chat_with_tools([tool], chat_history=messages, **kwargs)
         return prepared.pop("messages"), prepared
 
+    @dispatcher.span
     def structured_predict(
         self,
         output_cls: type[Model],
@@ -357,15 +350,22 @@ class LemonData(FunctionCallingLLM):
         llm_kwargs: dict[str, Any] | None = None,
         **prompt_args: Any,
     ) -> Model:
-        """An ``output_cls`` object, through a forced tool call or json_schema."""
-        if not self._structured_by_us():
-            result: Model = super().structured_predict(
-                output_cls, prompt, llm_kwargs, **prompt_args
-            )
-            return result
-        messages, kwargs = self._structured_call(output_cls, prompt, llm_kwargs, prompt_args)
-        return _structured.parse(output_cls, self.chat(messages, **kwargs), self)
+        """An ``output_cls`` object, through a forced tool call or json_schema.
 
+        Raises:
+            ModelRefusalError: the model refused (see :mod:`._structured`).
+        """
+        if not self._structured_by_us():  # LlamaIndex's own, inside this span: once
+            base = LLM.structured_predict.__wrapped__  # type: ignore[attr-defined]
+            result: Model = base(self, output_cls, prompt, llm_kwargs, **prompt_args)
+            return result
+        _start(output_cls, prompt, prompt_args)
+        messages, kwargs = self._structured_call(output_cls, prompt, llm_kwargs, prompt_args)
+        parsed = _structured.parse(output_cls, self.chat(messages, **kwargs), self)
+        dispatcher.event(LLMStructuredPredictEndEvent(output=parsed))
+        return parsed
+
+    @dispatcher.span
     async def astructured_predict(
         self,
         output_cls: type[Model],
@@ -375,12 +375,14 @@ class LemonData(FunctionCallingLLM):
     ) -> Model:
         """Async :meth:`structured_predict`."""
         if not self._structured_by_us():
-            result: Model = await super().astructured_predict(
-                output_cls, prompt, llm_kwargs, **prompt_args
-            )
+            base = LLM.astructured_predict.__wrapped__  # type: ignore[attr-defined]
+            result: Model = await base(self, output_cls, prompt, llm_kwargs, **prompt_args)
             return result
+        _start(output_cls, prompt, prompt_args)
         messages, kwargs = self._structured_call(output_cls, prompt, llm_kwargs, prompt_args)
-        return _structured.parse(output_cls, await self.achat(messages, **kwargs), self)
+        parsed = _structured.parse(output_cls, await self.achat(messages, **kwargs), self)
+        dispatcher.event(LLMStructuredPredictEndEvent(output=parsed))
+        return parsed
 
     def _structured_stream_call(
         self,
@@ -411,7 +413,15 @@ class LemonData(FunctionCallingLLM):
         return _structured.apartials(await self.astream_chat(messages, **kwargs), state)
 
 
+def _start(output_cls: type[Model], prompt: PromptTemplate, args: dict[str, Any]) -> None:
+    dispatcher.event(
+        LLMStructuredPredictStartEvent(output_cls=output_cls, template=prompt, template_args=args)
+    )
+
+
 def _prompt_messages(prompt: str) -> list[ChatMessage]:
+    if not isinstance(prompt, str):  # ChatMessage would take 5 or None as empty text
+        raise ConfigurationError(f"prompt must be text, not {type(prompt).__name__} {prompt!r:.60}")
     return [ChatMessage(role=MessageRole.USER, content=prompt)]
 
 

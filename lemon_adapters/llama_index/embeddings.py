@@ -10,19 +10,18 @@ from llama_index.core.base.embeddings.base import BaseEmbedding, Embedding
 from llama_index.core.bridge.pydantic import Field, PrivateAttr
 
 from lemon_adapters.core.endpoints.retrieval import EmbeddingResult, EncodingFormat
-from lemon_adapters.core.http.pools import Clients
 
 from ..core.tokens import apportion, count_tokens
-from ._fields import base_url_of, clients_for, refuse_unknown
+from ._fields import LemonDataConnection
 
 if TYPE_CHECKING:
-    import httpx
+    pass
 
 #: Texts whose share of a reported usage may wait for a token counter to ask for it.
 _PENDING_LIMIT = 8192
 
 
-class LemonDataEmbedding(BaseEmbedding):
+class LemonDataEmbedding(LemonDataConnection, BaseEmbedding):
     """Any LemonData embedding model for LlamaIndex (indexes, retrievers, query engines).
 
     Each of LlamaIndex's batches (``embed_batch_size`` texts) is one
@@ -52,47 +51,18 @@ class LemonDataEmbedding(BaseEmbedding):
     encoding_format: EncodingFormat = Field(
         default="base64", description="How vectors travel: base64 (smaller) or float."
     )
-    base_url: str = Field(description="The gateway's /v1 URL.")
-    timeout: float | None = Field(default=None, gt=0, description="Seconds (idle read).")
-    max_retries: int = Field(default=2, ge=0, description="Re-sends of a failed request.")
-    default_headers: dict[str, str] | None = Field(default=None, description="Extra headers.")
-    additional_kwargs: dict[str, Any] = Field(
-        default_factory=dict, description="Extra request body fields for every call."
-    )
-
-    _clients: Clients = PrivateAttr()
     _pending: OrderedDict[str, deque[int]] = PrivateAttr(default_factory=OrderedDict)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
-    def __init__(
-        self,
-        *,
-        api_key: str | None = None,
-        http_client: httpx.Client | None = None,
-        async_http_client: httpx.AsyncClient | None = None,
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         if "model" in kwargs:
             kwargs["model_name"] = kwargs.pop("model")
         kwargs.setdefault("embed_batch_size", 100)
-        base_url = base_url_of(kwargs)
-        refuse_unknown(type(self), kwargs)
-        super().__init__(base_url=base_url, **kwargs)
-        self._clients = clients_for(
-            self, api_key=api_key, http_client=http_client, async_http_client=async_http_client
-        )
+        super().__init__(**kwargs)
 
     @classmethod
     def class_name(cls) -> str:
         return "LemonDataEmbedding"
-
-    def close(self) -> None:
-        """Close the sync connection pool this model created (injected clients stay open)."""
-        self._clients.close()
-
-    async def aclose(self) -> None:
-        """Close the async connection pool this model created for the running loop."""
-        await self._clients.aclose()
 
     # -- requests --------------------------------------------------------------------------
 

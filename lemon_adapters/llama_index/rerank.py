@@ -7,24 +7,23 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import llama_index.core.instrumentation as instrument
-from llama_index.core.bridge.pydantic import Field, PrivateAttr
+from llama_index.core.bridge.pydantic import Field
 from llama_index.core.callbacks import CBEventType, EventPayload
 from llama_index.core.instrumentation.events.rerank import ReRankEndEvent, ReRankStartEvent
 from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import MetadataMode, NodeWithScore, QueryBundle
 
 from lemon_adapters.core.endpoints.retrieval import RerankResult
-from lemon_adapters.core.http.pools import Clients
 
-from ._fields import base_url_of, clients_for, refuse_unknown
+from ._fields import LemonDataConnection
 
 if TYPE_CHECKING:
-    import httpx
+    pass
 
 dispatcher = instrument.get_dispatcher(__name__)  # type: ignore[attr-defined]
 
 
-class LemonDataRerank(BaseNodePostprocessor):
+class LemonDataRerank(LemonDataConnection, BaseNodePostprocessor):
     """Keeps the ``top_n`` nodes most relevant to the query, best first, each
     ``NodeWithScore.score`` the reranker's relevance score (0 to 1).
 
@@ -44,42 +43,10 @@ class LemonDataRerank(BaseNodePostprocessor):
 
     model: str = Field(default="BAAI/bge-reranker-v2-m3", description="The reranker.")
     top_n: int | None = Field(default=3, gt=0, description="Nodes to keep.")
-    base_url: str = Field(description="The gateway's /v1 URL.")
-    timeout: float | None = Field(default=None, gt=0, description="Seconds (idle read).")
-    max_retries: int = Field(default=2, ge=0, description="Re-sends of a failed request.")
-    default_headers: dict[str, str] | None = Field(default=None, description="Extra headers.")
-    additional_kwargs: dict[str, Any] = Field(
-        default_factory=dict, description="Extra request body fields for every call."
-    )
-
-    _clients: Clients = PrivateAttr()
-
-    def __init__(
-        self,
-        *,
-        api_key: str | None = None,
-        http_client: httpx.Client | None = None,
-        async_http_client: httpx.AsyncClient | None = None,
-        **kwargs: Any,
-    ) -> None:
-        base_url = base_url_of(kwargs)
-        refuse_unknown(type(self), kwargs)
-        super().__init__(base_url=base_url, **kwargs)
-        self._clients = clients_for(
-            self, api_key=api_key, http_client=http_client, async_http_client=async_http_client
-        )
 
     @classmethod
     def class_name(cls) -> str:
         return "LemonDataRerank"
-
-    def close(self) -> None:
-        """Close the sync connection pool this reranker created."""
-        self._clients.close()
-
-    async def aclose(self) -> None:
-        """Close the async connection pool this reranker created for the running loop."""
-        await self._clients.aclose()
 
     def _args(self, nodes: list[NodeWithScore], query: QueryBundle | None) -> dict[str, Any]:
         if query is None:

@@ -342,3 +342,36 @@ def model_not_found(model_id: str) -> dict[str, Any]:
         error["did_you_mean"] = guess
         error["hint"] = f"Did you mean '{guess}'? " + error["hint"]
     return error
+
+
+#: What ``GET /v1/pricing`` lists: LemonData's documented fields, prices as decimal
+#: strings (``per_request`` for models billed per call, ``None`` elsewhere).
+PRICES: list[dict[str, Any]] = [
+    {"model": "gpt-4o", "input_per_1m": "2.50", "output_per_1m": "10.00", "per_request": None},
+    {"model": "gpt-4o-mini", "input_per_1m": "0.15", "output_per_1m": "0.60", "per_request": None},
+    {
+        "model": "claude-sonnet-4-6",
+        "input_per_1m": "3.00",
+        "output_per_1m": "15.00",
+        "per_request": None,
+    },
+    {
+        "model": "text-embedding-3-small",
+        "input_per_1m": "0.02",
+        "output_per_1m": None,
+        "per_request": None,
+    },
+    {"model": "qwen3-rerank", "input_per_1m": None, "output_per_1m": None, "per_request": "0.001"},
+]
+
+
+def pricing(query: dict[str, str]) -> tuple[int, dict[str, Any]]:
+    """The status and body ``GET /v1/pricing[?model=]`` answers with."""
+    rows = [
+        {**row, "is_lock_price": False, "currency": "USD"}
+        for row in PRICES
+        if row["model"] == query.get("model", row["model"])
+    ]
+    if not rows:
+        return 404, {"error": dict(BY_STATUS[404], message=f"Model '{query['model']}' not found")}
+    return 200, {"object": "list", "data": rows}

@@ -63,10 +63,6 @@ def signature_for(text: str) -> str:
     return base64.b64encode(b"lemon-dev-gemini:" + hashlib.sha256(text.encode()).digest()).decode()
 
 
-def _pieces(text: str, size: int) -> list[str]:
-    return [text[i : i + size] for i in range(0, len(text), max(1, size))]
-
-
 def _tokens(text: str) -> int:
     return max(1, len(text) // 4) if text else 0
 
@@ -85,23 +81,27 @@ def responses(reply: Reply, model: str) -> Iterator[tuple[dict[str, Any], bool]]
             "responseId": rid,
         }
 
-    signature = signature_for(reply.reasoning + reply.text + repr(reply.tool_calls))
+    from lemon_adapters.testing.replies import deltas, joined
+
+    text, reasoning = joined(reply.text), joined(reply.reasoning)
+    calls = [(name, joined(arguments)) for name, arguments in reply.tool_calls]
+    signature = signature_for(reasoning + text + repr(calls))
     signed = False
-    for piece in _pieces(reply.reasoning, reply.chunk_chars):
+    for piece in deltas(reply.reasoning, reply.chunk_chars):
         yield chunk([{"text": piece, "thought": True}]), True
-    for piece in _pieces(reply.text, reply.chunk_chars):
+    for piece in deltas(reply.text, reply.chunk_chars):
         part: dict[str, Any] = {"text": piece}
         if not signed:
             part["thoughtSignature"], signed = signature, True
         yield chunk([part]), True
-    for n, (name, arguments) in enumerate(reply.tool_calls):
+    for n, (name, arguments) in enumerate(calls):
         call = {"name": name, "args": json.loads(arguments or "{}"), "id": f"{rid[-8:]}{n}"}
         part = {"functionCall": call}
         if not signed:
             part["thoughtSignature"], signed = signature, True
         yield chunk([part]), True
-    thoughts = _tokens(reply.reasoning)
-    candidates = _tokens(reply.text) + sum(_tokens(a) for _, a in reply.tool_calls)
+    thoughts = _tokens(reasoning)
+    candidates = _tokens(text) + sum(_tokens(a) for _, a in calls)
     last = chunk([{"text": ""}], finishReason="STOP")
     usage: dict[str, Any] = {
         "promptTokenCount": reply.input_tokens,
@@ -225,9 +225,9 @@ def serve(handler: Any, body: dict[str, Any], route: tuple[str, bool, bool]) -> 
 
     model, stream, sse = route
     server = handler.server
-    server.requests.append(
-        {"api": "gemini", "path": handler.path, "body": body, "headers": dict(handler.headers)}
-    )
+    headers = dict(handler.headers)
+    entry = {"method": "POST", "api": "gemini", "path": handler.path, "body": body}
+    server.requests.append({**entry, "headers": headers})
     reply = server.responder("gemini", {**body, "model": model})
     if server.delay is not None and reply.delay == 0.0:
         reply.delay = server.delay

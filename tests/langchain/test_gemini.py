@@ -14,7 +14,6 @@ from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.tools import StructuredTool
 from pydantic import BaseModel
 
-from lemon_adapters.core.wire.parser import parse_body
 from lemon_adapters.langchain import ChatLemonData
 from lemon_adapters.testing.server import DevServer
 from tests.core.wire.test_gemini_recordings import STREAMS, _ids, body_of
@@ -26,6 +25,7 @@ from tests.gemini_replay import (
     content_type_of,
     loop,
 )
+from tests.parsing import parse_body
 
 KEY = "sk-test-gemini-lc-123456"
 

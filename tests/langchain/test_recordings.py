@@ -21,8 +21,8 @@ from langchain_core.messages import AIMessageChunk
 from langchain_core.tools import tool
 
 from lemon_adapters import LemonDataError
-from lemon_adapters.core.wire.parser import parse_body
 from lemon_adapters.langchain import ChatLemonData
+from tests.parsing import parse_body
 
 from ..conftest import RECORDINGS
 

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from lemon_adapters.testing.server import Reply, _neutral_view
+from lemon_adapters.testing import Reply, neutral_view
 
 # Distinctive numbers so a test can tell server-reported usage from a tiktoken estimate.
 INPUT_TOKENS = 4321
@@ -38,7 +38,7 @@ def multiply(a: int, b: int) -> int:
 
 
 def _tool_results(api: str, body: dict[str, Any]) -> list[str]:
-    messages, _ = _neutral_view(api, body)
+    messages, _ = neutral_view(api, body)
     return [str(m.get("content")) for m in messages if m.get("role") == "tool"]
 
 

@@ -14,7 +14,6 @@ from llama_index.core.prompts import PromptTemplate
 from llama_index.core.tools import FunctionTool
 from pydantic import BaseModel, create_model
 
-from lemon_adapters.core.wire.parser import parse_body
 from lemon_adapters.llama_index import LemonData
 from lemon_adapters.testing.server import DevServer
 from tests.core.wire.test_gemini_recordings import STREAMS, _ids, body_of
@@ -27,6 +26,7 @@ from tests.gemini_replay import (
     content_type_of,
     loop,
 )
+from tests.parsing import parse_body
 
 KEY = "sk-test-gemini-li-123456"
 REPLAY = [ChatMessage(role="user", content="replay")]
@@ -64,6 +64,7 @@ def check(final: ChatResponse, body: bytes) -> None:
             "total_tokens": usage.total_tokens,
             "cached_tokens": usage.cached_tokens,
             "reasoning_tokens": usage.reasoning_tokens,
+            "cache_creation_tokens": usage.cache_creation_tokens,
         }
     )
 

@@ -61,7 +61,7 @@ def rich_responder(api: str, body: dict[str, Any]) -> Reply:
 
 def text_responder(api: str, body: dict[str, Any]) -> Reply:
     """Echo the model name and the last user text, streamed in small pieces."""
-    messages, _ = scenarios._neutral_view(api, body)
+    messages, _ = scenarios.neutral_view(api, body)
     last = [m for m in messages if m.get("role") == "user"][-1]["content"]
     if isinstance(last, list):
         last = " ".join(p.get("text", "") for p in last)

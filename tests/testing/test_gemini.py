@@ -8,9 +8,9 @@ import json
 
 import httpx
 
-from lemon_adapters.core.wire.parser import parse_body
 from lemon_adapters.testing.gemini import parse_route
 from lemon_adapters.testing.server import DevServer
+from tests.parsing import parse_body
 
 
 def test_routes_are_read_from_the_path() -> None:

@@ -2,7 +2,7 @@
 the readers that check one JSON answer whole.
 
 A field of the wrong type, an index missing, repeated or out of range is a
-:class:`~lemon_adapters.core.errors.MalformedStreamError` naming it, never a ``KeyError``
+:class:`~lemon_adapters.core.errors.MalformedResponseError` naming it, never a ``KeyError``
 or ``TypeError``. Vectors come as lists of numbers or as base64 little-endian float32
 text (``encoding_format="base64"``) and are decoded to Python floats either way.
 """
@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeGuard
 
-from lemon_adapters.core.errors import MalformedStreamError
+from lemon_adapters.core.errors import MalformedResponseError
 
 __all__ = [
     "EmbeddingResult",
@@ -89,7 +89,7 @@ def read_embeddings(answer: Any, count: int) -> tuple[list[list[float]], str | N
     inputs. Each vector is a list of numbers or base64 little-endian float32 text.
 
     Raises:
-        MalformedStreamError: anything not as documented (named in the message).
+        MalformedResponseError: anything not as documented (named in the message).
     """
     if not isinstance(answer, dict):
         raise _malformed("the embeddings answer is not a JSON object", answer)
@@ -103,17 +103,17 @@ def read_embeddings(answer: Any, count: int) -> tuple[list[list[float]], str | N
             raise _malformed(f"{where} is not an object", item)
         index = _index(item.get("index"), count, f"{where}.index")
         if vectors[index] is not None:
-            raise MalformedStreamError(f"the embeddings answer has index {index} twice")
+            raise MalformedResponseError(f"the embeddings answer has index {index} twice")
         vectors[index] = _vector(item.get("embedding"), f"{where}.embedding")
     missing = [i for i, v in enumerate(vectors) if v is None]
     if missing:
         more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
-        raise MalformedStreamError(
+        raise MalformedResponseError(
             f"the embeddings answer has no vector for input index {missing[0]}{more}"
         )
     done = [v for v in vectors if v is not None]
     if len({len(v) for v in done}) > 1:
-        raise MalformedStreamError(
+        raise MalformedResponseError(
             f"the embeddings answer mixes vector lengths: {sorted({len(v) for v in done})}"
         )
     return done, _model(answer), _usage(answer.get("usage"))
@@ -124,7 +124,7 @@ def read_rerank(answer: Any, count: int, top_n: int | None) -> RerankResult:
     ``top_n``. A ``document`` may be text or ``{"text": ...}``.
 
     Raises:
-        MalformedStreamError: anything not as documented (named in the message).
+        MalformedResponseError: anything not as documented (named in the message).
     """
     if not isinstance(answer, dict):
         raise _malformed("the rerank answer is not a JSON object", answer)
@@ -139,7 +139,7 @@ def read_rerank(answer: Any, count: int, top_n: int | None) -> RerankResult:
             raise _malformed(f"{where} is not an object", item)
         index = _index(item.get("index"), count, f"{where}.index")
         if index in seen:
-            raise MalformedStreamError(f"the rerank answer ranks document {index} twice")
+            raise MalformedResponseError(f"the rerank answer ranks document {index} twice")
         seen.add(index)
         score = item.get("relevance_score")
         if not _is_number(score) or not math.isfinite(score):
@@ -224,6 +224,6 @@ def _usage(value: Any) -> TokenUsage:
     return TokenUsage(prompt or 0, total if total is not None else prompt or 0)
 
 
-def _malformed(what: str, value: Any) -> MalformedStreamError:
+def _malformed(what: str, value: Any) -> MalformedResponseError:
     shown = repr(value)
-    return MalformedStreamError(f"{what}: {shown[:120]}{'...' if len(shown) > 120 else ''}")
+    return MalformedResponseError(f"{what}: {shown[:120]}{'...' if len(shown) > 120 else ''}")

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from lemon_adapters.core.errors import MalformedStreamError
+from lemon_adapters.core.errors import MalformedResponseError
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -48,10 +48,10 @@ def model_info(obj: Any) -> ModelInfo:
     """A :class:`ModelInfo` from one model object.
 
     Raises:
-        MalformedStreamError: ``obj`` is not an object with a string ``id``.
+        MalformedResponseError: ``obj`` is not an object with a string ``id``.
     """
     if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
-        raise MalformedStreamError(f"not a model object: {str(obj)[:200]!r}")
+        raise MalformedResponseError(f"not a model object: {str(obj)[:200]!r}")
     ext = obj.get("lemondata")
     ext = ext if isinstance(ext, dict) else {}
     operations = ext.get("supported_operations")
@@ -76,11 +76,11 @@ def model_list(obj: Any) -> list[ModelInfo]:
     """The models of a ``GET /v1/models`` answer (``{"object": "list", "data": [...]}``).
 
     Raises:
-        MalformedStreamError: the answer has no ``data`` list, or an entry is not a model.
+        MalformedResponseError: the answer has no ``data`` list, or an entry is not a model.
     """
     data = obj.get("data") if isinstance(obj, dict) else None
     if not isinstance(data, list):
-        raise MalformedStreamError(f"not a model list: {str(obj)[:200]!r}")
+        raise MalformedResponseError(f"not a model list: {str(obj)[:200]!r}")
     return [model_info(item) for item in data]
 
 

@@ -50,9 +50,11 @@ from lemon_adapters.core.endpoints.answers import (
     read_embeddings,
     read_rerank,
 )
-from lemon_adapters.core.errors import ConfigurationError, LemonDataError, MalformedStreamError
-from lemon_adapters.core.http.config import ClientConfig, Deadline, Timeouts, scrub
+from lemon_adapters.core.errors import ConfigurationError, LemonDataError, MalformedResponseError
+from lemon_adapters.core.http.config import ClientConfig, Timeouts
+from lemon_adapters.core.http.deadline import Deadline
 from lemon_adapters.core.http.json_exchange import JSONExchange
+from lemon_adapters.core.http.scrub import scrub
 
 if TYPE_CHECKING:
     import httpx
@@ -259,13 +261,13 @@ class EmbeddingJob(_Job):
         """Take the decoded JSON answer of the batch :meth:`next` asked for.
 
         Raises:
-            MalformedStreamError: the answer is not what the API documents.
+            MalformedResponseError: the answer is not what the API documents.
         """
         start, stop = self.batches[self._done]
         with self._reading():
             vectors, model, usage = read_embeddings(answer, stop - start)
             if self._vectors and vectors and len(vectors[0]) != len(self._vectors[0]):
-                raise MalformedStreamError(
+                raise MalformedResponseError(
                     f"the embeddings of inputs {start}..{stop - 1} have {len(vectors[0])}"
                     f" dimensions, the earlier ones {len(self._vectors[0])}"
                 )
@@ -340,7 +342,7 @@ class RerankJob(_Job):
         """Take the decoded JSON answer.
 
         Raises:
-            MalformedStreamError: the answer is not what the API documents.
+            MalformedResponseError: the answer is not what the API documents.
         """
         with self._reading():
             self._result = read_rerank(answer, len(self.documents), self.top_n)

@@ -1,22 +1,18 @@
-"""What every call of a client shares, and the limits and hygiene every exchange applies:
-the configuration, the request to send, the overall deadline, the transport failures a
-driver reports, and the scrubbing of the API key out of errors (pure).
+"""What every call of a client shares (pure): the configuration, the timeouts, the request
+to send, and the transport failures a driver reports. The overall deadline is in
+:mod:`.deadline`, the key hygiene in :mod:`.scrub`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from lemon_adapters._version import __version__
-from lemon_adapters.core.errors import (
-    DEADLINE_CODE,
-    APITimeoutError,
-    ConfigurationError,
-    LemonDataError,
-)
-from lemon_adapters.core.http.retry import RetryPolicy, RouteMemory
+from lemon_adapters.core.errors import ConfigurationError
+from lemon_adapters.core.http.retry import RetryPolicy
+from lemon_adapters.core.http.routes import RouteMemory
 
 #: A transport failure, as the client classifies its transport's exceptions: the call's
 #: deadline scope ran out, a phase timed out, the connection dropped (or closed early), the
@@ -64,15 +60,20 @@ class ClientConfig:
         deadline: the default overall seconds per call.
         default_headers: headers added to every request.
         routes: the ``api="auto"`` route memory.
+        stall: seconds a stream may go without an event (keep-alive comments, pings and
+            empty chunks do not count) before it fails; ``None``: the read timeout.
+
+    The key is left out of the ``repr`` (a config is reachable from every client).
     """
 
-    api_key: str | None
+    api_key: str | None = field(repr=False)
     base_url: str
     timeouts: Timeouts
     retry: RetryPolicy
     deadline: float | None
     default_headers: Mapping[str, str]
     routes: RouteMemory
+    stall: float | None = None
 
     def headers(self, *, stream: bool) -> dict[str, str]:
         """The headers of every request of a call."""
@@ -97,95 +98,5 @@ class HTTPRequest:
     url: str
     json: dict[str, Any] | None
     params: dict[str, str] | None
-    headers: dict[str, str]
+    headers: dict[str, str] = field(repr=False)  # the Authorization header
     timeouts: Timeouts
-
-
-class Deadline:
-    """The overall time limit of one call, retries included; its clock starts with the
-    first request. Every deadline decision of a call asks this one object.
-
-    Attributes:
-        seconds: the limit, or ``None`` for none.
-        at: the clock reading at which the call must end (``None`` before the start).
-    """
-
-    __slots__ = ("at", "clock", "seconds")
-
-    def __init__(self, seconds: float | None, clock: Callable[[], float]) -> None:
-        if seconds is not None and not seconds > 0:
-            raise ConfigurationError(f"deadline must be > 0 seconds, not {seconds}")
-        self.seconds = seconds
-        self.clock = clock
-        self.at: float | None = None
-
-    def start(self) -> None:
-        """Start the clock (idempotent)."""
-        if self.seconds is not None and self.at is None:
-            self.at = self.clock() + self.seconds
-
-    def remaining(self) -> float | None:
-        """Seconds left (never negative), or ``None`` without a deadline."""
-        return None if self.at is None else max(0.0, self.at - self.clock())
-
-    def expired(self) -> bool:
-        """The deadline has passed."""
-        return self.at is not None and self.clock() >= self.at
-
-    def cap(self, timeouts: Timeouts) -> Timeouts:
-        """``timeouts`` with each phase cut to the time left."""
-        left = self.remaining()
-        if left is None:
-            return timeouts
-        left = max(left, 0.001)  # a zero timeout means "no wait at all" to some backends
-
-        def cut(value: float | None) -> float:
-            return left if value is None else min(value, left)
-
-        return Timeouts(
-            cut(timeouts.connect), cut(timeouts.read), cut(timeouts.write), cut(timeouts.pool)
-        )
-
-    @staticmethod
-    def error() -> APITimeoutError:
-        """The error for the exceeded deadline (never retried or resumed)."""
-        return APITimeoutError(
-            "the call's overall deadline was exceeded", code=DEADLINE_CODE, retryable=False
-        )
-
-
-def scrub(error: LemonDataError, key: str | None) -> None:
-    """Replace the exact API key everywhere in ``error`` (servers do echo keys)."""
-    if not key or len(key) < 4:
-        return
-    error.message = error.message.replace(key, "***")
-    error.args = (error.message,)
-    for name in ("body", "hint", "did_you_mean", "suggestions", "suggestions_raw", "param"):
-        setattr(error, name, _scrubbed(getattr(error, name), key))
-    for name in ("code", "type", "alternatives", "extra"):
-        setattr(error, name, _scrubbed(getattr(error, name), key))
-
-
-def _scrubbed(value: Any, key: str) -> Any:
-    """``value`` with ``key`` replaced in every string, however deep (no recursion: error
-    bodies come from the network and may nest past Python's recursion limit)."""
-    if isinstance(value, str):
-        return value.replace(key, "***")
-    if not isinstance(value, dict | list):
-        return value
-    root: list[Any] = [value]
-    stack: list[tuple[Any, Any]] = [(root, 0)]
-    while stack:
-        holder, slot = stack.pop()
-        item = holder[slot]
-        if isinstance(item, str):
-            holder[slot] = item.replace(key, "***")
-        elif isinstance(item, dict):
-            mapping = holder[slot] = {
-                k.replace(key, "***") if isinstance(k, str) else k: v for k, v in item.items()
-            }
-            stack.extend((mapping, k) for k in mapping)
-        elif isinstance(item, list):
-            items = holder[slot] = list(item)
-            stack.extend((items, i) for i in range(len(items)))
-    return root[0]

@@ -1,8 +1,11 @@
-"""The drivers: send what an :class:`~.exchange.Exchange` says, move bytes, sleep.
-
-Every decision (what to send, how to read it, what a failure means, whether to retry,
-resume or fall back, how long to wait) is the exchange's; the sync and async drivers here
-differ only in the ``await``s and in how the overall ``deadline`` interrupts a wait:
+"""The drivers: two short trampolines that run an exchange's
+:meth:`~.flow.BaseExchange.steps` (as httpx's ``sync_auth_flow`` / ``async_auth_flow`` run
+``Auth.auth_flow``): send the request it yields, send back the status and headers, read the
+body in the mode it yields (feeding the bytes to the exchange), sleep when it says so, and
+throw every failure back into it. Every decision (what to send, how to read it, what a
+failure means, whether to retry, resume or fall back, how long to wait) is the exchange's.
+The sync and async drivers differ only in the ``await``s and in how the overall
+``deadline`` interrupts a wait:
 
 * async: every network wait runs under an ``anyio.fail_after`` scope sized to the time left;
 * sync: the timeouts of each request are cut to the time left, and a timer shuts the socket
@@ -21,8 +24,8 @@ import contextlib
 import socket
 import threading
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator
-from typing import Any, Protocol, cast
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterable, Iterator
+from typing import Any, TypeAlias, cast
 
 import anyio
 import httpx
@@ -30,8 +33,11 @@ import httpx
 from lemon_adapters.core.errors import LemonDataError
 from lemon_adapters.core.events import StreamEvent
 from lemon_adapters.core.http.config import HTTPRequest, TransportFailure
-from lemon_adapters.core.http.exchange import SNIPPET, Exchange
+from lemon_adapters.core.http.flow import SNIPPET, BaseExchange, Opened, Send, Sleep, Step
 from lemon_adapters.core.http.json_exchange import JSONExchange
+
+#: An exchange's running :meth:`~.flow.BaseExchange.steps`.
+Steps: TypeAlias = Generator[Step, Opened | None, None]
 
 __all__ = ["Current", "async_events", "async_json", "sync_events", "sync_json"]
 
@@ -46,12 +52,8 @@ def _send_args(req: HTTPRequest) -> dict[str, Any]:
     }
 
 
-class _Translator(Protocol):
-    def transport_error(self, kind: TransportFailure, detail: str) -> LemonDataError | None: ...
-
-
 @contextlib.contextmanager
-def _translated(ex: _Translator) -> Iterator[None]:
+def _translated(ex: BaseExchange) -> Iterator[None]:
     """The one place transport exceptions become lemon_adapters errors (httpx's
     ``map_httpcore_exceptions`` pattern); a failure after the answer was whole is dropped."""
     try:
@@ -92,44 +94,66 @@ class Current:
         self.response: httpx.Response | None = None
 
 
-def sync_events(http: httpx.Client, ex: Exchange, current: Current) -> Iterator[StreamEvent]:
+def sync_events(
+    http: httpx.Client, ex: BaseExchange, current: Current | None = None
+) -> Iterator[StreamEvent]:
+    """Run ``ex``'s steps: send, read, sleep; every failure goes back into the steps."""
+    steps = ex.steps()
+    step = next(steps)
     while True:
         try:
-            yield from _sync_attempt(http, ex, current)
-            return
+            if isinstance(step, Sleep):
+                time.sleep(step.seconds)
+            else:
+                assert isinstance(step, Send)
+                yield from _sync_attempt(http, ex, steps, step.request, current)
+            step = next(steps)
         except LemonDataError as exc:
-            delay = ex.retry_delay(exc)
-        if delay > 0:
-            time.sleep(delay)
+            step = steps.throw(exc)
+        except StopIteration:
+            return
 
 
-def _sync_attempt(http: httpx.Client, ex: Exchange, current: Current) -> Iterator[StreamEvent]:
-    req = ex.request()
+def _sync_attempt(
+    http: httpx.Client, ex: BaseExchange, steps: Steps, req: HTTPRequest, current: Current | None
+) -> Iterator[StreamEvent]:
     with (
         _translated(ex),
         http.stream(req.method, req.url, **_send_args(req)) as response,
         _Watchdog(ex, response),
     ):
-        current.response = response
-        mode = ex.open(response.status_code, response.headers)
+        if current is not None:
+            current.response = response
+        mode = steps.send((response.status_code, response.headers))
         if mode == "stream":
             for chunk in _body(response):
                 yield from ex.feed(chunk)
                 ex.check()
             yield from ex.end()
         else:
-            yield from ex.body(_read_sync(response, whole=mode == "whole"))
+            yield from ex.read_whole(_read_sync(response, whole=mode == "whole"))
         ex.check()
 
 
 def _body(response: httpx.Response) -> Iterable[bytes]:
     """The body's bytes as they arrive. Without a content coding they come straight from
-    the transport: ``iter_bytes`` would pass each chunk through two generators, two
-    chunkers and an identity decoder, about 1 us per chunk, i.e. per token (a fifth of what
-    the parser costs). With one (gzip, br, zstd...) httpx decodes as usual."""
+    the transport: ``iter_bytes`` passes each chunk through two generators, two chunkers and
+    an identity decoder (0.4-0.6 us a chunk, i.e. a token: a tenth to a fifth of what the
+    parser costs), ``iter_raw`` through one generator and one chunker (0.2 us). With a
+    coding (gzip, br, zstd...) httpx decodes as usual.
+
+    Why this keeps httpx's contract (each point tested in tests/core/http/test_connections.py):
+    what ``iter_raw`` does besides yielding is (1) refuse a second read: the flag set here
+    makes ``read()``/``iter_*()`` raise ``StreamConsumed`` as after ``iter_raw``; (2) attach
+    the request to a ``RequestError`` (``request_context``): no httpx error leaves the
+    driver, :func:`_translated` turns each into a typed error chained with ``from``; (3) count
+    ``num_bytes_downloaded``: the one thing skipped, documented on ``ResponseStream.response``;
+    (4) close the response at the end: the driver's ``with http.stream(...)`` (async:
+    ``finally: aclose()``) closes it on every path, as ``iter_raw`` does only on the
+    happy one."""
     if not _identity(response):
         return response.iter_bytes()
-    response.is_stream_consumed = True  # a second read raises StreamConsumed, as httpx's
+    response.is_stream_consumed = True
     return cast(httpx.SyncByteStream, response.stream)
 
 
@@ -139,15 +163,10 @@ def _identity(response: httpx.Response) -> bool:
 
 
 def sync_json(http: httpx.Client, ex: JSONExchange) -> Any:
-    while True:
-        req = ex.request()
-        try:
-            with _translated(ex):
-                response = http.request(req.method, req.url, **_send_args(req))
-            return ex.answer(response.status_code, response.headers, response.content)
-        except LemonDataError as exc:
-            delay = ex.retry_delay(exc)
-        time.sleep(delay)
+    """Run a JSON exchange; its decoded answer."""
+    for _ in sync_events(http, ex):
+        pass
+    return ex.value
 
 
 def _read_sync(response: httpx.Response, *, whole: bool) -> bytes:
@@ -167,7 +186,7 @@ class _Watchdog:
 
     __slots__ = ("_sock", "_timer")
 
-    def __init__(self, ex: Exchange, response: httpx.Response) -> None:
+    def __init__(self, ex: BaseExchange, response: httpx.Response) -> None:
         self._timer: threading.Timer | None = None
         remaining = ex.deadline.remaining()
         if remaining is None:
@@ -194,33 +213,45 @@ class _Watchdog:
 
 
 async def async_events(
-    http: httpx.AsyncClient, ex: Exchange, current: Current
+    http: httpx.AsyncClient, ex: BaseExchange, current: Current | None = None
 ) -> AsyncIterator[StreamEvent]:
+    """:func:`sync_events` with ``await``."""
+    steps = ex.steps()
+    step = next(steps)
     while True:
         try:
-            # aclosing: an early aclose() of this stream must finalize the attempt now.
-            async with contextlib.aclosing(_async_attempt(http, ex, current)) as attempt:
-                async for event in attempt:
-                    yield event
-            return
+            if isinstance(step, Sleep):
+                await anyio.sleep(step.seconds)
+            else:
+                assert isinstance(step, Send)
+                attempt = _async_attempt(http, ex, steps, step.request, current)
+                # aclosing: an early aclose() of this stream must finalize the attempt now.
+                async with contextlib.aclosing(attempt):
+                    async for event in attempt:
+                        yield event
+            step = next(steps)
         except LemonDataError as exc:
-            delay = ex.retry_delay(exc)
-        if delay > 0:
-            await anyio.sleep(delay)
+            step = steps.throw(exc)
+        except StopIteration:
+            return
 
 
 async def _async_attempt(
-    http: httpx.AsyncClient, ex: Exchange, current: Current
+    http: httpx.AsyncClient,
+    ex: BaseExchange,
+    steps: Steps,
+    req: HTTPRequest,
+    current: Current | None,
 ) -> AsyncGenerator[StreamEvent, None]:
-    req = ex.request()
     with _translated(ex):
         with _limit(ex.deadline.remaining()):
             response = await http.send(
                 http.build_request(req.method, req.url, **_send_args(req)), stream=True
             )
-        current.response = response
+        if current is not None:
+            current.response = response
         try:
-            mode = ex.open(response.status_code, response.headers)
+            mode = steps.send((response.status_code, response.headers))
             if mode == "stream":
                 async for chunk in _chunks(response, ex):
                     for event in ex.feed(chunk):
@@ -229,7 +260,7 @@ async def _async_attempt(
                 events = ex.end()
             else:
                 with _limit(ex.deadline.remaining()):
-                    events = ex.body(await _read_async(response, whole=mode == "whole"))
+                    events = ex.read_whole(await _read_async(response, whole=mode == "whole"))
             for event in events:
                 yield event
             ex.check()
@@ -242,7 +273,7 @@ def _limit(remaining: float | None) -> contextlib.AbstractContextManager[object]
     return contextlib.nullcontext() if remaining is None else anyio.fail_after(remaining)
 
 
-def _chunks(response: httpx.Response, ex: Exchange) -> AsyncIterator[bytes]:
+def _chunks(response: httpx.Response, ex: BaseExchange) -> AsyncIterator[bytes]:
     """The body's chunks, each wait bounded by the time left before the deadline, if any."""
     if ex.deadline.at is None:
         return _abody(response)
@@ -257,7 +288,7 @@ def _abody(response: httpx.Response) -> AsyncIterator[bytes]:
     return aiter(cast(httpx.AsyncByteStream, response.stream))
 
 
-async def _chunks_until(response: httpx.Response, ex: Exchange) -> AsyncIterator[bytes]:
+async def _chunks_until(response: httpx.Response, ex: BaseExchange) -> AsyncIterator[bytes]:
     chunks = _abody(response)
     try:
         while True:
@@ -274,15 +305,10 @@ async def _chunks_until(response: httpx.Response, ex: Exchange) -> AsyncIterator
 
 
 async def async_json(http: httpx.AsyncClient, ex: JSONExchange) -> Any:
-    while True:
-        req = ex.request()
-        try:
-            with _translated(ex), _limit(ex.deadline.remaining()):
-                response = await http.request(req.method, req.url, **_send_args(req))
-            return ex.answer(response.status_code, response.headers, response.content)
-        except LemonDataError as exc:
-            delay = ex.retry_delay(exc)
-        await anyio.sleep(delay)
+    """:func:`sync_json` with ``await``."""
+    async for _ in async_events(http, ex):
+        pass
+    return ex.value
 
 
 async def _read_async(response: httpx.Response, *, whole: bool) -> bytes:

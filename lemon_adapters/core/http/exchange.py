@@ -1,95 +1,61 @@
-"""One call's lifecycle as pure decisions: what to send, how to read what came back, and
-what to do after a failure (retry, resume, fall back, give up), all against one deadline.
+"""One chat call across its attempts (streamed, or ``create``), as pure decisions: what to
+send (the route, or the GET that resumes a background response), how to read what came back
+(feed an event stream, read a JSON answer whole), and what to do after a failure (retry,
+resume, fall back, give up), against one deadline and one stall limit.
 
 No I/O, no clock and no randomness of its own (both come in, so every decision is a unit
-test without a server or a sleep). The drivers in :mod:`lemon_adapters.core.client` send
-what :meth:`Exchange.request` says and move bytes in; per attempt they call, in order::
-
-    req = ex.request()                  # the POST, or the GET that resumes a response
-    mode = ex.open(status, headers)     # "stream": feed the body; else read it and ...
-    events = ex.feed(chunk)             #   ... per chunk: hand the events on, then
-    ex.check()                          #   raise the failure the body reported, if any
-    events = ex.end()                   # ... at the end of the body (or ex.body(content))
-    ex.check()
-
-Feeding never raises; :meth:`Exchange.check` raises the one sticky failure (with the
-partial result). A transport exception is translated by :meth:`Exchange.transport_error`
-(``None`` when the answer was already whole). After any :class:`LemonDataError` the driver
-asks :meth:`Exchange.retry_delay` how long to sleep before the next attempt; it re-raises
-the error when there is to be none. The rules are in :mod:`lemon_adapters.core.http.retry`.
+test without a server or a sleep). The generator that orders the attempts is
+:meth:`~.flow.BaseExchange.steps`; the drivers in :mod:`.drivers` run it; the rules are in
+:mod:`.retry` and :mod:`.routes`. Feeding never raises; :meth:`Exchange.check` raises the one
+sticky failure (with the partial result).
 """
 
 from __future__ import annotations
 
 import json
-import logging
-import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, Literal
-from urllib.parse import quote, urlsplit
+from typing import Any
+from urllib.parse import urlsplit
 
 from lemon_adapters.core.errors import (
-    DEADLINE_CODE,
-    APIConnectionError,
-    APITimeoutError,
     ConfigurationError,
     LemonDataError,
     MalformedStreamError,
-    StreamDisconnectedError,
     StreamError,
     api_error,
-    redact,
-    request_id_of,
 )
 from lemon_adapters.core.events import Api, ApiChoice, StreamEvent
 from lemon_adapters.core.http.config import (
-    TIMEOUT_PHASES,
     ClientConfig,
-    Deadline,
     HTTPRequest,
     Timeouts,
-    TransportFailure,
-    scrub,
 )
-from lemon_adapters.core.http.retry import is_route_rejection
+from lemon_adapters.core.http.facts import note_native_route, response_facts
+from lemon_adapters.core.http.flow import Action, BaseExchange, ReadMode
+from lemon_adapters.core.http.routes import (
+    FALLBACK,
+    GEMINI_PREFIX,
+    ROUTE_TABLE,
+    is_route_rejection,
+    route_for,
+)
 from lemon_adapters.core.request.build import Request
 from lemon_adapters.core.wire.accumulate import StreamResult
 from lemon_adapters.core.wire.parser import StreamParser
 
-PATHS: dict[Api, str] = {
-    "responses": "/responses",
-    "chat": "/chat/completions",
-    "messages": "/messages",
-}
-#: The Gemini route sits beside ``/v1`` (``{host}/v1beta/models/{model}:{method}``), and a
-#: native-endpoint header naming it starts so (the gateway says ``/v1beta/gemini``).
-GEMINI_PREFIX = "/v1beta"
-#: The Anthropic API version the Messages route speaks (LemonData's docs send this one).
-ANTHROPIC_VERSION = "2023-06-01"
-#: Bytes of an unexpected (non-SSE, non-JSON) body read to name it in the error.
-SNIPPET = 4096
-logger = logging.getLogger("lemon_adapters")
 
-#: How the driver reads a response: feed it chunk by chunk, read it whole (an error or a
-#: JSON answer), or read its head only (something else, to name in the error).
-ReadMode = Literal["stream", "whole", "head"]
-Action = Literal["retry", "fallback", "resume"]
-
-
-class Exchange:
-    """One call across its attempts (see the module docstring for the protocol).
+class Exchange(BaseExchange):
+    """One chat call (streamed, or ``create``) across its attempts.
 
     Attributes:
-        mode: what the caller asked for (``"responses"``, ``"chat"`` or ``"auto"``).
-        api: the API of the current attempt.
-        stream: an event stream was asked for (``False``: ``create``).
-        deadline: the call's :class:`Deadline`.
+        mode: what the caller asked for (``"responses"``, ``"chat"``, ``"messages"`` or
+            ``"auto"``); ``api``: the API of the current attempt.
+        neutral: the call's neutral :class:`~lemon_adapters.core.request.build.Request`.
         parser: the current response's parser (``None`` before the first response).
         delivered: an event has been handed to the caller: nothing is re-sent any more.
-        attempts: re-sends so far (before the first event); ``fell_back``: the request was
-            re-sent via Chat Completions after a route rejection; ``resumes``: consecutive
-            resumes that brought no new event.
+        fell_back: the request was re-sent via the :data:`~.routes.FALLBACK` route after a
+            route rejection; ``resumes``: consecutive resumes that brought no new event.
     """
 
     def __init__(
@@ -106,90 +72,78 @@ class Exchange:
         clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
     ) -> None:
-        if mode not in ("responses", "chat", "messages", "gemini", "auto"):
-            raise ConfigurationError(
-                f"api must be 'responses', 'chat', 'messages', 'gemini' or 'auto', not {mode!r}"
-            )
-        self.config = config
+        if mode != "auto" and mode not in ROUTE_TABLE:
+            names = ", ".join(repr(api) for api in (*ROUTE_TABLE, "auto"))
+            raise ConfigurationError(f"api must be one of {names}, not {mode!r}")
+        super().__init__(
+            config,
+            stream=stream,
+            timeouts=timeouts,
+            deadline=deadline,
+            extra_headers=extra_headers,
+            clock=clock,
+            wall=wall,
+        )
         self.mode: ApiChoice = mode
-        self.request_ = request
-        self.stream = stream
-        self.timeouts = timeouts or config.timeouts
-        self.deadline = Deadline(config.deadline if deadline is None else deadline, clock)
-        self._wall = wall
-        self._headers = {**config.headers(stream=stream), **(extra_headers or {})}
-        self.api: Api = "responses" if mode == "auto" else mode
-        if mode == "auto":
-            self.api = config.routes.get(config.base_url, request.model) or (
-                request.native_route or "responses"
-            )
+        self.neutral = request
+        self.api: Api = mode if mode != "auto" else self._auto_api()
         if resume:
-            if mode in ("chat", "messages", "gemini") or not stream:
-                raise ConfigurationError("resume=True needs a streamed Responses API request")
-            if not (request.options.get("background") or request.extra_body.get("background")):
-                raise ConfigurationError(
-                    "resume=True needs background=True: only background responses can be resumed"
-                )
+            _check_resumable(mode, stream, request)
         self.resume = resume
         self.parser: StreamParser | None = None
         self.delivered = False
-        self.attempts = 0
         self.resumes = 0
         self.fell_back = False
         self._bodies: dict[Api, dict[str, Any]] = {}
         self._resuming = False
-        self._reading = False
-        self._status = 0
-        self._response_headers: Mapping[str, str] = {}
-        self.body_for(self.api)  # configuration errors surface at call time, before any I/O
+        self._quiet_since: float | None = None  # when the stall clock started
+        self.request_body(self.api)  # configuration errors surface at call time, before I/O
+
+    def _auto_api(self) -> Api:
+        remembered = self.config.routes.get(self.config.base_url, self.neutral.model)
+        return remembered or self.neutral.native_route or "responses"
 
     # -- what to send -----------------------------------------------------------------------
 
-    def body_for(self, api: Api) -> dict[str, Any]:
-        """The request body for ``api``, built once."""
+    def request_body(self, api: Api) -> dict[str, Any]:
+        """The JSON body of the request for ``api``, built once."""
         body = self._bodies.get(api)
         if body is None:
-            fallback = api == "chat" and self.mode == "auto"
-            body = self._bodies[api] = self.request_.body(
-                api, stream=self.stream, fallback=fallback
-            )
+            fallback = self.mode == "auto" and api in FALLBACK.values()
+            body = self._bodies[api] = self.neutral.body(api, stream=self.stream, fallback=fallback)
         return body
 
-    def request(self) -> HTTPRequest:
-        """The next request: the POST, or the GET that resumes a background response."""
+    def next_request(self) -> HTTPRequest:
+        """The POST, or the GET that resumes a background response."""
         self.deadline.start()
         self._reading = False
-        timeouts = self.deadline.cap(self.timeouts)
-        base = self.config.base_url
+        self._quiet_since = self._clock()  # the stall limit counts from the request
+        timeouts = self._timeouts()
         point = self.parser.resume_point if self._resuming and self.parser else None
         if point is not None and self.parser is not None:
             self.parser.new_connection()  # the failure that led here is superseded
             response_id, last = point
             params = {"stream": "true", "starting_after": str(last)}
-            url = f"{base}/responses/{response_id}"
+            url = f"{self.config.base_url}/responses/{response_id}"
             return HTTPRequest("GET", url, None, params, self._headers, timeouts)
-        if self.api == "gemini":
-            url, query = gemini_url(base, self.request_.model, stream=self.stream)
-            body = self.body_for("gemini")
-            return HTTPRequest("POST", url, body, query, self._headers, timeouts)
-        url = base + PATHS[self.api]
-        headers = self._headers
-        if self.api == "messages":
-            headers = {**headers, "anthropic-version": ANTHROPIC_VERSION}
-        return HTTPRequest("POST", url, self.body_for(self.api), None, headers, timeouts)
+        route = route_for(self.api, stream=self.stream)
+        url = route.url(self.config.base_url, self.neutral.model)
+        headers = {**self._headers, **route.headers} if route.headers else self._headers
+        body = self.request_body(self.api)
+        return HTTPRequest("POST", url, body, dict(route.params) or None, headers, timeouts)
 
     # -- what came back -----------------------------------------------------------------------
 
     def open(self, status: int, headers: Mapping[str, str]) -> ReadMode:
-        """How to read the response that arrived with ``status`` and ``headers``.
-
-        An event stream is fed chunk by chunk; an error status and a JSON answer are read
+        """An event stream is fed chunk by chunk; an error status and a JSON answer are read
         whole; anything else (an HTML page, a stream with no ``Content-Type``, which the
-        WHATWG EventSource rules refuse too) only its head, to name it in the error.
-        """
+        WHATWG EventSource rules refuse too) only its head, to name it in the error."""
         self._status, self._response_headers = status, headers
         if not (self._resuming and self.parser is not None):
-            self.parser = self._new_parser(headers)
+            facts = response_facts(headers)
+            note_native_route(self.config.base_url, self.neutral.model, facts)
+            stop = self.neutral.stop if self.api == "responses" else None
+            self.parser = StreamParser(self.api, stop=stop, transport=facts)
         content_type = headers.get("content-type", "").lower()
         if status >= 400:
             return "whole"
@@ -206,90 +160,96 @@ class Exchange:
         return "head"
 
     def feed(self, chunk: bytes) -> list[StreamEvent]:
-        """The events one chunk of an event stream completes. Never raises."""
+        """The events one chunk of an event stream completes. Never raises.
+
+        Progress (an event, or bytes of an event still arriving) restarts the stall limit;
+        padding (keep-alive comments, Messages pings, empty chunks) does not. The clock is
+        read for padding only, never per event (the hot path): the limit counts from the
+        first padding after the last progress (or from the request), so a padded stall
+        fails at most one padding interval after ``stall`` seconds from the last event."""
         parser = self.parser
         assert parser is not None
-        if self.deadline.at is not None and self.deadline.expired() and not parser.finished:
+        at = self.deadline.at
+        if at is not None and self._clock() >= at and not parser.finished:
             parser.fail_with(self.deadline.error())
             return []
-        return self._handed(parser.feed(chunk))
+        events = parser.feed(chunk)
+        if events or not is_padding(chunk):
+            self._quiet_since = None
+            return self._handed(events)
+        self._padded(parser)
+        return []
+
+    def _padded(self, parser: StreamParser) -> None:
+        """Padding arrived: start the stall clock, or fail when it ran out."""
+        now = self._clock()
+        if self._quiet_since is None:
+            self._quiet_since = now
+            return
+        stall = self.stall
+        if stall is not None and now - self._quiet_since >= stall and not parser.finished:
+            parser.fail_with(self.stall_error())
 
     def end(self) -> list[StreamEvent]:
         """The events still buffered when the body ended. Never raises."""
         assert self.parser is not None
         return self._handed(self.parser.close())
 
-    def body(self, content: bytes) -> list[StreamEvent]:
+    def read_whole(self, content: bytes) -> list[StreamEvent]:
         """The events of a body read whole (a JSON answer), or its failure. Never raises."""
         parser = self.parser
         assert parser is not None
-        status, headers = self._status, self._response_headers
-        if status >= 400:
-            parser.fail_with(api_error(status, headers, content, now=self._wall()))
-            return []
-        content_type = headers.get("content-type", "")
-        if self._resuming:
-            parser.fail_with(
-                MalformedStreamError(
-                    "the resume request was answered with something other than an event "
-                    f"stream ({content_type or 'no content type'}); events cannot be "
-                    "continued exactly once from it"
-                )
-            )
-            return []
-        if "json" not in content_type.lower() and (self.stream or content_type):
-            parser.fail_with(not_a_stream(content_type, content))
+        failure = self._whole_failure(content)
+        if failure is not None:
+            parser.fail_with(failure)
             return []
         try:
             obj = json.loads(content)
         except (ValueError, RecursionError):
-            parser.fail_with(not_a_stream(content_type, content, "an invalid JSON body"))
+            parser.fail_with(not_a_stream(self._content_type(), content, "an invalid JSON body"))
             return []
         if isinstance(obj, dict) and obj.get("error"):
-            parser.fail_with(api_error(status, headers, content, now=self._wall()))
+            parser.fail_with(self._api_error(content))
             return []
         self._succeeded()
         return self._handed(parser.feed_json(obj))
 
+    def _whole_failure(self, content: bytes) -> LemonDataError | None:
+        content_type = self._content_type()
+        if self._status >= 400:
+            return self._api_error(content)
+        if self._resuming:
+            return MalformedStreamError(
+                "the resume request was answered with something other than an event "
+                f"stream ({content_type or 'no content type'}); events cannot be "
+                "continued exactly once from it"
+            )
+        if "json" not in content_type.lower() and (self.stream or content_type):
+            return not_a_stream(content_type, content)
+        return None
+
+    def _content_type(self) -> str:
+        return self._response_headers.get("content-type", "")
+
+    def _api_error(self, content: bytes) -> LemonDataError:
+        return api_error(self._status, self._response_headers, content, now=self._wall())
+
     def check(self) -> None:
         """Raise the failure the response reported (error status, in-stream error, malformed
-        data, the deadline), with the partial result, if there is one."""
+        data, the deadline, a stall), with the partial result, if there is one."""
         if self.parser is not None and self.parser.failure is not None:
             raise self.parser.failure
 
-    def transport_error(self, kind: TransportFailure, detail: str) -> LemonDataError | None:
-        """The one translation of a transport failure into a typed error with the partial
-        result; ``None`` when the terminal event already arrived intact: a drop, stall or
-        deadline while draining the rest of the body (read for connection reuse) does not
-        make the answer any less whole.
+    def _whole(self) -> bool:
+        """The terminal event arrived intact: a drop, stall or deadline while draining the
+        rest of the body (read for connection reuse) does not make the answer less whole."""
+        return self._reading and self.parser is not None and self.parser.answered
 
-        Args:
-            kind: what failed (the client maps its transport's exceptions to these).
-            detail: the exception's text, for the message (bearer tokens are redacted).
-        """
-        parser = self.parser
-        if self._reading and parser is not None and parser.answered:
-            return None
-        detail = redact(detail)
-        err: LemonDataError
-        if kind == "deadline" or self.deadline.expired():
-            err = self.deadline.error()
-        elif kind in TIMEOUT_PHASES:
-            phase, seconds = TIMEOUT_PHASES[kind], getattr(self.timeouts, kind.split("_")[0])
-            mid = " mid-stream" if self._reading and self.delivered else ""
-            err = APITimeoutError(f"{detail}: no progress for {seconds}s while {phase}{mid}")
-        elif kind == "decoding":
-            encoding = self._response_headers.get("content-encoding")
-            label = f" as its Content-Encoding: {encoding} says" if encoding else ""
-            err = MalformedStreamError(f"the body could not be decoded{label}: {detail}")
-        elif kind == "dropped" and self._reading:
-            err = StreamDisconnectedError(f"the connection dropped mid-stream: {detail}")
-        else:
-            err = APIConnectionError(detail)
-        if parser is None:
+    def _attach(self, err: LemonDataError) -> LemonDataError:
+        if self.parser is None:
             err.partial = StreamResult(api=self.api)
             return err
-        return parser.fail_with(err)
+        return self.parser.fail_with(err)
 
     @property
     def result(self) -> StreamResult:
@@ -298,71 +258,37 @@ class Exchange:
 
     # -- after a failure ------------------------------------------------------------------------
 
-    def retry_delay(self, error: LemonDataError) -> float:
-        """Seconds to wait before the next attempt after ``error``; re-raises it when there
-        is to be no next attempt. The API key is scrubbed from the error first."""
-        scrub(error, self.config.api_key)
+    def _decide(self, error: LemonDataError) -> tuple[Action, float]:
         point = self.parser.resume_point if self.parser is not None else None
-        action, delay = self._decide(error, point[0] if point else None)
-        logger.info(
-            "lemon_adapters: %s in %.3fs after %s: %s", action, delay, type(error).__name__, error
-        )
-        if action == "resume":
-            self._resuming = True
-        else:
-            self.parser = None
-        return delay
-
-    def _decide(self, error: LemonDataError, response_id: str | None) -> tuple[Action, float]:
-        if isinstance(error, ConfigurationError) or error.code == DEADLINE_CODE:
-            raise error
-        policy = self.config.retry
-        if (
-            self.resume
-            and self.api == "responses"
-            and response_id
-            and error.retryable
-            and not isinstance(error, StreamError)  # the response itself failed: resuming
-        ):  # would replay the failure
-            if self.resumes >= policy.max_retries:
+        if self._resumable(error, point):
+            if self.resumes >= self.config.retry.max_retries:
                 raise error
-            delay = self._fit(policy.backoff(self.resumes, error.retry_after), error)
+            delay = self.config.retry.backoff(self.resumes, error.retry_after)
+            delay = self._fit(delay, error)
             self.resumes += 1
+            self._resuming = True
             return "resume", delay
         if self.delivered:
             raise error
-        if (
-            self.mode == "auto"
-            and self.api == "responses"
-            and not self.fell_back
-            and is_route_rejection(error)
-        ):
-            self.api = "chat"
-            self.fell_back = True
+        fallback = FALLBACK.get(self.api)
+        if self.mode == "auto" and fallback and not self.fell_back and is_route_rejection(error):
+            self.api, self.fell_back, self.parser = fallback, True, None
             return "fallback", 0.0
-        wait = policy.delay(self.attempts, error)
-        if wait is None:
-            raise error
-        self.attempts += 1
-        return "retry", self._fit(wait, error)
+        delay = self._retry(error)
+        self.parser = None  # the next attempt starts on a clean slate
+        return "retry", delay
 
-    def _fit(self, delay: float, error: LemonDataError) -> float:
-        remaining = self.deadline.remaining()
-        if remaining is not None and delay >= remaining:
-            raise error
-        return delay
+    def _resumable(self, error: LemonDataError, point: tuple[str, int] | None) -> bool:
+        # Not after an error the response itself reported: resuming would replay it.
+        return (
+            self.resume
+            and self.api == "responses"
+            and point is not None
+            and error.retryable
+            and not isinstance(error, StreamError)
+        )
 
     # -- helpers ---------------------------------------------------------------------------------
-
-    def _new_parser(self, headers: Mapping[str, str]) -> StreamParser:
-        facts = response_facts(headers)
-        if facts["native_endpoint"]:
-            _note_native_route(self.config.base_url, self.request_.model, facts)
-        return StreamParser(
-            self.api,
-            stop=self.request_.stop if self.api == "responses" else None,
-            transport=facts,
-        )
 
     def _succeeded(self) -> None:
         """A usable response arrived: remember an ``auto`` fallback's choice, and a native
@@ -370,9 +296,9 @@ class Exchange:
         model's next ``auto`` calls go there."""
         if self.mode != "auto":
             return
-        routes, base, model = self.config.routes, self.config.base_url, self.request_.model
+        routes, base, model = self.config.routes, self.config.base_url, self.neutral.model
         native = self.parser.result.native_endpoint if self.parser is not None else None
-        if native is not None and native.rstrip("/").endswith(PATHS["messages"]):
+        if native is not None and native.rstrip("/").endswith(ROUTE_TABLE["messages"].path):
             routes.remember(base, model, "messages")
         elif native is not None and urlsplit(native).path.startswith(GEMINI_PREFIX):
             routes.remember(base, model, "gemini")
@@ -392,54 +318,31 @@ class Exchange:
         return events
 
 
-def gemini_url(base_url: str, model: str, *, stream: bool) -> tuple[str, dict[str, str] | None]:
-    """The Gemini route for ``model``: ``{host}/v1beta/models/{model}:streamGenerateContent``
-    with ``alt=sse`` (``:generateContent`` when not streaming), where ``{host}`` is the base
-    URL without its ``/v1``. The model name is path-encoded (``/`` too); the key travels in
-    the ``Authorization`` header only, never in the URL, where logs and proxies keep it."""
-    host = base_url.removesuffix("/v1")
-    method = "streamGenerateContent" if stream else "generateContent"
-    url = f"{host}{GEMINI_PREFIX}/models/{quote(model, safe='')}:{method}"
-    return url, {"alt": "sse"} if stream else None
+#: How padding starts: an SSE comment (``: keep-alive``), Anthropic's ``ping`` frame (with
+#: or without its ``event:`` line; see tests/recordings/messages/wire/), nothing at all.
+_PADDING = (b":", b"event: ping", b'data: {"type": "ping"', b'data: {"type":"ping"')
 
 
-def response_facts(headers: Mapping[str, str]) -> dict[str, Any]:
-    """What LemonData's response headers state about the answer (see ``StreamResult``)."""
-    return {
-        "request_id": request_id_of(headers),
-        "cache_status": headers.get("x-cache-status"),
-        "upstream_cache_read": _count(headers.get("x-upstream-cache-read")),
-        "upstream_cache_write": _count(headers.get("x-upstream-cache-write")),
-        "native_endpoint": headers.get("x-lemondata-native-endpoint"),
-        "native_hint": headers.get("x-lemondata-hint"),
-    }
+def is_padding(chunk: bytes) -> bool:
+    """Whether a chunk that completed no event is keep-alive padding rather than part of an
+    event still arriving (only such chunks are looked at: most chunks complete an event)."""
+    if chunk.startswith(_PADDING):
+        return True
+    head = chunk.lstrip() if chunk[:1].isspace() else chunk  # no copy in the usual case
+    return not head or head.startswith(_PADDING)
 
 
-_NOTED: set[tuple[str, str]] = set()
-_NOTED_LOCK = threading.Lock()
-
-
-def _note_native_route(base_url: str, model: str, facts: Mapping[str, Any]) -> None:
-    """Log the gateway's native-route hint once per model (at INFO: it is advice, and a
-    warning per call would drown everything else)."""
-    with _NOTED_LOCK:
-        if (base_url, model) in _NOTED:
-            return
-        _NOTED.add((base_url, model))
-    logger.info(
-        "lemon_adapters: %s has a native route, %s: %s",
-        model,
-        facts["native_endpoint"],
-        facts["native_hint"] or "(no hint text)",
-    )
-
-
-def _count(value: str | None) -> int | None:
-    """A non-negative token count from a header, else None (a bad value is not guessed)."""
-    return int(value) if value is not None and value.strip().isdigit() else None
+def _check_resumable(mode: ApiChoice, stream: bool, request: Request) -> None:
+    if mode in ("chat", "messages", "gemini") or not stream:
+        raise ConfigurationError("resume=True needs a streamed Responses API request")
+    if not (request.options.get("background") or request.extra_body.get("background")):
+        raise ConfigurationError(
+            "resume=True needs background=True: only background responses can be resumed"
+        )
 
 
 def not_a_stream(content_type: str, head: bytes, what: str = "") -> MalformedStreamError:
+    """The error of a body that should have been an event stream."""
     if not what:
         if "html" in content_type:
             what = "an HTML page"

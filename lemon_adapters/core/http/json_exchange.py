@@ -1,5 +1,6 @@
 """A plain JSON request across its attempts (model discovery, embeddings, rerank): the
-exchange of a non-streaming call, pure like :class:`~.exchange.Exchange`."""
+exchange of a call that is not a stream, pure like :class:`~.exchange.Exchange` and run by
+the same drivers."""
 
 from __future__ import annotations
 
@@ -8,36 +9,23 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from lemon_adapters.core.errors import (
-    DEADLINE_CODE,
-    APIConnectionError,
-    APITimeoutError,
-    ConfigurationError,
-    LemonDataError,
-    MalformedStreamError,
-    api_error,
-    redact,
-)
-from lemon_adapters.core.http.config import (
-    TIMEOUT_PHASES,
-    ClientConfig,
-    Deadline,
-    HTTPRequest,
-    Timeouts,
-    TransportFailure,
-    scrub,
-)
-from lemon_adapters.core.http.exchange import logger, not_a_stream, response_facts
+from lemon_adapters.core.errors import LemonDataError, MalformedResponseError, api_error
+from lemon_adapters.core.events import StreamEvent
+from lemon_adapters.core.http.config import ClientConfig, HTTPRequest, Timeouts
+from lemon_adapters.core.http.facts import response_facts
+from lemon_adapters.core.http.flow import BaseExchange, ReadMode
 
 
-class JSONExchange:
+class JSONExchange(BaseExchange):
     """A plain JSON request (model discovery, embeddings, rerank) across its attempts: the
     same configuration, deadline, retry rules, typed errors and key hygiene as a chat call,
-    without streaming, resume or route fallback.
+    without streaming, resume or route fallback. After the drivers ran its
+    :meth:`~.flow.BaseExchange.steps`, :attr:`value` holds the decoded answer.
 
-    The drivers call :meth:`request`, send it, and hand the answer to :meth:`answer`, which
-    returns the decoded JSON or raises the typed error; after any :class:`LemonDataError`
-    they ask :meth:`retry_delay`, as for :class:`Exchange`.
+    Attributes:
+        method, path, body, params: the request.
+        facts: what the last response's headers said (see ``response_facts``).
+        value: the decoded JSON of the successful answer.
     """
 
     def __init__(
@@ -54,66 +42,66 @@ class JSONExchange:
         clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
     ) -> None:
-        self.config = config
+        super().__init__(
+            config,
+            stream=False,
+            timeouts=timeouts,
+            deadline=deadline,
+            extra_headers=extra_headers,
+            clock=clock,
+            wall=wall,
+        )
         self.method = method
         self.path = path
         self.body = body
         self.params = params
-        self.timeouts = timeouts or config.timeouts
-        self.deadline = Deadline(config.deadline if deadline is None else deadline, clock)
-        self._wall = wall
-        self._headers = {**config.headers(stream=False), **(extra_headers or {})}
-        if body is None:
-            self._headers.pop("Content-Type", None)
-        self.attempts = 0
         self.facts: dict[str, Any] = {}
+        self.value: Any = None
+        self._failure: LemonDataError | None = None
 
-    def request(self) -> HTTPRequest:
+    def next_request(self) -> HTTPRequest:
         """The request to send (again)."""
         self.deadline.start()
+        self._failure = None
         url = self.config.base_url + self.path
-        timeouts = self.deadline.cap(self.timeouts)
-        return HTTPRequest(self.method, url, self.body, self.params, self._headers, timeouts)
+        return HTTPRequest(
+            self.method, url, self.body, self.params, self._headers, self._timeouts()
+        )
 
-    def answer(self, status: int, headers: Mapping[str, str], content: bytes) -> Any:
-        """The decoded JSON of a successful answer; raises the typed error of any other."""
+    def open(self, status: int, headers: Mapping[str, str]) -> ReadMode:
+        """Every answer is read whole."""
+        self._status, self._response_headers = status, headers
         self.facts = response_facts(headers)
+        return "whole"
+
+    def read_whole(self, content: bytes) -> list[StreamEvent]:
+        """Decode the answer into :attr:`value`, or keep the typed error of any other."""
+        self._failure = self._failure_of(content)
+        return []
+
+    def _failure_of(self, content: bytes) -> LemonDataError | None:
+        status, headers = self._status, self._response_headers
         if status >= 400:
-            raise api_error(status, headers, content, now=self._wall())
+            return api_error(status, headers, content, now=self._wall())
         try:
             value = json.loads(content)
         except (ValueError, RecursionError):
-            raise not_a_stream(
-                headers.get("content-type", ""), content, "an invalid JSON body"
-            ) from None
+            return not_json(headers.get("content-type", ""), content, f"{self.method} {self.path}")
         if isinstance(value, dict) and value.get("error"):
-            raise api_error(status, headers, content, now=self._wall())
-        return value
+            return api_error(status, headers, content, now=self._wall())
+        self.value = value
+        return None
 
-    def transport_error(self, kind: TransportFailure, detail: str) -> LemonDataError:
-        """A transport failure as a typed error (see :meth:`Exchange.transport_error`)."""
-        detail = redact(detail)
-        if kind == "deadline" or self.deadline.expired():
-            return self.deadline.error()
-        if kind in TIMEOUT_PHASES:
-            seconds = getattr(self.timeouts, kind.split("_")[0])
-            phase = TIMEOUT_PHASES[kind]
-            return APITimeoutError(f"{detail}: no progress for {seconds}s while {phase}")
-        if kind == "decoding":
-            return MalformedStreamError(f"the body could not be decoded: {detail}")
-        return APIConnectionError(detail)
+    def check(self) -> None:
+        """Raise the typed error of the answer, if it was one."""
+        if self._failure is not None:
+            raise self._failure
 
-    def retry_delay(self, error: LemonDataError) -> float:
-        """Seconds to wait before re-sending after ``error``; re-raises it to stop."""
-        scrub(error, self.config.api_key)
-        if isinstance(error, ConfigurationError) or error.code == DEADLINE_CODE:
-            raise error
-        wait = self.config.retry.delay(self.attempts, error)
-        remaining = self.deadline.remaining()
-        if wait is None or (remaining is not None and wait >= remaining):
-            raise error
-        self.attempts += 1
-        logger.info(
-            "lemon_adapters: retry in %.3fs after %s: %s", wait, type(error).__name__, error
-        )
-        return wait
+
+def not_json(content_type: str, head: bytes, what: str) -> MalformedResponseError:
+    """The error of an answer to a JSON call (``what``: its method and path) that is not
+    JSON."""
+    snippet = head[:200].decode("utf-8", "replace")
+    return MalformedResponseError(
+        f"the answer to {what} is not valid JSON ({content_type or 'no content type'}): {snippet!r}"
+    )

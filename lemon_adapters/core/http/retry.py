@@ -29,53 +29,22 @@ where ``N`` is the last ``sequence_number`` seen. The same parser continues, and
 or below ``N`` are skipped, so each event reaches the caller exactly once. Up to
 ``max_retries`` consecutive resumes that bring no new event are attempted.
 
-**Route fallback** (``api="auto"``): the request goes to the Responses API. When the gateway
-rejects that route for the model before any output -- HTTP 404, 405 or 501 that is not about
-the model itself (``code: model_not_found`` or ``param: model``), or a 400/503 whose message
-or code says the Responses route or a Responses-only field is unsupported -- the same neutral
-request is sent once via Chat Completions. When that succeeds, the choice is remembered for
-``(base_url, model)`` in :data:`ROUTES`, a process-wide cache shared by all clients, so later
-``"auto"`` calls for that model go straight to Chat Completions. ``api="responses"`` and
-``api="chat"`` never fall back.
+**Route fallback** (``api="auto"``): when the gateway rejects the Responses route for the
+model before any output, the same neutral request is sent once via Chat Completions; what
+counts as a rejection, and the memory of the route that answered, are in
+:mod:`lemon_adapters.core.http.routes`. ``api="responses"`` and ``api="chat"`` never fall
+back.
 """
 
 from __future__ import annotations
 
 import random
-import threading
 from collections.abc import Callable
 
 from lemon_adapters.core.errors import ConfigurationError, LemonDataError
-from lemon_adapters.core.events import Api
+from lemon_adapters.core.http.routes import ROUTES, RouteMemory, is_route_rejection
 
-#: Statuses that mean "this route does not exist here" (not "this request is wrong").
-ROUTE_STATUSES = frozenset({404, 405, 501})
-#: Fields only the Responses API has; a 400 naming one as unsupported means the route is.
-RESPONSES_ONLY_FIELDS = frozenset(
-    {
-        "input",
-        "instructions",
-        "max_output_tokens",
-        "text",
-        "previous_response_id",
-        "background",
-        "include",
-        "store",
-        "truncation",
-    }
-)
-_UNSUPPORTED_WORDS = (
-    "not supported",
-    "unsupported",
-    "not available",
-    "does not support",
-    "not implemented",
-    "unknown parameter",
-    "unrecognized",
-    "not allowed",
-    "no route",
-    "not found",
-)
+__all__ = ["ROUTES", "Jitter", "RetryPolicy", "RouteMemory", "is_route_rejection"]
 
 #: ``jitter(low, high)``: a random number in ``[low, high]`` (``random.uniform``).
 Jitter = Callable[[float, float], float]
@@ -127,56 +96,3 @@ class RetryPolicy:
             return min(retry_after, self.max_delay)
         ceiling = min(self.initial_delay * (2 ** min(attempt, 32)), self.max_delay)
         return self.jitter(ceiling / 2, ceiling)
-
-
-def is_route_rejection(error: LemonDataError) -> bool:
-    """Whether ``error`` says the Responses route is unavailable for the model.
-
-    True for 404/405/501 unless the error is about the model itself, and for 400/503 whose
-    code or message says the Responses API (or a Responses-only field) is unsupported.
-    """
-    status = error.status_code
-    if status is None or error.output_received:
-        return False
-    code = (error.code or "").lower()
-    if status in ROUTE_STATUSES:
-        return code != "model_not_found" and error.param != "model"
-    if status not in (400, 503):
-        return False
-    text = f"{error.message} {code}".lower()
-    if not any(word in text for word in _UNSUPPORTED_WORDS) and "unsupported" not in code:
-        return False
-    if "responses" in text or "/responses" in text:
-        return True
-    return error.param in RESPONSES_ONLY_FIELDS
-
-
-class RouteMemory:
-    """Which API answered ``"auto"`` requests, per ``(base_url, model)``, process-wide."""
-
-    def __init__(self) -> None:
-        self._routes: dict[tuple[str, str], Api] = {}
-        self._lock = threading.Lock()
-
-    def get(self, base_url: str, model: str) -> Api | None:
-        """The remembered API for ``model`` at ``base_url``, if any."""
-        return self._routes.get((base_url, model))
-
-    def remember(self, base_url: str, model: str, api: Api) -> None:
-        """Record that ``model`` is served through ``api``."""
-        with self._lock:
-            self._routes[(base_url, model)] = api
-
-    def forget(self, base_url: str | None = None, model: str | None = None) -> None:
-        """Drop remembered routes (all, or those matching the given base URL / model)."""
-        with self._lock:
-            for key in list(self._routes):
-                if (base_url is None or key[0] == base_url) and (model is None or key[1] == model):
-                    del self._routes[key]
-
-    def __len__(self) -> int:
-        return len(self._routes)
-
-
-#: The process-wide route cache used by ``api="auto"``.
-ROUTES = RouteMemory()

@@ -18,7 +18,15 @@ from typing import Any
 from lemon_adapters.core.errors import ConfigurationError
 from lemon_adapters.core.events import Api
 from lemon_adapters.core.request.anthropic_messages import messages_body
-from lemon_adapters.core.request.call import MODEL_OPTIONS, Call, Message, Tool, ToolChoice
+from lemon_adapters.core.request.call import (
+    MODEL_OPTIONS,
+    Call,
+    Message,
+    Tool,
+    ToolChoice,
+    platform_cache_body,
+)
+from lemon_adapters.core.request.check import check_request
 from lemon_adapters.core.request.gemini import gemini_body
 from lemon_adapters.core.request.tools import function_spec, normalize_tool_choice
 
@@ -109,7 +117,13 @@ class Request:
 
 
 def request_of(call: Call) -> Request:
-    """The :class:`Request` for a checked call."""
+    """The :class:`Request` for a call whose keywords are checked: its messages, tools and
+    options are checked here (:func:`~.check.check_request`), once for every API.
+
+    Raises:
+        ConfigurationError: no model, or a value of the wrong shape, by its position.
+    """
+    check_request(call)
     if not call["model"]:
         raise ConfigurationError("model is required (for example model='gpt-4o-mini')")
     return Request(
@@ -140,7 +154,9 @@ def build_body(
 
     Recognized options (translated per API): ``max_tokens``, ``reasoning_effort``,
     ``reasoning``, ``response_format``, ``stop``, ``stream_usage`` (Chat only, default
-    True), ``cache_control``. ``None`` values are dropped. Everything else is copied,
+    True), ``cache_control``, ``platform_cache`` (LemonData's response cache, validated and
+    sent as ``cache_control: {"type": ...}``). ``None`` values are dropped. Everything else
+    is copied,
     except on the Messages API, which refuses the named options it has no field for
     (``seed``, ``response_format``...) with a :class:`ConfigurationError` rather than
     send them, and leaves ``reasoning_effort`` / ``reasoning`` out (its ``thinking``
@@ -153,6 +169,14 @@ def build_body(
     if not model:
         raise ConfigurationError("model is required (for example model='gpt-4o-mini')")
     opts = {k: v for k, v in (params or {}).items() if v is not None}
+    if "platform_cache" in opts:
+        platform = platform_cache_body(opts.pop("platform_cache"))
+        if "cache_control" in opts:
+            raise ConfigurationError(
+                "platform_cache and cache_control both set the body's cache_control: pass "
+                "one (platform_cache for LemonData's response cache)"
+            )
+        opts["cache_control"] = platform
     if api == "responses":
         return _responses_body(model, messages, tools, tool_choice, stream, opts)
     if api == "chat":

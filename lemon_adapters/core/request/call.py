@@ -18,11 +18,12 @@ gateway accepts beyond the named parameters goes in ``extra_body``.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, cast
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, cast, get_args
 
 from typing_extensions import NotRequired, TypedDict
 
+from lemon_adapters.core.errors import ConfigurationError
 from lemon_adapters.core.events import ApiChoice
 
 if TYPE_CHECKING:
@@ -32,7 +33,9 @@ if TYPE_CHECKING:
 
 
 class CacheControl(TypedDict, total=False):
-    """LemonData's prompt-cache marker, sent as given (``{"type": "ephemeral"}``)."""
+    """A provider's prompt-cache marker on a message, part or tool (Anthropic's
+    ``{"type": "ephemeral"}``), sent as given. Not LemonData's own response cache: that is
+    the call's ``platform_cache`` option."""
 
     type: str
     ttl: str
@@ -185,6 +188,30 @@ Tool = Mapping[str, Any]
 #: dict in either API's shape.
 ToolChoice = str | bool | Mapping[str, Any]
 
+#: LemonData's platform (semantic response) cache, per request (docs: guides/caching):
+#: ``no_cache`` skips it (neither read nor written), ``no_store`` reads but never stores
+#: this answer, ``response_only`` uses exact-match answers only, ``semantic_only`` uses
+#: semantically similar answers only. Not the providers' prompt caching (``cache_control``
+#: markers on messages, parts and tools).
+PlatformCache: TypeAlias = Literal["no_cache", "no_store", "response_only", "semantic_only"]
+PLATFORM_CACHE_VALUES: tuple[str, ...] = get_args(PlatformCache)
+
+
+def platform_cache_body(value: Any) -> dict[str, str]:
+    """The body field LemonData documents for ``platform_cache``: ``{"type": value}``, sent
+    as the request's top-level ``cache_control``.
+
+    Raises:
+        ConfigurationError: ``value`` is not one of :data:`PLATFORM_CACHE_VALUES`.
+    """
+    if value not in PLATFORM_CACHE_VALUES:
+        close = difflib.get_close_matches(str(value), PLATFORM_CACHE_VALUES, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        allowed = ", ".join(repr(v) for v in PLATFORM_CACHE_VALUES)
+        raise ConfigurationError(f"platform_cache must be one of {allowed}, not {value!r}{hint}")
+    return {"type": value}
+
+
 # -- the call -------------------------------------------------------------------------------
 
 
@@ -196,7 +223,10 @@ class ModelOptions(TypedDict, total=False):
     is sent on Chat Completions, as ``stop_sequences`` on Messages, and applied by the
     client on the Responses API, which has no such parameter (see
     :mod:`lemon_adapters.core.wire.stop`); ``stream_usage`` (default true) asks Chat Completions
-    streams for usage. ``top_k`` and ``thinking`` (``{"type": "enabled", "budget_tokens":
+    streams for usage. ``platform_cache`` (one of :data:`PLATFORM_CACHE_VALUES`) limits
+    LemonData's own response cache for this request, sent as the body's top-level
+    ``cache_control: {"type": ...}`` on every route (a misspelled value is refused before
+    any request). ``top_k`` and ``thinking`` (``{"type": "enabled", "budget_tokens":
     2000}`` or ``{"type": "adaptive"}``) are the Messages API's. The rest are sent as
     named; the Messages API refuses the ones it has no field for (see
     :func:`lemon_adapters.core.request.build.build_body`).
@@ -219,6 +249,7 @@ class ModelOptions(TypedDict, total=False):
     parallel_tool_calls: bool | None
     stream_usage: bool | None
     cache_control: CacheControl | Mapping[str, Any] | None
+    platform_cache: PlatformCache | None
     background: bool | None
     store: bool | None
     metadata: Mapping[str, str] | None
@@ -275,6 +306,42 @@ def check_call(method: str, call: Mapping[str, Any]) -> None:
     check_keywords(method, call, CALL_KEYS, ("model", "messages"), extra_body=True)
 
 
+#: How close a misspelling must be to a known name to be called a near miss (difflib's
+#: ratio): one cut-off for every refuser in the package, the core's methods and both
+#: adapters' constructors (LangChain moves an unknown name that is no near miss into
+#: ``model_kwargs``, so the cut-off also decides between refusing and passing on there).
+NEAR_MISS = 0.8
+
+
+def near_miss(name: str, known: Iterable[str]) -> str | None:
+    """The known name ``name`` is a near miss of, if any."""
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=NEAR_MISS)
+    return close[0] if close else None
+
+
+def unknown_keyword(
+    owner: str,
+    name: str,
+    known: Iterable[str],
+    *,
+    elsewhere: str = "",
+    error: type[Exception] = TypeError,
+) -> Exception:
+    """The error for a keyword ``owner`` does not take, as Python words it, naming the near
+    miss or else where such values go.
+
+    Args:
+        owner: the method or class, for the message.
+        name: the keyword given.
+        known: every keyword ``owner`` takes.
+        elsewhere: where values without a keyword of their own go (``extra_body={...}``).
+        error: the exception class (``ValueError`` inside a pydantic validator).
+    """
+    close = near_miss(name, known)
+    hint = f"; did you mean {close!r}?" if close else (f"; {elsewhere}" if elsewhere else "")
+    return error(f"{owner}() got an unexpected keyword argument {name!r}{hint}")
+
+
 def check_keywords(
     method: str,
     given: Mapping[str, Any],
@@ -295,16 +362,10 @@ def check_keywords(
     Raises:
         TypeError: an unknown or a missing keyword.
     """
+    elsewhere = "model parameters that are not named go in extra_body={...}" if extra_body else ""
     for key in given:
         if key not in known:
-            close = difflib.get_close_matches(key, sorted(known), n=1)
-            if close:
-                hint = f"; did you mean {close[0]!r}?"
-            elif extra_body:
-                hint = "; model parameters that are not named go in extra_body={...}"
-            else:
-                hint = ""
-            raise TypeError(f"{method}() got an unexpected keyword argument {key!r}{hint}")
+            raise unknown_keyword(method, key, known, elsewhere=elsewhere)
     for key in required:
         if key not in given:
             raise TypeError(f"{method}() missing required keyword argument: {key!r}")

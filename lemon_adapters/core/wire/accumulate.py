@@ -4,10 +4,8 @@ Text pieces are kept in lists and joined when read, and a joined value is cached
 next piece arrives, so reading ``result.text`` after every delta stays linear overall in the
 common pattern of reading after a few deltas, and costs nothing on the hot path.
 
-Every :data:`_BLOCK` pieces are joined into one block as they arrive: a piece is a separate
-``str`` object of about 55 bytes of overhead for 4 characters of text, so without this a
-100,000-token stream would hold ~6 MB of string headers instead of ~0.4 MB of text. Each
-piece is copied once more, so accumulation stays linear.
+Streamed pieces are joined every :data:`~lemon_adapters.core.wire.pieces.BLOCK` pieces into
+one block as they arrive (see :mod:`lemon_adapters.core.wire.pieces`).
 """
 
 from __future__ import annotations
@@ -20,17 +18,22 @@ from typing import Any
 from lemon_adapters.core.events import (
     Api,
     BlockDone,
+    Citation,
     Finish,
     FinishReason,
     ReasoningDelta,
     RefusalDelta,
     ResponseStarted,
+    ServerToolCall,
+    ServerToolResult,
     StreamEvent,
     TextDelta,
     ToolCallDelta,
     Usage,
     UsageReported,
 )
+from lemon_adapters.core.wire.nesting import depth_error, too_deep
+from lemon_adapters.core.wire.pieces import BLOCK, compact
 
 
 @dataclass(slots=True, kw_only=True)
@@ -66,6 +69,12 @@ class StreamResult:
     prompt-cache token counts (``X-Upstream-Cache-Read`` / ``-Write``), and for a model with
     a native route, that route (``X-LemonData-Native-Endpoint``, e.g. ``/v1/messages``) and
     the gateway's words about it (``X-LemonData-Hint``).
+
+    ``finished_blocks`` holds the same blocks as typed ``BlockDone`` events (their type,
+    signature, redacted data), for consumers that must not read the wire's dicts.
+    What the provider ran and cited besides the answer, on every API: ``server_tool_calls``
+    and ``server_tool_results`` (web search, code execution, MCP... in order), and
+    ``citations`` (the sources the answer text cites, with offsets into ``text``).
     """
 
     text: str = ""
@@ -85,11 +94,21 @@ class StreamResult:
     upstream_cache_write: int | None = None
     native_endpoint: str | None = None
     native_hint: str | None = None
+    finished_blocks: list[BlockDone] = field(default_factory=list)
+    server_tool_calls: list[ServerToolCall] = field(default_factory=list)
+    server_tool_results: list[ServerToolResult] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
         """The response reached a normal finish."""
         return self.finish_reason is not None
+
+    @property
+    def refused(self) -> bool:
+        """The model declined to answer: a refusal message (OpenAI's ``refusal`` channel,
+        Chat Completions and Responses) or a Messages ``stop_reason: refusal``."""
+        return bool(self.refusal) or self.raw_finish_reason == "refusal"
 
 
 #: The StreamResult fields that come from the response headers, not from the stream.
@@ -101,9 +120,6 @@ TRANSPORT_FIELDS = (
     "native_endpoint",
     "native_hint",
 )
-
-#: Pieces joined into one block as they arrive (see the module docstring).
-_BLOCK = 512
 
 
 class _ToolCallParts:
@@ -149,8 +165,8 @@ class Accumulator:
         if type(event) is TextDelta:
             text = self._text
             text.append(event.text)
-            if len(text) == _BLOCK:
-                _compact(self._text_blocks, text)
+            if len(text) == BLOCK:
+                compact(self._text_blocks, text)
             self.output_received = True
         elif type(event) is ToolCallDelta:
             calls = self._calls
@@ -159,16 +175,16 @@ class Accumulator:
                     call = calls[event.index]
                     parts = call.parts
                     parts.append(event.arguments)
-                    if len(parts) == _BLOCK:
-                        _compact(call.blocks, parts)
+                    if len(parts) == BLOCK:
+                        compact(call.blocks, parts)
             else:
                 self._tool_call(event)
             self.output_received = True
         elif type(event) is ReasoningDelta:
             reasoning = self._reasoning
             reasoning.append(event.text)
-            if len(reasoning) == _BLOCK:
-                _compact(self._reasoning_blocks, reasoning)
+            if len(reasoning) == BLOCK:
+                compact(self._reasoning_blocks, reasoning)
             self.output_received = True
         elif type(event) is RefusalDelta:
             self._refusal.append(event.text)
@@ -183,6 +199,13 @@ class Accumulator:
             self._meta.raw_finish_reason = event.raw_reason
         elif isinstance(event, BlockDone):
             self._meta.blocks.append(event.block)
+            self._meta.finished_blocks.append(event)
+        elif isinstance(event, Citation):
+            self._meta.citations.append(event)
+        elif isinstance(event, ServerToolCall):
+            self._meta.server_tool_calls.append(event)
+        elif isinstance(event, ServerToolResult):
+            self._meta.server_tool_results.append(event)
 
     def _tool_call(self, event: ToolCallDelta) -> None:
         calls = self._calls
@@ -196,8 +219,8 @@ class Accumulator:
         if event.arguments:
             parts = call.parts
             parts.append(event.arguments)
-            if len(parts) == _BLOCK:
-                _compact(call.blocks, parts)
+            if len(parts) == BLOCK:
+                compact(call.blocks, parts)
 
     def fill_identity(self, response_id: str | None, model: str | None) -> None:
         """Set the response id and model if no ``ResponseStarted`` carried them."""
@@ -236,19 +259,18 @@ class Accumulator:
                 upstream_cache_write=meta.upstream_cache_write,
                 native_endpoint=meta.native_endpoint,
                 native_hint=meta.native_hint,
+                finished_blocks=list(meta.finished_blocks),
+                server_tool_calls=list(meta.server_tool_calls),
+                server_tool_results=list(meta.server_tool_results),
+                citations=list(meta.citations),
             )
         return self._cache
-
-
-def _compact(blocks: list[str], parts: list[str]) -> None:
-    blocks.append("".join(parts))
-    parts.clear()
 
 
 def _read(blocks: list[str], parts: list[str]) -> str:
     """The whole text of ``blocks`` then ``parts``; leaves it as one cached block."""
     if parts:
-        _compact(blocks, parts)
+        compact(blocks, parts)
     return _join(blocks)
 
 
@@ -272,18 +294,12 @@ def parse_arguments(arguments: str) -> tuple[dict[str, Any] | None, str | None]:
     """Parse a call's argument JSON: ``(args, None)`` or ``(None, why not)``. Never raises."""
     if not arguments.strip():
         return {}, None
+    if too_deep(arguments):
+        return None, depth_error("the arguments")
     try:
         value = json.loads(arguments)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         return None, f"arguments are not valid JSON: {exc}"
     if not isinstance(value, dict):
         return None, f"arguments are JSON but not an object: {type(value).__name__}"
     return value, None
-
-
-def accumulate(events: list[StreamEvent], *, api: Api | None = None) -> StreamResult:
-    """Fold a whole list of events (convenience for tests and non-streaming calls)."""
-    acc = Accumulator(api=api)
-    for event in events:
-        acc.add(event)
-    return acc.result

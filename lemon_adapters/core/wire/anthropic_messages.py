@@ -19,15 +19,27 @@ What comes out:
   ``input: {}`` and one empty ``partial_json``) ends with arguments ``"{}"``. Server tool
   blocks (``server_tool_use``, ``mcp_tool_use``, ``*_tool_result``) are never tool calls:
   the server ran them, an agent must not;
+* server tool blocks as ``ServerToolCall`` (``server_tool_use``, ``mcp_tool_use``: its
+  input parsed) and ``ServerToolResult`` (every ``*_tool_result`` block: web search, code
+  execution, MCP, tool search, advisor...; ``"error"`` when it says ``is_error`` or its
+  content is an ``*_error`` object), each at its block's end;
+* a text block's citations (``citations_delta``, or ``citations`` on a whole block) as
+  ``Citation`` events after the block's text, spanning that block in the answer text;
 * every finished block as ``BlockDone`` in the API's own shape (the block as started plus
   what its deltas added: text and its citations, thinking and its signature, a tool
   block's ``input`` parsed, or kept as the raw text when it is not a JSON object), which is
-  what the next request must send back. A block that never gets its
+  what the next request must send back, with its type, signature, redacted data and
+  client tool-call index as typed fields. A block that never gets its
   ``content_block_stop`` (``msg__anthropic_claude-3.7-sonnet__max_tokens-mid-tool-json``)
   is not finished, so no ``BlockDone``: its tool call keeps the cut JSON, unparsed;
 * usage once, at ``message_stop``: ``message_start``'s counts, overridden field by field
   by ``message_delta``'s (gateways repeat or correct ``input_tokens`` there), with the
   prompt-cache reads and writes added into ``input_tokens`` as the other APIs count them.
+  When ``usage.iterations`` lists what the response billed, the totals are the sum over
+  this model's iterations (a ``compaction`` pass is billed besides the answer:
+  ``msg__anthropic_claude-sonnet-4.6__compaction+cache_read``, whose top-level counts
+  leave it out), and an iteration that names another model (``advisor_message``) is
+  reported apart by model (``..._thinking-signature-only+advisor``).
 
 Unknown event and delta types are counted in ``ignored`` and skipped; unknown block types
 are kept opaque (``BlockDone`` carries them as started).
@@ -41,7 +53,6 @@ from typing import Any
 
 from lemon_adapters.core.errors import error_fields, stream_error
 from lemon_adapters.core.events import (
-    BlockDone,
     Finish,
     FinishReason,
     ReasoningDelta,
@@ -49,11 +60,20 @@ from lemon_adapters.core.events import (
     StreamEvent,
     TextDelta,
     ToolCallDelta,
-    Usage,
     UsageReported,
 )
-from lemon_adapters.core.wire.fields import Counts
+from lemon_adapters.core.wire.anthropic_usage import usage_from_messages
 from lemon_adapters.core.wire.fields import text as wire_text
+from lemon_adapters.core.wire.nesting import too_deep
+from lemon_adapters.core.wire.pieces import BLOCK as _BLOCK
+from lemon_adapters.core.wire.pieces import compact as _compact
+from lemon_adapters.core.wire.server_tools import (
+    SERVER_TOOL_CALLS,
+    block_done,
+    messages_citation,
+    messages_server_call,
+    messages_server_result,
+)
 from lemon_adapters.core.wire.sse import ServerSentEvent, loads_object
 
 #: ``stop_reason`` -> normalized finish reason; anything else (``pause_turn``...) is "other".
@@ -72,9 +92,6 @@ STOP_REASONS: dict[str, FinishReason] = {
 RETRYABLE_ERRORS = frozenset({"overloaded_error", "api_error", "rate_limit_error", "timeout_error"})
 
 _Handler = Callable[[dict[str, Any], list[StreamEvent]], None]
-
-#: Streamed pieces joined into one string as they arrive, as in :mod:`.accumulate`.
-_BLOCK = 512
 
 
 class _Block:
@@ -138,6 +155,8 @@ class MessagesMapper:
         self._blocks: dict[int, _Block] = {}  # open blocks by content-block index
         self._ncalls = 0
         self._any_reasoning = False
+        self._text_len = 0  # the answer text so far, for citation offsets
+        self._server_names: dict[str, str] = {}  # server tool call id -> tool name
         self._handlers: dict[str, _Handler] = {
             "content_block_delta": self._block_delta,
             "content_block_start": self._block_start,
@@ -350,7 +369,25 @@ class MessagesMapper:
             args = block.get("input")
             text = json.dumps(args) if isinstance(args, dict) and args else "{}"
             out.append(ToolCallDelta(index=state.call, id=None, name=None, arguments=text))
-        out.append(BlockDone(index=index, block=block))
+        kind = block["type"]
+        if kind == "text":
+            self._text_done(block, out)
+        elif kind in SERVER_TOOL_CALLS:
+            call = messages_server_call(block)
+            if call.id:
+                self._server_names[call.id] = call.name
+            out.append(call)
+        elif isinstance(kind, str) and kind.endswith("_tool_result"):
+            out.append(messages_server_result(block, self._server_names))
+        out.append(block_done(index, block, state.call))
+
+    def _text_done(self, block: dict[str, Any], out: list[StreamEvent]) -> None:
+        """Advance the answer-text offset; a cited block's citations span it."""
+        text = block.get("text")
+        start = self._text_len
+        self._text_len += len(text) if isinstance(text, str) else 0
+        for cited in block.get("citations") or ():
+            out.append(messages_citation(cited, start, self._text_len))
 
     # -- the message ----------------------------------------------------------------------
 
@@ -380,7 +417,7 @@ class MessagesMapper:
             self._usage = merged
 
     def _message_stop(self, obj: dict[str, Any], out: list[StreamEvent]) -> None:
-        usage = usage_from_messages(self._usage)
+        usage = usage_from_messages(self._usage, self.model)
         if usage is not None:
             out.append(UsageReported(usage=usage))
         raw = wire_text(self.stop_reason, "stop_reason")
@@ -403,44 +440,11 @@ class MessagesMapper:
         raise exc
 
 
-def usage_from_messages(usage: Any) -> Usage | None:
-    """Normalize a Messages ``usage`` object (``None`` when absent).
-
-    ``input_tokens`` is the total the other APIs report: the uncached input plus the tokens
-    written to and read from the prompt cache (Anthropic reports the three apart).
-    """
-    if not isinstance(usage, dict) or not usage:
-        return None
-    counts = Counts()
-    written = counts.get(usage, "cache_creation_input_tokens")
-    read = counts.get(usage, "cache_read_input_tokens")
-    inp = (counts.get(usage, "input_tokens") or 0) + (written or 0) + (read or 0)
-    outp = counts.get(usage, "output_tokens") or 0
-    details = counts.details(usage, "output_tokens_details")
-    reasoning = counts.get(details, "thinking_tokens", "output_tokens_details.")
-    if reasoning is None:
-        reasoning = counts.get(details, "reasoning_tokens", "output_tokens_details.")
-    if reasoning is None:
-        reasoning = counts.get(usage, "reasoning_tokens")
-    return Usage(
-        input_tokens=inp,
-        output_tokens=outp,
-        total_tokens=inp + outp,
-        cached_tokens=read,
-        reasoning_tokens=reasoning,
-        cache_creation_tokens=written,
-        invalid_counts=tuple(counts.invalid),
-    )
-
-
 def _check_text(value: Any, what: str) -> None:
+    # A TypeError, not fields.piece's MalformedStreamError: the parser then names the
+    # Messages event and shows its data line, which the Messages tests expect.
     if type(value) is not str:
         raise TypeError(f"{what} is {type(value).__name__}, not a string")
-
-
-def _compact(blocks: list[str], parts: list[str]) -> None:
-    blocks.append("".join(parts))
-    parts.clear()
 
 
 def _joined(start: Any, parts: list[str]) -> str:
@@ -451,6 +455,8 @@ def _joined(start: Any, parts: list[str]) -> str:
 
 def _parsed_input(raw: str) -> Any:
     """A tool block's streamed JSON as an object, or the raw text when it is not one."""
+    if too_deep(raw):
+        return raw
     try:
         value = json.loads(raw)
     except (ValueError, RecursionError):

@@ -14,6 +14,8 @@ What real OpenAI-compatible servers send beyond the reference, each seen in
   parallel call says ``index: 0`` with a different ``id``; several calls in one chunk;
 * ``finish_reason`` repeated on later chunks, ``usage`` on the finish chunk, in its own
   ``choices: []`` chunk or cumulatively on every chunk (reported once, the last value);
+* ``annotations`` (OpenAI's search models: ``url_citation`` with indices into the whole
+  message text), mapped to ``Citation`` events;
 * no ``data: [DONE]`` at the end (Cerebras), an ``error`` object inside a data line after
   a finish (OpenRouter) or an ``event: error`` frame (Groq).
 
@@ -39,6 +41,8 @@ from lemon_adapters.core.events import (
     UsageReported,
 )
 from lemon_adapters.core.wire.fields import Counts, text
+from lemon_adapters.core.wire.fields import piece as _piece
+from lemon_adapters.core.wire.server_tools import chat_citation
 from lemon_adapters.core.wire.sse import ServerSentEvent, loads_object
 
 FINISH_REASONS: dict[str, FinishReason] = {
@@ -216,6 +220,9 @@ class ChatCompletionsMapper:
         refusal = delta.get("refusal")
         if refusal and isinstance(refusal, str):
             out.append(RefusalDelta(text=refusal))
+        annotations = delta.get("annotations")
+        if annotations:
+            out.extend(chat_citation(a) for a in annotations if isinstance(a, dict))
         tool_calls = delta.get("tool_calls")
         if tool_calls:
             for tc in tool_calls:
@@ -319,12 +326,6 @@ class ChatCompletionsMapper:
             out.append(UsageReported(usage=usage))
         self.finished = True
         raise stream_error(error, frame=chunk, default="the server reported an error")
-
-
-def _piece(value: Any, what: str) -> str:
-    if type(value) is not str:
-        raise MalformedStreamError(f"{what} is a {type(value).__name__}, not text")
-    return value
 
 
 def usage_from_chat(usage: Any) -> Usage | None:

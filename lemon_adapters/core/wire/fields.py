@@ -21,6 +21,22 @@ from typing import Any
 from lemon_adapters.core.errors import MalformedStreamError
 
 
+def not_text(what: str, value: Any) -> MalformedStreamError:
+    """The error for a field that should be text and is not (the one wording for all)."""
+    return MalformedStreamError(f"{what} is a {type(value).__name__}, not text: {value!r:.100}")
+
+
+def piece(value: Any, what: str) -> str:
+    """A streamed piece of text: ``value`` itself, which must be a string.
+
+    Raises:
+        MalformedStreamError: ``value`` is not a string.
+    """
+    if type(value) is not str:
+        raise not_text(what, value)
+    return value
+
+
 def text(value: Any, what: str) -> str | None:
     """``value`` as text: ``None`` or ``""`` -> ``None``, a number -> its text.
 
@@ -33,7 +49,7 @@ def text(value: Any, what: str) -> str | None:
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
-    raise MalformedStreamError(f"{what} is a {type(value).__name__}, not text: {value!r:.100}")
+    raise not_text(what, value)
 
 
 class Counts:

@@ -41,7 +41,7 @@ Unknown part kinds are kept as ``BlockDone(type="other")`` and counted in ``igno
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
 
 from lemon_adapters.core.errors import (
     RETRY_STATUSES,
@@ -97,6 +97,12 @@ FINISH_ENUM = {
 }
 BLOCK_ENUM = {0: "BLOCK_REASON_UNSPECIFIED", 1: "SAFETY", 2: "OTHER", 3: "BLOCKLIST"}
 CODE_EXECUTION = "code_execution"
+#: ``codeExecutionResult.outcome`` -> the normalized status (the raw one stays in the part).
+_OUTCOMES: dict[str, Literal["success", "error"]] = {
+    "OUTCOME_OK": "success",
+    "OUTCOME_FAILED": "error",
+    "OUTCOME_DEADLINE_EXCEEDED": "error",
+}
 GOOGLE_SEARCH = "google_search"
 #: The id given to a call the API named none for (older models): never sent back.
 SYNTHETIC_ID_PREFIX = "gemini_call_"
@@ -281,7 +287,9 @@ class GeminiMapper:
                 ServerToolResult(
                     call_id=call_id,
                     name=CODE_EXECUTION,
-                    status=wire_text(result.get("outcome"), "codeExecutionResult.outcome"),
+                    status=_OUTCOMES.get(
+                        wire_text(result.get("outcome"), "codeExecutionResult.outcome") or ""
+                    ),
                     output=result.get("output"),
                     provider_type="codeExecutionResult",
                 )

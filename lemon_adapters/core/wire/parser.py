@@ -12,10 +12,11 @@ directly (cheap on the happy path) and rely on it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from lemon_adapters.core.errors import IncompleteStreamError, LemonDataError, MalformedStreamError
-from lemon_adapters.core.events import Api, StreamEvent
+from lemon_adapters.core.events import Api, Finish, StreamEvent
 from lemon_adapters.core.wire.accumulate import Accumulator, StreamResult
 from lemon_adapters.core.wire.anthropic_messages import MessagesMapper
 from lemon_adapters.core.wire.chat_completions import ChatCompletionsMapper
@@ -219,6 +220,10 @@ class StreamParser:
             add(event)
         if out and self.mapper.finished:
             self._acc.fill_identity(self.mapper.response_id, self.mapper.model)
+            last = out[-1]
+            if type(last) is Finish:
+                # The finish carries the whole result: consumers never reach back for it.
+                out[-1] = replace(last, result=self._acc.result)
         return out
 
     def _fail(self, out: list[StreamEvent], exc: LemonDataError) -> list[StreamEvent]:
@@ -281,21 +286,6 @@ def malformed_event(api: Api, data: str, exc: BaseException) -> MalformedStreamE
     why = "nested too deeply" if isinstance(exc, RecursionError) else f"{type(exc).__name__}"
     detail = f": {exc}" if str(exc) and not isinstance(exc, RecursionError) else ""
     return MalformedStreamError(f"a malformed {what} ({why}{detail}): {data[:200]!r}")
-
-
-def parse_body(api: Api, body: bytes) -> StreamParser:
-    """Parse a whole stream body at once (tests, replay). Check ``failure`` on the result."""
-    parser = StreamParser(api)
-    parser.feed(body)
-    parser.close()
-    return parser
-
-
-def events_from_object(api: Api, obj: Any) -> StreamParser:
-    """Parse a whole non-streamed JSON answer (tests, replay). Check ``failure``."""
-    parser = StreamParser(api)
-    parser.feed_json(obj)
-    return parser
 
 
 def _clip(obj: Any) -> str:

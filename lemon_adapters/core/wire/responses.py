@@ -12,6 +12,13 @@ Content that a server sends only in a ``*.done`` event or in the terminal respon
 (reasoning in ``output_item.done``, a function call's arguments only in
 ``function_call_arguments.done``) is emitted then, and never twice: each ``done`` is
 reconciled with what its deltas already produced.
+
+Built-in tools the server runs (``web_search_call``, ``file_search_call``,
+``code_interpreter_call``, ``image_generation_call``, ``mcp_call``, ``mcp_list_tools``)
+come as a ``ServerToolCall`` and its ``ServerToolResult`` when their item is done (their
+progress events, ``response.web_search_call.*`` and the like, say nothing more); text
+annotations (``response.output_text.annotation.added``, or ``annotations`` on a finished
+part) as ``Citation`` events with offsets into the whole answer text.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from lemon_adapters.core.errors import MalformedStreamError, stream_error
+from lemon_adapters.core.errors import stream_error
 from lemon_adapters.core.events import (
     Finish,
     FinishReason,
@@ -29,53 +36,13 @@ from lemon_adapters.core.events import (
     StreamEvent,
     TextDelta,
     ToolCallDelta,
-    Usage,
     UsageReported,
 )
-from lemon_adapters.core.wire.fields import Counts, text
+from lemon_adapters.core.wire.fields import not_text as _not_text
+from lemon_adapters.core.wire.fields import text
+from lemon_adapters.core.wire.responses_vocab import IGNORED, usage_from_responses
+from lemon_adapters.core.wire.server_tools import SERVER_ITEMS, responses_citation, server_item
 from lemon_adapters.core.wire.sse import ServerSentEvent, loads_object
-
-#: Documented event types that carry nothing the normalized stream needs.
-IGNORED = frozenset(
-    {
-        "response.content_part.added",
-        "response.content_part.done",
-        "response.reasoning_summary_part.done",
-        "response.reasoning_summary_text.done",
-        "response.reasoning_text.done",
-        "response.refusal.done",
-        "response.output_text.annotation.added",
-        "response.audio.delta",
-        "response.audio.done",
-        "response.audio.transcript.delta",
-        "response.audio.transcript.done",
-        "response.code_interpreter_call.in_progress",
-        "response.code_interpreter_call.interpreting",
-        "response.code_interpreter_call.completed",
-        "response.code_interpreter_call_code.delta",
-        "response.code_interpreter_call_code.done",
-        "response.file_search_call.in_progress",
-        "response.file_search_call.searching",
-        "response.file_search_call.completed",
-        "response.web_search_call.in_progress",
-        "response.web_search_call.searching",
-        "response.web_search_call.completed",
-        "response.image_generation_call.in_progress",
-        "response.image_generation_call.generating",
-        "response.image_generation_call.partial_image",
-        "response.image_generation_call.completed",
-        "response.mcp_call.in_progress",
-        "response.mcp_call.completed",
-        "response.mcp_call.failed",
-        "response.mcp_call_arguments.delta",
-        "response.mcp_call_arguments.done",
-        "response.mcp_list_tools.in_progress",
-        "response.mcp_list_tools.completed",
-        "response.mcp_list_tools.failed",
-        "response.custom_tool_call_input.delta",
-        "response.custom_tool_call_input.done",
-    }
-)
 
 _INCOMPLETE_REASONS: dict[str, FinishReason] = {
     "max_output_tokens": "length",
@@ -119,6 +86,10 @@ class ResponsesMapper:
         self._calls_by_output: dict[int, _ToolCallState] = {}
         self._ncalls = 0
         self._text_len: dict[tuple[str, int], int] = {}
+        self._text_base: dict[tuple[str, int], int] = {}  # a part's offset in the answer
+        self._text_total = 0
+        self._annotated: set[tuple[str, int]] = set()
+        self._server_items: set[str] = set()
         self._any_text = False
         self._any_refusal = False
         self._reasoning_keys: set[tuple[str, str, int]] = set()
@@ -127,6 +98,7 @@ class ResponsesMapper:
         self._handlers: dict[str, Callable[[dict[str, Any], list[StreamEvent]], None]] = {
             "response.output_text.delta": self._text_delta,
             "response.output_text.done": self._text_done,
+            "response.output_text.annotation.added": self._annotation,
             "response.refusal.delta": self._refusal_delta,
             "response.reasoning_summary_text.delta": self._summary_delta,
             "response.reasoning_text.delta": self._reasoning_text_delta,
@@ -206,7 +178,12 @@ class ResponsesMapper:
             if type(delta) is not str:
                 raise _not_text("output_text.delta", delta)
             key = (obj.get("item_id") or "", obj.get("content_index") or 0)
-            self._text_len[key] = self._text_len.get(key, 0) + len(delta)
+            seen = self._text_len.get(key)
+            if seen is None:
+                self._text_base[key] = self._text_total
+                seen = 0
+            self._text_len[key] = seen + len(delta)
+            self._text_total += len(delta)
             self._any_text = True
             out.append(TextDelta(text=delta))
 
@@ -217,11 +194,32 @@ class ResponsesMapper:
     def _emit_missing_text(self, key: tuple[str, int], text: Any, out: list[StreamEvent]) -> None:
         if type(text) is not str:
             raise _not_text("output_text", text)
-        seen = self._text_len.get(key, 0)
+        seen = self._text_len.get(key)
+        if seen is None:
+            self._text_base[key] = self._text_total
+            seen = 0
         if len(text) > seen:
             self._text_len[key] = len(text)
+            self._text_total += len(text) - seen
             self._any_text = True
             out.append(TextDelta(text=text[seen:]))
+
+    def _annotation(self, obj: dict[str, Any], out: list[StreamEvent]) -> None:
+        key = (obj.get("item_id") or "", obj.get("content_index") or 0)
+        self._annotated.add(key)
+        annotation = obj.get("annotation")
+        if isinstance(annotation, dict):
+            out.append(responses_citation(annotation, self._text_base.get(key, self._text_total)))
+
+    def _part_annotations(self, key: tuple[str, int], part: Any, out: list[StreamEvent]) -> None:
+        # A finished part's annotations, when no annotation.added event delivered them.
+        if key in self._annotated:
+            return
+        self._annotated.add(key)
+        base = self._text_base.get(key, 0)
+        for annotation in part.get("annotations") or ():
+            if isinstance(annotation, dict):
+                out.append(responses_citation(annotation, base))
 
     def _refusal_delta(self, obj: dict[str, Any], out: list[StreamEvent]) -> None:
         delta = obj.get("delta")
@@ -394,7 +392,21 @@ class ResponsesMapper:
             for i, part in enumerate(item.get("content") or ()):
                 if part.get("type") == "output_text":
                     self._emit_missing_text((item_id, i), part.get("text") or "", out)
+                    self._part_annotations((item_id, i), part, out)
             self._emit_missing_refusal(item.get("content"), out)
+        elif kind in SERVER_ITEMS:
+            self._server_item(item, out)
+
+    def _server_item(self, item: dict[str, Any], out: list[StreamEvent]) -> None:
+        """A built-in tool's finished item: its call, then its result (once per item)."""
+        item_id = text(item.get("id"), f"{item['type']} id")
+        if item_id is not None:
+            if item_id in self._server_items:
+                return
+            self._server_items.add(item_id)
+        call, result = server_item(item, item_id)
+        out.append(call)
+        out.append(result)
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -437,10 +449,12 @@ class ResponsesMapper:
                 if not had_text:
                     for i, part in enumerate(item.get("content") or ()):
                         if part.get("type") == "output_text":
-                            self._emit_missing_text(
-                                (item.get("id") or "", i), part.get("text") or "", out
-                            )
+                            key = (item.get("id") or "", i)
+                            self._emit_missing_text(key, part.get("text") or "", out)
+                            self._part_annotations(key, part, out)
                 self._emit_missing_refusal(item.get("content"), out)
+            elif kind in SERVER_ITEMS:
+                self._server_item(item, out)
 
     def _completed(self, obj: dict[str, Any], out: list[StreamEvent]) -> None:
         self._terminal(obj, out)
@@ -478,26 +492,3 @@ class ResponsesMapper:
         # The documented ``error`` event carries code/message at the top level.
         error = raw if isinstance(raw, dict | str) else obj
         raise stream_error(error, frame=obj, default="the server reported an error")
-
-
-def _not_text(what: str, value: Any) -> MalformedStreamError:
-    return MalformedStreamError(f"{what} is a {type(value).__name__}, not text: {value!r:.100}")
-
-
-def usage_from_responses(usage: Any) -> Usage | None:
-    """Normalize a Responses ``usage`` object (``None`` when absent)."""
-    if not isinstance(usage, dict):
-        return None
-    counts = Counts()
-    inp = counts.get(usage, "input_tokens") or 0
-    outp = counts.get(usage, "output_tokens") or 0
-    inputs = counts.details(usage, "input_tokens_details")
-    outputs = counts.details(usage, "output_tokens_details")
-    return Usage(
-        input_tokens=inp,
-        output_tokens=outp,
-        total_tokens=counts.get(usage, "total_tokens") or inp + outp,
-        cached_tokens=counts.get(inputs, "cached_tokens", "input_tokens_details."),
-        reasoning_tokens=counts.get(outputs, "reasoning_tokens", "output_tokens_details."),
-        invalid_counts=tuple(counts.invalid),
-    )

@@ -18,14 +18,15 @@ Deliberate departures from the browser algorithm, because a model stream is not 
 
 from __future__ import annotations
 
-import json
-import os
-import warnings
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from lemon_adapters.core.errors import MalformedStreamError
+from lemon_adapters.core.wire.json_reader import JSON_DECODERS, READER, json_decoder
+
+#: Kept importable from here, where they were first (the choice lives in :mod:`.json_reader`).
+__all__ = ["JSON_DECODERS", "SSEDecoder", "ServerSentEvent", "json_decoder", "loads_object"]
+from lemon_adapters.core.wire.nesting import depth_error, line_too_deep
 
 _BOM = b"\xef\xbb\xbf"
 
@@ -225,92 +226,6 @@ class SSEDecoder:
         return ServerSentEvent(event, _utf8(data), self.last_event_id, self.retry)
 
 
-# The C scanner behind json.loads (typeshed does not declare the attribute).
-_scan_once: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
-
-
-def _loads_stdlib(data: str) -> Any:
-    """``json.loads(data)``, same result and same errors, without its Python-level wrapper.
-
-    ``json.loads`` runs two regex whitespace scans and three Python calls around the C
-    scanner; on a one-token chunk that is about a third of the JSON cost. Data with
-    surrounding whitespace, trailing text or nothing to parse takes the ``json.loads`` path,
-    so errors and edge cases are exactly its own.
-    """
-    try:
-        obj, end = _scan_once(data, 0)
-    except StopIteration:
-        return json.loads(data)
-    if end != len(data):
-        return json.loads(data)
-    return obj
-
-
-def _loads_msgspec(decode: Callable[[str], Any]) -> Callable[[str], Any]:
-    def loads(data: str) -> Any:
-        """msgspec's decoder; anything it refuses is read again by the standard library,
-        so results and errors are ``json.loads``'s own. The two agree on every document
-        both accept (integers of any size included, unlike orjson, which turns integers
-        past 64 bits into floats); msgspec refuses a few the standard library takes
-        (``NaN``, numbers past the float range, lone surrogate escapes), and those take
-        the fallback."""
-        try:
-            return decode(data)
-        except Exception:  # the standard library decides what it was
-            return _loads_stdlib(data)
-
-    return loads
-
-
-def _json_decoders() -> dict[str, Callable[[str], Any]]:
-    found: dict[str, Callable[[str], Any]] = {"stdlib": _loads_stdlib}
-    try:
-        import msgspec.json
-    except ImportError:
-        return found
-    found["msgspec"] = _loads_msgspec(msgspec.json.Decoder().decode)
-    return found
-
-
-#: The JSON readers available: ``"stdlib"`` always, ``"msgspec"`` with the ``fast`` extra.
-JSON_DECODERS = _json_decoders()
-loads_json: Callable[[str], Any] = JSON_DECODERS.get("msgspec", _loads_stdlib)
-
-
-def json_decoder(name: str | None = None) -> str:
-    """The JSON reader the stream parsers use; with ``name``, switch to it first.
-
-    The default is msgspec when it is installed (``pip install 'lemon-adapters[fast]'``,
-    about half the cost per chunk of the standard library's C scanner), else the standard
-    library; the environment variable ``LEMON_ADAPTERS_JSON=stdlib`` chooses the standard
-    library anyway. Both give the same objects and the same errors.
-
-    Raises:
-        ValueError: ``name`` is not one of :data:`JSON_DECODERS`.
-    """
-    global loads_json
-    if name is not None:
-        if name not in JSON_DECODERS:
-            known = ", ".join(sorted(JSON_DECODERS))
-            hint = " (pip install 'lemon-adapters[fast]')" if name == "msgspec" else ""
-            raise ValueError(f"unknown JSON decoder {name!r}: available {known}{hint}")
-        loads_json = JSON_DECODERS[name]
-    return next(k for k, v in JSON_DECODERS.items() if v is loads_json)
-
-
-def _from_environment() -> None:
-    name = os.environ.get("LEMON_ADAPTERS_JSON", "").strip()
-    if not name:
-        return
-    try:
-        json_decoder(name)
-    except ValueError as exc:
-        warnings.warn(f"LEMON_ADAPTERS_JSON ignored: {exc}", stacklevel=1)
-
-
-_from_environment()
-
-
 def loads_object(data: str, what: str) -> dict[str, Any] | None:
     """The JSON object a ``data`` field carries; ``None`` for an empty one (a keep-alive).
 
@@ -319,11 +234,14 @@ def loads_object(data: str, what: str) -> dict[str, Any] | None:
         what: the stream's kind, for the error (``"Responses stream"``...).
 
     Raises:
-        MalformedStreamError: invalid JSON (or JSON nested past the parser's limit), or JSON
+        MalformedStreamError: invalid JSON, JSON nested past :data:`~.nesting.MAX_DEPTH`
+            levels (refused before it is read, whatever the reader and the stack), or JSON
             that is not an object.
     """
+    if line_too_deep(data):
+        raise MalformedStreamError(f"{depth_error(f'a {what} data line')}: {data[:200]!r}")
     try:
-        obj = loads_json(data)
+        obj = READER.loads(data)
     except (ValueError, RecursionError) as exc:
         if not data.strip():
             return None

@@ -33,6 +33,7 @@ from lemon_adapters.testing.server import (
     complete_object,
     error_reply,
     render_chat,
+    render_messages,
     render_responses,
 )
 
@@ -61,6 +62,8 @@ class Step:
         chunk_chars: characters per text delta.
         drop_after: close the socket after this much of the body.
         stall_after: stop sending after this much of the body, until the client hangs up.
+        pad_every: during that stall, send padding every this many seconds (``0``: silence).
+        padding: what is sent then (``: keep-alive`` comments; Messages' ``ping`` frames).
         pause: seconds to sleep before each chunk after the first (a slow, healthy stream).
         split: bytes per chunk (default: one frame per chunk).
         inject: ``(frame index, bytes)`` inserted before that frame (bad JSON, bad UTF-8).
@@ -80,6 +83,8 @@ class Step:
     chunk_chars: int = 4
     drop_after: Cut | None = None
     stall_after: Cut | None = None
+    pad_every: float = 0.0
+    padding: bytes = b": keep-alive\n\n"
     pause: float = 0.0
     split: int | None = None
     inject: tuple[int, bytes] | None = None
@@ -103,7 +108,7 @@ def lemon_error(status: int, **fields: Any) -> Step:
 
 def frames(api: str, step: Step, model: str = "m") -> list[bytes]:
     """The SSE frames a healthy ``step`` streams (before any fault is applied)."""
-    render = render_responses if api == "responses" else render_chat
+    render = {"responses": render_responses, "messages": render_messages}.get(api, render_chat)
     return [
         frame for frame, _ in render(Reply(text=step.text, chunk_chars=step.chunk_chars), model)
     ]
@@ -111,12 +116,15 @@ def frames(api: str, step: Step, model: str = "m") -> list[bytes]:
 
 def terminal_count(api: str) -> int:
     """How many trailing frames make up the terminal part of a healthy stream."""
-    return 1 if api == "responses" else 3  # completed | finish chunk, usage chunk, [DONE]
+    # completed | message_delta, message_stop | finish chunk, usage chunk, [DONE]
+    return {"responses": 1, "messages": 2}.get(api, 3)
 
 
 def text_frames(api: str, step: Step) -> list[int]:
     """Indexes of the frames that carry a text delta."""
-    marker = b"output_text.delta" if api == "responses" else b'"content":"'
+    marker = {"responses": b"output_text.delta", "messages": b'"text_delta"'}.get(
+        api, b'"content":"'
+    )
     return [i for i, f in enumerate(frames(api, step)) if marker in f and b'"content":""' not in f]
 
 
@@ -371,6 +379,7 @@ class _Server:
         else:
             model = str(body.get("model", ""))
             api = "chat" if path.endswith("/chat/completions") else "responses"
+            api = "messages" if path.endswith("/messages") else api
             stored = []
         self._stats.requests.append(
             {
@@ -474,6 +483,9 @@ class _Server:
         if drop is not None and limit == drop:
             return False  # hang up mid-body: the client sees an incomplete chunked message
         if stall is not None and limit == stall:
+            if step.pad_every:
+                await _pad(reader, writer, step)
+                return False
             with contextlib.suppress(asyncio.TimeoutError):
                 while await asyncio.wait_for(reader.read(65536), STALL_LIMIT):
                     pass
@@ -481,6 +493,23 @@ class _Server:
         writer.write(b"0\r\n\r\n")
         await writer.drain()
         return True
+
+
+async def _pad(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, step: Step) -> None:
+    """A stall padded with keep-alives: ``step.padding`` every ``step.pad_every`` seconds,
+    until the client hangs up (or :data:`STALL_LIMIT`)."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + STALL_LIMIT
+    chunk = b"%x\r\n%s\r\n" % (len(step.padding), step.padding)
+    with contextlib.suppress(ConnectionError):
+        while loop.time() < end:
+            writer.write(chunk)
+            await writer.drain()
+            try:
+                if not await asyncio.wait_for(reader.read(65536), step.pad_every):
+                    return  # the client hung up
+            except asyncio.TimeoutError:
+                pass
 
 
 def _head(status: int, headers: dict[str, str]) -> bytes:

@@ -8,7 +8,14 @@ import gc
 import httpx
 import pytest
 
-from lemon_adapters import AsyncLemonDataClient, LemonDataClient, TextDelta
+from lemon_adapters import (
+    AsyncLemonDataClient,
+    LemonDataClient,
+    MalformedResponseError,
+    MalformedStreamError,
+    StreamDisconnectedError,
+    TextDelta,
+)
 
 from .drivers import KEY, MESSAGES, active_connections
 from .server import FaultServer, Step, text_frames
@@ -46,7 +53,9 @@ async def test_cancelling_an_async_stream_closes_its_connection(
             with pytest.raises(asyncio.CancelledError):
                 await task
         else:
-            with pytest.raises(TimeoutError):
+            # asyncio's own class: the builtin TimeoutError from Python 3.11 on, a class of
+            # its own on 3.10.
+            with pytest.raises(asyncio.TimeoutError):
                 await asyncio.wait_for(task, 0.2)
         assert active_connections(client.http_client) == 0
         # the server sees the hang-up while the client (and its pool) is still open
@@ -121,3 +130,57 @@ async def test_many_cancelled_streams_leave_nothing_behind(
         pool = client.http_client._transport._pool  # type: ignore[attr-defined]
         assert not pool._requests
         assert not await asyncio.to_thread(fault_server.wait_closed, model)
+
+
+# -- the driver reads the transport directly: httpx's contract still holds -------------------
+
+
+def test_a_stream_read_by_the_driver_keeps_httpx_response_contract(
+    fault_server: FaultServer, model: str, api: str
+) -> None:
+    """What ``iter_raw`` would do, checked on the response the driver read: a second read
+    raises ``StreamConsumed`` (mid-stream too), the response is closed at the end and the
+    connection goes back to the pool; a transport failure leaves as a typed error chained
+    to httpx's exception."""
+    fault_server.script(model, Step())
+    with LemonDataClient(api_key=KEY, base_url=fault_server.base_url) as client:
+        s = client.stream(model=model, messages=MESSAGES, api=api)
+        next(iter(s))
+        assert s.response is not None and s.response.is_stream_consumed
+        with pytest.raises(httpx.StreamConsumed):
+            s.response.read()
+        s.until_done()
+        assert s.response.is_closed and active_connections(client.http_client) == 0
+        fault_server.script(f"{model}-drop", Step(drop_after=(text_frames(api, Step())[2], 3)))
+        with pytest.raises(StreamDisconnectedError) as info:
+            client.stream(model=f"{model}-drop", messages=MESSAGES, api=api).until_done()
+        assert isinstance(info.value.__cause__, httpx.TransportError)
+
+
+async def test_an_async_stream_read_by_the_driver_keeps_httpx_response_contract(
+    fault_server: FaultServer, model: str, api: str
+) -> None:
+    fault_server.script(model, Step())
+    async with AsyncLemonDataClient(api_key=KEY, base_url=fault_server.base_url) as client:
+        s = client.stream(model=model, messages=MESSAGES, api=api)
+        await s.__anext__()
+        assert s.response is not None and s.response.is_stream_consumed
+        with pytest.raises(httpx.StreamConsumed):
+            await s.response.aread()
+        await s.until_done()
+        assert s.response.is_closed and active_connections(client.http_client) == 0
+
+
+def test_a_json_call_answered_with_something_else_names_the_call(
+    fault_server: FaultServer,
+) -> None:
+    """GET /models answered with an event stream: a MalformedResponseError (still a
+    MalformedStreamError) naming the call, not a message about event streams."""
+    with (
+        LemonDataClient(api_key=KEY, base_url=fault_server.base_url) as client,
+        pytest.raises(MalformedResponseError) as info,
+    ):
+        client.models()
+    assert isinstance(info.value, MalformedStreamError)
+    assert "GET /models is not valid JSON (text/event-stream" in str(info.value)
+    assert "instead of an event stream" not in str(info.value)

@@ -11,8 +11,8 @@ import pytest
 
 from lemon_adapters.core.errors import ConfigurationError
 from lemon_adapters.core.request.build import build_body, request_of
-from lemon_adapters.core.wire.parser import parse_body
 from tests.core.wire.test_gemini_recordings import body_of, entry_named
+from tests.parsing import parse_body
 
 SCHEMA = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
 CHAT_TOOL = {

@@ -198,11 +198,23 @@ def reference_messages(body: bytes) -> dict[str, Any]:
             stopped = True
         else:
             assert kind == "ping", kind
-    fresh = usage.get("input_tokens") or 0
-    written = usage.get("cache_creation_input_tokens")
-    read = usage.get("cache_read_input_tokens")
+    billed = usage
+    iterations = [i for i in usage.get("iterations") or () if i.get("model") in (None, model)]
+    if iterations:  # usage as billed: the sum over this model's iterations
+        billed = {
+            key: sum(i.get(key) or 0 for i in iterations)
+            for key in (
+                "input_tokens",
+                "cache_creation_input_tokens",
+                "cache_read_input_tokens",
+                "output_tokens",
+            )
+        }
+    fresh = billed.get("input_tokens") or 0
+    written = billed.get("cache_creation_input_tokens")
+    read = billed.get("cache_read_input_tokens")
     total_in = fresh + (written or 0) + (read or 0)
-    out = usage.get("output_tokens") or 0
+    out = billed.get("output_tokens") or 0
     return {
         "id": response_id,
         "model": model,
@@ -552,9 +564,9 @@ def test_compaction_block_kept_with_its_content() -> None:
         # (input incl. cache, output, total, cache read, cache written)
         ("max_tokens+cache_creation", (18 + 1031, 100, 1149, 0, 1031)),
         ("max_tokens+cache_read", (11 + 1031, 100, 1142, 1031, 0)),
-        # message_start names cache_read 55096; message_delta says 0 and wins (the top-level
-        # counts are the last iteration's; the compaction iteration is in usage.iterations).
-        ("compaction+cache_read", (181, 8, 189, 0, 0)),
+        # Usage as billed: the top-level counts are the last iteration's (181 in, 8 out);
+        # the compaction iteration (100 in + 55,096 cache read, 83 out) is billed too.
+        ("compaction+cache_read", (281 + 55096, 91, 281 + 55096 + 91, 55096, 0)),
         # Old minimal usage: no cache fields at all.
         ("claude-3-haiku__text-2024-minimal-usage", (17, 171, 188, None, None)),
     ],

@@ -21,8 +21,9 @@ from lemon_adapters import (
     TextDelta,
 )
 from lemon_adapters.core.errors import api_error
-from lemon_adapters.core.http.config import scrub
-from lemon_adapters.core.wire.parser import StreamParser, events_from_object
+from lemon_adapters.core.http.scrub import scrub
+from lemon_adapters.core.wire.parser import StreamParser
+from tests.parsing import events_from_object
 
 KEY = "sk-test-hostile-0123456789"
 HELLO = {"type": "response.output_text.delta", "item_id": "m", "delta": "Hello"}

@@ -4,6 +4,7 @@ line, on fuzzed ones and on the documents where the two libraries differ."""
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import random
@@ -14,26 +15,32 @@ from typing import Any
 
 import pytest
 
-from lemon_adapters.core.wire import sse
+from lemon_adapters import MalformedStreamError
+from lemon_adapters.core.wire import json_reader, sse
+from lemon_adapters.core.wire.nesting import MAX_DEPTH, line_too_deep
 from lemon_adapters.core.wire.parser import StreamParser
 from tests.core.wire.fuzz import mutate, sources
 
 pytest.importorskip("msgspec")
 
-DECODERS = sorted(sse.JSON_DECODERS)
+DECODERS = sorted(json_reader.JSON_DECODERS)
 
 
 @pytest.fixture
 def decoder() -> Iterator[None]:
-    before = sse.json_decoder()
+    before = json_reader.json_decoder()
     yield
-    sse.json_decoder(before)
+    json_reader.json_decoder(before)
 
 
 def _read(name: str, data: str) -> tuple[str, Any]:
-    sse.json_decoder(name)
+    if line_too_deep(data):
+        # Refused before any reader sees it (core/wire/nesting.py); a reader alone would
+        # answer by the caller's stack and the Python version (see the test below).
+        return "error", MalformedStreamError
+    json_reader.json_decoder(name)
     try:
-        return "ok", sse.loads_json(data)
+        return "ok", json_reader.loads_json(data)
     except (ValueError, RecursionError) as exc:
         return "error", type(exc)
 
@@ -69,7 +76,7 @@ def _data_lines(body: bytes) -> Iterator[str]:
 
 def test_both_decoders_are_there() -> None:
     assert DECODERS == ["msgspec", "stdlib"]
-    assert sse.json_decoder() == "msgspec"  # the default when the extra is installed
+    assert json_reader.json_decoder() == "msgspec"  # the default when the extra is installed
 
 
 @pytest.mark.usefixtures("decoder")
@@ -115,13 +122,35 @@ def test_every_recorded_data_line_reads_the_same() -> None:
         '{"a":"x"} {"b":1}',
         "",
         "   ",
-        "[" * 100_000 + "]" * 100_000,
-        '{"a":' * 5000 + "1" + "}" * 5000,
+        "[" * 100 + "]" * 100,
+        '{"a":' * 100 + "1" + "}" * 100,
         '{"a":"é\\u00e9€😀"}',
     ],
 )
 def test_documents_where_the_libraries_differ(data: str) -> None:
     _agree(data)
+
+
+@pytest.mark.usefixtures("decoder")
+@pytest.mark.parametrize("depth", [MAX_DEPTH, MAX_DEPTH + 1, 990, 5000, 100_000])
+@pytest.mark.parametrize("shape", ["array", "object"])
+def test_deep_documents_get_the_same_answer_from_both_readers(depth: int, shape: str) -> None:
+    """Past the nesting limit, a data line is refused before either reader sees it (a reader
+    alone would answer by the caller's stack depth and the Python version)."""
+    if shape == "array":
+        inner = "[" * (depth - 1) + "]" * (depth - 1)
+    else:
+        inner = '{"a":' * (depth - 1) + "1" + "}" * (depth - 1)
+    line = '{"x":' + inner + "}"
+    answers = []
+    for name in DECODERS:
+        sse.json_decoder(name)
+        try:
+            answers.append(("ok", json.dumps(sse.loads_object(line, "test"))[:100]))
+        except MalformedStreamError as exc:
+            answers.append(("error", exc.message))
+    assert answers[0] == answers[1]
+    assert answers[0][0] == ("ok" if depth <= MAX_DEPTH else "error")
 
 
 @pytest.mark.usefixtures("decoder")
@@ -142,7 +171,7 @@ def test_every_recording_parses_to_the_same_result() -> None:
     for source in sources():
         results = []
         for name in DECODERS:
-            sse.json_decoder(name)
+            json_reader.json_decoder(name)
             parser = StreamParser(source.api)  # type: ignore[arg-type]
             events = parser.feed(source.body) + parser.close()
             failure = parser.failure
@@ -153,8 +182,8 @@ def test_every_recording_parses_to_the_same_result() -> None:
 @pytest.mark.usefixtures("decoder")
 def test_unknown_decoder_is_refused_by_name() -> None:
     with pytest.raises(ValueError, match=r"unknown JSON decoder 'orjson': available msgspec"):
-        sse.json_decoder("orjson")
-    assert sse.json_decoder() in DECODERS
+        json_reader.json_decoder("orjson")
+    assert json_reader.json_decoder() in DECODERS
 
 
 @pytest.mark.parametrize(
@@ -164,7 +193,8 @@ def test_unknown_decoder_is_refused_by_name() -> None:
 def test_environment_variable_chooses_or_warns(value: str, chosen: str, warned: bool) -> None:
     code = (
         "import warnings; warnings.simplefilter('always');"
-        "from lemon_adapters.core.wire import sse; print(sse.json_decoder())"
+        "from lemon_adapters.core.wire import json_reader, sse;"
+        "assert sse.json_decoder is json_reader.json_decoder; print(sse.json_decoder())"
     )
     env = {**os.environ, "LEMON_ADAPTERS_JSON": value}
     out = subprocess.run(

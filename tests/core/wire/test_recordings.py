@@ -25,9 +25,10 @@ from lemon_adapters.core import errors
 from lemon_adapters.core.errors import api_error as status_error
 from lemon_adapters.core.events import StreamEvent
 from lemon_adapters.core.wire.accumulate import StreamResult
-from lemon_adapters.core.wire.parser import StreamParser, events_from_object
+from lemon_adapters.core.wire.parser import StreamParser
 from tests.conftest import WIRE
 from tests.invariants import check_invariants
+from tests.parsing import events_from_object
 
 INDEX: list[dict[str, Any]] = json.loads((WIRE / "index.json").read_text())
 STREAMS = [e for e in INDEX if e.get("stream") and e["status"] == 200]
