@@ -294,7 +294,7 @@ def parse_arguments(arguments: str) -> tuple[dict[str, Any] | None, str | None]:
     if not arguments.strip():
         return {}, None
     if too_deep(arguments):
-        return None, depth_error("the arguments")
+        return None, depth_error("the argument text")
     try:
         value = json.loads(arguments)
     except (ValueError, RecursionError) as exc:
