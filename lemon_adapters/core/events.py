@@ -189,7 +189,9 @@ class BlockDone:
     block's opaque payload), ``tool_call_index`` (the ``ToolCallDelta.index`` of the call
     this block finished). ``block`` is the block as the wire format's body builder replays
     it, opaque to adapters: they keep it and hand it back, never read it. The result keeps
-    the blocks, in order, in ``blocks``.
+    the blocks, in order, in ``blocks``. ``text_span`` is a text block's ``[start, end)`` in
+    the answer text: its text is accumulated once, and the parser fills ``block["text"]``
+    from there before handing the event out.
     """
 
     index: int
@@ -198,6 +200,7 @@ class BlockDone:
     signature: str | None = None
     data: str | None = None
     tool_call_index: int | None = None
+    text_span: tuple[int, int] | None = None
     kind: Literal["block"] = "block"
 
 

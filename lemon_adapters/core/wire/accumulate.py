@@ -198,6 +198,9 @@ class Accumulator:
             self._meta.finish_reason = event.reason
             self._meta.raw_finish_reason = event.raw_reason
         elif isinstance(event, BlockDone):
+            if event.text_span is not None:  # the block's text, from the one text kept
+                start, end = event.text_span
+                event.block["text"] = _read(self._text_blocks, self._text)[start:end]
             self._meta.blocks.append(event.block)
             self._meta.finished_blocks.append(event)
         elif isinstance(event, Citation):
@@ -295,7 +298,7 @@ def parse_arguments(arguments: str) -> tuple[dict[str, Any] | None, str | None]:
     if not arguments.strip():
         return {}, None
     if too_deep(arguments):
-        return None, depth_error("the arguments")
+        return None, depth_error("the argument text")
     try:
         value = json.loads(arguments)
     except (ValueError, RecursionError) as exc:

@@ -26,7 +26,8 @@ What comes out:
 * a text block's citations (``citations_delta``, or ``citations`` on a whole block) as
   ``Citation`` events after the block's text, spanning that block in the answer text;
 * every finished block as ``BlockDone`` in the API's own shape (the block as started plus
-  what its deltas added: text and its citations, thinking and its signature, a tool
+  what its deltas added: text (filled by the parser from the one accumulated answer text,
+  at the block's ``text_span``) and its citations, thinking and its signature, a tool
   block's ``input`` parsed, or kept as the raw text when it is not a JSON object), which is
   what the next request must send back, with its type, signature, redacted data and
   client tool-call index as typed fields. A block that never gets its
@@ -106,8 +107,7 @@ class _Block:
         "reasoned",
         "signature",
         "start",
-        "text",
-        "text_blocks",
+        "text_len",
         "thinking",
         "thinking_blocks",
     )
@@ -117,8 +117,9 @@ class _Block:
         self.call = call  # the ToolCallDelta index of a client tool_use, else None
         # Streamed pieces, joined every _BLOCK pieces into *_blocks as they arrive (one
         # str per token would cost ~55 bytes of header each, as in core.accumulate).
-        self.text: list[str] = []
-        self.text_blocks: list[str] = []
+        # The text is not kept here: it is accumulated once, by the parser's accumulator,
+        # which fills a finished text block from the span its length gives.
+        self.text_len = 0
         self.thinking: list[str] = []
         self.thinking_blocks: list[str] = []
         self.signature: list[str] = []
@@ -259,6 +260,7 @@ class MessagesMapper:
             text = start.get("text")
             if text:
                 _check_text(text, "text")
+                block.text_len = len(text)
                 out.append(TextDelta(text=text))
         elif kind == "thinking":
             thinking = start.get("thinking")
@@ -277,10 +279,7 @@ class MessagesMapper:
             if type(text) is not str:
                 _check_text(text, "text_delta.text")
             if text:
-                parts = block.text
-                parts.append(text)
-                if len(parts) == _BLOCK:
-                    _compact(block.text_blocks, parts)
+                block.text_len += len(text)
                 out.append(TextDelta(text=text))
             return
         handler = self._deltas.get(dtype)
@@ -350,8 +349,6 @@ class MessagesMapper:
         if state is None:
             return  # nothing started at this index: nothing to finish
         block = dict(state.start)  # the one copy of the block, at its end
-        if state.text or state.text_blocks:
-            block["text"] = _joined(block.get("text"), [*state.text_blocks, *state.text])
         if state.thinking or state.thinking_blocks:
             thinking = [*state.thinking_blocks, *state.thinking]
             block["thinking"] = _joined(block.get("thinking"), thinking)
@@ -370,8 +367,9 @@ class MessagesMapper:
             text = json.dumps(args) if isinstance(args, dict) and args else "{}"
             out.append(ToolCallDelta(index=state.call, id=None, name=None, arguments=text))
         kind = block["type"]
+        span = None
         if kind == "text":
-            self._text_done(block, out)
+            span = self._text_done(block, state.text_len, out)
         elif kind in SERVER_TOOL_CALLS:
             call = messages_server_call(block)
             if call.id:
@@ -379,15 +377,18 @@ class MessagesMapper:
             out.append(call)
         elif isinstance(kind, str) and kind.endswith("_tool_result"):
             out.append(messages_server_result(block, self._server_names))
-        out.append(block_done(index, block, state.call))
+        out.append(block_done(index, block, state.call, span))
 
-    def _text_done(self, block: dict[str, Any], out: list[StreamEvent]) -> None:
-        """Advance the answer-text offset; a cited block's citations span it."""
-        text = block.get("text")
+    def _text_done(
+        self, block: dict[str, Any], length: int, out: list[StreamEvent]
+    ) -> tuple[int, int] | None:
+        """A text block's span in the answer text (``None`` if it added none); a cited
+        block's citations span it."""
         start = self._text_len
-        self._text_len += len(text) if isinstance(text, str) else 0
+        self._text_len += length
         for cited in block.get("citations") or ():
             out.append(messages_citation(cited, start, self._text_len))
+        return (start, self._text_len) if length else None
 
     # -- the message ----------------------------------------------------------------------
 

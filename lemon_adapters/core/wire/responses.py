@@ -87,7 +87,6 @@ class ResponsesMapper:
         self._ncalls = 0
         self._text_len: dict[tuple[str, int], int] = {}
         self._text_base: dict[tuple[str, int], int] = {}  # a part's offset in the answer
-        self._text_total = 0
         self._annotated: set[tuple[str, int]] = set()
         self._server_items: set[str] = set()
         self._any_text = False
@@ -179,11 +178,10 @@ class ResponsesMapper:
                 raise _not_text("output_text.delta", delta)
             key = (obj.get("item_id") or "", obj.get("content_index") or 0)
             seen = self._text_len.get(key)
-            if seen is None:
-                self._text_base[key] = self._text_total
+            if seen is None:  # a new part: it starts where the parts before it end
+                self._text_base[key] = sum(self._text_len.values())
                 seen = 0
             self._text_len[key] = seen + len(delta)
-            self._text_total += len(delta)
             self._any_text = True
             out.append(TextDelta(text=delta))
 
@@ -196,11 +194,10 @@ class ResponsesMapper:
             raise _not_text("output_text", text)
         seen = self._text_len.get(key)
         if seen is None:
-            self._text_base[key] = self._text_total
+            self._text_base[key] = sum(self._text_len.values())
             seen = 0
         if len(text) > seen:
             self._text_len[key] = len(text)
-            self._text_total += len(text) - seen
             self._any_text = True
             out.append(TextDelta(text=text[seen:]))
 
@@ -209,7 +206,10 @@ class ResponsesMapper:
         self._annotated.add(key)
         annotation = obj.get("annotation")
         if isinstance(annotation, dict):
-            out.append(responses_citation(annotation, self._text_base.get(key, self._text_total)))
+            base = self._text_base.get(key)
+            if base is None:  # an annotation before its part's text: after all so far
+                base = sum(self._text_len.values())
+            out.append(responses_citation(annotation, base))
 
     def _part_annotations(self, key: tuple[str, int], part: Any, out: list[StreamEvent]) -> None:
         # A finished part's annotations, when no annotation.added event delivered them.

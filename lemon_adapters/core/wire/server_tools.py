@@ -75,8 +75,11 @@ def messages_server_result(block: dict[str, Any], names: Mapping[str, str]) -> S
     )
 
 
-def block_done(index: int, block: dict[str, Any], call: int | None) -> BlockDone:
-    """A finished Messages block, typed (``call``: the client tool call's index, if one)."""
+def block_done(
+    index: int, block: dict[str, Any], call: int | None, span: tuple[int, int] | None = None
+) -> BlockDone:
+    """A finished Messages block, typed (``call``: the client tool call's index, if one;
+    ``span``: a text block's place in the answer text, its text filled from there)."""
     kind = block["type"]
     btype = _BLOCK_TYPES.get(kind)
     if btype is None:
@@ -90,6 +93,7 @@ def block_done(index: int, block: dict[str, Any], call: int | None) -> BlockDone
         signature=signature if isinstance(signature, str) and signature else None,
         data=data if isinstance(data, str) else None,
         tool_call_index=call,
+        text_span=span,
     )
 
 
