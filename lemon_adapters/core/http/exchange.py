@@ -42,6 +42,7 @@ from lemon_adapters.core.http.routes import (
 )
 from lemon_adapters.core.request.build import Request
 from lemon_adapters.core.wire.accumulate import StreamResult
+from lemon_adapters.core.wire.nesting import body_too_deep, depth_error
 from lemon_adapters.core.wire.parser import StreamParser
 
 
@@ -202,6 +203,9 @@ class Exchange(BaseExchange):
         failure = self._whole_failure(content)
         if failure is not None:
             parser.fail_with(failure)
+            return []
+        if body_too_deep(content):  # refused the same way at any stack depth (wire.nesting)
+            parser.fail_with(MalformedStreamError(depth_error("the JSON body")))
             return []
         try:
             obj = json.loads(content)

@@ -14,6 +14,7 @@ from lemon_adapters.core.events import StreamEvent
 from lemon_adapters.core.http.config import ClientConfig, HTTPRequest, Timeouts
 from lemon_adapters.core.http.facts import response_facts
 from lemon_adapters.core.http.flow import BaseExchange, ReadMode
+from lemon_adapters.core.wire.nesting import body_too_deep, depth_error
 
 
 class JSONExchange(BaseExchange):
@@ -83,6 +84,8 @@ class JSONExchange(BaseExchange):
         status, headers = self._status, self._response_headers
         if status >= 400:
             return api_error(status, headers, content, now=self._wall())
+        if body_too_deep(content):  # refused the same way at any stack depth (wire.nesting)
+            return MalformedResponseError(depth_error(f"the answer to {self.method} {self.path}"))
         try:
             value = json.loads(content)
         except (ValueError, RecursionError):

@@ -56,6 +56,14 @@ def line_too_deep(data: str) -> bool:
     return len(data) > 2 * MAX_DEPTH and too_deep(data)
 
 
+def body_too_deep(content: bytes) -> bool:
+    """:func:`too_deep` for a JSON body read whole (a non-streamed answer, a JSON endpoint's
+    answer, an error body): two byte counts for most bodies, a scan only past the limit."""
+    if content.count(b"[") + content.count(b"{") <= MAX_DEPTH:
+        return False
+    return too_deep(content.decode("utf-8", "replace"))
+
+
 def depth_error(what: str) -> str:
     """The words for JSON refused for its nesting (``what``: where it was)."""
     return f"{what} nests JSON more than {MAX_DEPTH} levels deep (the limit for wire JSON)"

@@ -4,14 +4,22 @@ depths around the limit and far past it."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 
 import pytest
 
-from lemon_adapters import MalformedStreamError, TextDelta
+from lemon_adapters import (
+    AsyncLemonDataClient,
+    LemonDataClient,
+    MalformedResponseError,
+    MalformedStreamError,
+    TextDelta,
+)
 from lemon_adapters.core.wire import sse
 from lemon_adapters.core.wire.nesting import MAX_DEPTH
-from tests.core.wire.test_nesting import DEPTHS, deep_body, parse
+from lemon_adapters.testing import DevServer, recorded
+from tests.core.wire.test_nesting import DEPTHS, at_stack_depth, deep_body, parse
 
 from .drivers import Driver
 from .server import FaultServer, Step
@@ -44,3 +52,47 @@ def test_a_deep_line_gets_the_parsers_answer_through_the_clients(
         assert [e.kind for e in o.events] == kinds
         assert "".join(e.text for e in o.events if isinstance(e, TextDelta)) == text
         assert o.result.finish_reason == "stop"
+
+
+def _deep_json(depth: int) -> bytes:
+    """A JSON object nesting ``depth`` levels in all (the object itself is one)."""
+    return b'{"object":"list","data":[],"x":' + b"[" * (depth - 1) + b"]" * (depth - 1) + b"}"
+
+
+@pytest.mark.parametrize("depth", [MAX_DEPTH, MAX_DEPTH + 1, 990])
+@pytest.mark.parametrize("flavour", ["sync", "async"])
+def test_a_deep_json_answer_gets_one_answer_at_any_stack(
+    lemon_server: DevServer, depth: int, flavour: str
+) -> None:
+    """A JSON endpoint's answer nested past the limit is refused by name, whatever the
+    caller's stack; one at the limit is read."""
+    body = _deep_json(depth)
+
+    def call() -> object:
+        lemon_server.script(recorded(body, "application/json"))
+        if flavour == "sync":
+            with LemonDataClient(api_key="sk-test", base_url=lemon_server.base_url) as client:
+                return client.models()
+
+        async def run() -> object:
+            url = lemon_server.base_url
+            async with AsyncLemonDataClient(api_key="sk-test", base_url=url) as client:
+                return await client.models()
+
+        return asyncio.run(run())
+
+    for frames in (0, 500):
+        if depth > MAX_DEPTH:
+            with pytest.raises(MalformedResponseError, match=f"more than {MAX_DEPTH} levels"):
+                at_stack_depth(frames, call)
+        else:
+            assert at_stack_depth(frames, call) == []
+
+
+@pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 990])
+def test_a_deep_whole_chat_answer_is_refused_by_name(lemon_server: DevServer, depth: int) -> None:
+    """``create()`` answered with one JSON object (no stream) nested past the limit."""
+    lemon_server.script(recorded(_deep_json(depth), "application/json"))
+    client = LemonDataClient(api_key="sk-test", base_url=lemon_server.base_url)
+    with client, pytest.raises(MalformedStreamError, match=f"more than {MAX_DEPTH} levels"):
+        client.create(model="m", api="chat", messages=[{"role": "user", "content": "hi"}])
