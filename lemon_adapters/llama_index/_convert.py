@@ -13,6 +13,7 @@ import base64
 import json
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 from llama_index.core.base.llms.types import (
@@ -97,72 +98,25 @@ def to_neutral_messages(
     return [_neutral_message(m, cache_points) for m in messages]
 
 
+@dataclass
+class _Blocks:
+    """What a message's blocks become: content parts, reasoning, signed thinking, calls."""
+
+    parts: list[ContentPart] = field(default_factory=list)
+    reasoning: list[str] = field(default_factory=list)
+    thinking_blocks: list[dict[str, Any]] = field(default_factory=list)
+    calls: list[ToolCallSpec] = field(default_factory=list)
+
+
 def _neutral_message(message: ChatMessage, cache_points: bool = False) -> Message:
     role = _ROLES.get(message.role, str(message.role.value))
-    parts: list[ContentPart] = []
-    reasoning: list[str] = []
-    thinking_blocks: list[dict[str, Any]] = []
-    calls: list[ToolCallSpec] = []
+    found = _Blocks()
     for block in message.blocks:
-        if isinstance(block, TextBlock):
-            parts.append(TextPart(type="text", text=block.text))
-        elif isinstance(block, ImageBlock):
-            parts.append(_image_part(block))
-        elif isinstance(block, ToolCallBlock):
-            calls.append(_call_spec(block.tool_call_id, block.tool_name, block.tool_kwargs))
-        elif isinstance(block, ThinkingBlock):
-            if block.content:
-                reasoning.append(block.content)
-            native = _native_thinking(block)
-            if native is not None:
-                thinking_blocks.append(native)
-        elif isinstance(block, DocumentBlock):
-            parts.append(_document_part(block))
-        elif isinstance(block, AudioBlock):
-            data = block.resolve_audio(as_base64=True).read().decode("ascii")
-            audio = InputAudio(data=data, format=block.format or "wav")
-            parts.append(AudioPart(type="input_audio", input_audio=audio))
-        elif isinstance(block, CitationBlock) and role == "assistant":
-            continue  # a source the answer cited (its text is already in the answer)
-        elif isinstance(block, CitableBlock | CitationBlock):
-            parts.extend(
-                TextPart(type="text", text=b.text)
-                for b in block.nested_blocks
-                if isinstance(b, TextBlock)
-            )
-        elif isinstance(block, CachePoint):
-            if cache_points and parts:  # marks the block before it (Messages route only)
-                parts[-1] = cast(
-                    "ContentPart", {**parts[-1], "cache_control": _cache_control(block)}
-                )
-        elif isinstance(block, VideoBlock):
-            raise ConfigurationError(
-                "LemonData cannot send a VideoBlock: none of the routes this package speaks "
-                "(Responses, Chat Completions, Messages) takes video input"
-            )
-        else:
-            raise ConfigurationError(
-                f"LemonData cannot send a {type(block).__name__} in a {role} message"
-            )
+        _add_block(found, block, role, cache_points)
+    parts = found.parts
     text = "".join(p["text"] for p in parts if p["type"] == "text")
     if role == "assistant":
-        calls = calls or [
-            _legacy_call(c) for c in message.additional_kwargs.get("tool_calls") or ()
-        ]
-        answer = AssistantMessage(role="assistant", content=text if text or not calls else None)
-        if calls:
-            answer["tool_calls"] = calls
-        if reasoning:
-            answer["reasoning_content"] = "".join(reasoning)
-        if thinking_blocks:
-            answer["thinking_blocks"] = thinking_blocks
-        replay = message.additional_kwargs.get("blocks")
-        if isinstance(replay, list) and replay:
-            answer["blocks"] = replay  # a Messages answer with server tools, verbatim
-        gemini = message.additional_kwargs.get("gemini_parts")
-        if isinstance(gemini, list) and gemini:  # a Gemini answer's own parts: signatures
-            answer["gemini_parts"] = gemini  # go back on the parts they came on
-        return answer
+        return _assistant(message, text, found)
     if role == "tool":
         call_id = message.additional_kwargs.get("tool_call_id")
         return ToolMessage(role="tool", tool_call_id=call_id, content=text)
@@ -173,6 +127,70 @@ def _neutral_message(message: ChatMessage, cache_points: bool = False) -> Messag
     if role != "user":
         raise ConfigurationError(f"LemonData cannot send a message with role {role!r}")
     return UserMessage(role="user", content=content)
+
+
+def _add_block(found: _Blocks, block: Any, role: str, cache_points: bool) -> None:
+    """Add one LlamaIndex content block to what the message sends."""
+    parts = found.parts
+    if isinstance(block, TextBlock):
+        parts.append(TextPart(type="text", text=block.text))
+    elif isinstance(block, ImageBlock):
+        parts.append(_image_part(block))
+    elif isinstance(block, ToolCallBlock):
+        found.calls.append(_call_spec(block.tool_call_id, block.tool_name, block.tool_kwargs))
+    elif isinstance(block, ThinkingBlock):
+        if block.content:
+            found.reasoning.append(block.content)
+        native = _native_thinking(block)
+        if native is not None:
+            found.thinking_blocks.append(native)
+    elif isinstance(block, DocumentBlock):
+        parts.append(_document_part(block))
+    elif isinstance(block, AudioBlock):
+        data = block.resolve_audio(as_base64=True).read().decode("ascii")
+        audio = InputAudio(data=data, format=block.format or "wav")
+        parts.append(AudioPart(type="input_audio", input_audio=audio))
+    elif isinstance(block, CitationBlock) and role == "assistant":
+        pass  # a source the answer cited (its text is already in the answer)
+    elif isinstance(block, CitableBlock | CitationBlock):
+        parts.extend(
+            TextPart(type="text", text=b.text)
+            for b in block.nested_blocks
+            if isinstance(b, TextBlock)
+        )
+    elif isinstance(block, CachePoint):
+        if cache_points and parts:  # marks the block before it (Messages route only)
+            parts[-1] = cast("ContentPart", {**parts[-1], "cache_control": _cache_control(block)})
+    elif isinstance(block, VideoBlock):
+        raise ConfigurationError(
+            "LemonData cannot send a VideoBlock: the neutral call this package sends on its "
+            "routes (Responses, Chat Completions, Messages, Gemini) has no video part"
+        )
+    else:
+        raise ConfigurationError(
+            f"LemonData cannot send a {type(block).__name__} in a {role} message"
+        )
+
+
+def _assistant(message: ChatMessage, text: str, found: _Blocks) -> AssistantMessage:
+    """An assistant turn as sent back: text, calls, reasoning and what replays verbatim."""
+    calls = found.calls or [
+        _legacy_call(c) for c in message.additional_kwargs.get("tool_calls") or ()
+    ]
+    answer = AssistantMessage(role="assistant", content=text if text or not calls else None)
+    if calls:
+        answer["tool_calls"] = calls
+    if found.reasoning:
+        answer["reasoning_content"] = "".join(found.reasoning)
+    if found.thinking_blocks:
+        answer["thinking_blocks"] = found.thinking_blocks
+    replay = message.additional_kwargs.get("blocks")
+    if isinstance(replay, list) and replay:
+        answer["blocks"] = replay  # a Messages answer with server tools, verbatim
+    gemini = message.additional_kwargs.get("gemini_parts")
+    if isinstance(gemini, list) and gemini:  # a Gemini answer's own parts: signatures
+        answer["gemini_parts"] = gemini  # go back on the parts they came on
+    return answer
 
 
 def _cache_control(block: CachePoint) -> dict[str, Any]:

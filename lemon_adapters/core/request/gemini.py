@@ -40,7 +40,7 @@ from typing import Any
 from lemon_adapters.core.errors import ConfigurationError
 from lemon_adapters.core.request.call import MODEL_OPTIONS, Tool
 from lemon_adapters.core.request.tools import function_spec, tool_choice_name
-from lemon_adapters.core.wire.gemini import SYNTHETIC_ID_PREFIX
+from lemon_adapters.core.wire.gemini_vocab import SYNTHETIC_ID_PREFIX
 
 _Msg = Mapping[str, Any]
 

@@ -41,7 +41,7 @@ Unknown part kinds are kept as ``BlockDone(type="other")`` and counted in ``igno
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import Any
 
 from lemon_adapters.core.errors import (
     RETRY_STATUSES,
@@ -54,7 +54,6 @@ from lemon_adapters.core.events import (
     BlockType,
     Citation,
     Finish,
-    FinishReason,
     ReasoningDelta,
     ResponseStarted,
     ServerToolCall,
@@ -62,50 +61,23 @@ from lemon_adapters.core.events import (
     StreamEvent,
     TextDelta,
     ToolCallDelta,
-    Usage,
     UsageReported,
 )
-from lemon_adapters.core.wire.fields import Counts
 from lemon_adapters.core.wire.fields import text as wire_text
 from lemon_adapters.core.wire.gemini_args import StreamedCall, apply_partial
+from lemon_adapters.core.wire.gemini_vocab import (
+    BLOCK_ENUM,
+    CODE_EXECUTION,
+    FINISH_ENUM,
+    FINISH_REASONS,
+    GOOGLE_SEARCH,
+    OUTCOMES,
+    SYNTHETIC_ID_PREFIX,
+    char_offset,
+    enum_name,
+    usage_from_gemini,
+)
 from lemon_adapters.core.wire.sse import ServerSentEvent, loads_object
-
-_SAFETY = ("SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "LANGUAGE")
-#: ``finishReason`` -> normalized reason; anything else is "other" (raw kept).
-FINISH_REASONS: dict[str, FinishReason] = {
-    "STOP": "stop",
-    "MAX_TOKENS": "length",
-    **{name: "content_filter" for name in _SAFETY},
-    "IMAGE_SAFETY": "content_filter",
-    "IMAGE_PROHIBITED_CONTENT": "content_filter",
-    "IMAGE_RECITATION": "content_filter",
-}
-#: ``$alt=json;enum-encoding=int`` bodies send enums as numbers (google.ai.generativelanguage
-#: v1beta ``Candidate.FinishReason``); the raw reason is kept by name.
-FINISH_ENUM = {
-    0: "FINISH_REASON_UNSPECIFIED",
-    1: "STOP",
-    2: "MAX_TOKENS",
-    3: "SAFETY",
-    4: "RECITATION",
-    5: "OTHER",
-    6: "LANGUAGE",
-    7: "BLOCKLIST",
-    8: "PROHIBITED_CONTENT",
-    9: "SPII",
-    10: "MALFORMED_FUNCTION_CALL",
-}
-BLOCK_ENUM = {0: "BLOCK_REASON_UNSPECIFIED", 1: "SAFETY", 2: "OTHER", 3: "BLOCKLIST"}
-CODE_EXECUTION = "code_execution"
-#: ``codeExecutionResult.outcome`` -> the normalized status (the raw one stays in the part).
-_OUTCOMES: dict[str, Literal["success", "error"]] = {
-    "OUTCOME_OK": "success",
-    "OUTCOME_FAILED": "error",
-    "OUTCOME_DEADLINE_EXCEEDED": "error",
-}
-GOOGLE_SEARCH = "google_search"
-#: The id given to a call the API named none for (older models): never sent back.
-SYNTHETIC_ID_PREFIX = "gemini_call_"
 
 
 class _TextRun:
@@ -198,7 +170,7 @@ class GeminiMapper:
             self._usage = usage  # a running snapshot: the last one with counts wins
         feedback = obj.get("promptFeedback")
         if feedback and feedback.get("blockReason") is not None:
-            self.block_reason = _enum_name(feedback["blockReason"], BLOCK_ENUM, "blockReason")
+            self.block_reason = enum_name(feedback["blockReason"], BLOCK_ENUM, "blockReason")
         candidates = obj.get("candidates")
         if not candidates:
             return
@@ -217,7 +189,7 @@ class GeminiMapper:
             self._citation_metadata(candidate["citationMetadata"], out)
         reason = candidate.get("finishReason")
         if reason is not None:
-            self.finish_reason = _enum_name(reason, FINISH_ENUM, "finishReason")
+            self.finish_reason = enum_name(reason, FINISH_ENUM, "finishReason")
 
     def _first_candidate(self, candidates: list[dict[str, Any]]) -> dict[str, Any] | None:
         """Candidate 0 (``index`` absent means 0); the others (``candidateCount`` > 1) are
@@ -287,7 +259,7 @@ class GeminiMapper:
                 ServerToolResult(
                     call_id=call_id,
                     name=CODE_EXECUTION,
-                    status=_OUTCOMES.get(
+                    status=OUTCOMES.get(
                         wire_text(result.get("outcome"), "codeExecutionResult.outcome") or ""
                     ),
                     output=result.get("output"),
@@ -454,8 +426,8 @@ class GeminiMapper:
         answer = "".join(self._answer).encode("utf-8")
         for support in meta.get("groundingSupports") or ():
             segment = support.get("segment") or {}
-            start = _char_offset(answer, segment.get("startIndex", 0))
-            end = _char_offset(answer, segment.get("endIndex"))
+            start = char_offset(answer, segment.get("startIndex", 0))
+            end = char_offset(answer, segment.get("endIndex"))
             for i in support.get("groundingChunkIndices") or ():
                 source = chunks[i] if isinstance(i, int) and 0 <= i < len(chunks) else {}
                 web = source.get("web") or source.get("retrievedContext") or {}
@@ -483,47 +455,11 @@ class GeminiMapper:
                     url=wire_text(source.get("uri"), "citation.uri"),
                     title=wire_text(source.get("title"), "citation.title"),
                     cited_text=None,
-                    start=_char_offset(answer, source.get("startIndex")),
-                    end=_char_offset(answer, source.get("endIndex")),
+                    start=char_offset(answer, source.get("startIndex")),
+                    end=char_offset(answer, source.get("endIndex")),
                     provider_type="citationMetadata",
                 )
             )
 
     def _ignore(self, what: str) -> None:
         self.ignored[what] = self.ignored.get(what, 0) + 1
-
-
-def _enum_name(value: Any, names: dict[int, str], what: str) -> str | None:
-    if type(value) is int:
-        return names.get(value, str(value))
-    return wire_text(value, what)
-
-
-def _char_offset(answer: bytes, offset: Any) -> int | None:
-    """A UTF-8 byte offset into the answer as a character offset (``None`` if absent, or
-    past the answer so far: then it counts in a text this stream does not hold)."""
-    if type(offset) is not int or offset < 0 or offset > len(answer):
-        return None
-    return len(answer[:offset].decode("utf-8", "ignore"))
-
-
-def usage_from_gemini(usage: Any) -> Usage | None:
-    """Normalize a ``usageMetadata`` snapshot (``None`` when absent or without counts)."""
-    if not isinstance(usage, dict) or not usage:
-        return None
-    counts = Counts()
-    prompt = counts.get(usage, "promptTokenCount")
-    tool_prompt = counts.get(usage, "toolUsePromptTokenCount")
-    candidates = counts.get(usage, "candidatesTokenCount")
-    thoughts = counts.get(usage, "thoughtsTokenCount")
-    cached = counts.get(usage, "cachedContentTokenCount")
-    inp = (prompt or 0) + (tool_prompt or 0)
-    outp = (candidates or 0) + (thoughts or 0)
-    return Usage(
-        input_tokens=inp,
-        output_tokens=outp,
-        total_tokens=inp + outp,
-        cached_tokens=cached,
-        reasoning_tokens=thoughts,
-        invalid_counts=tuple(counts.invalid),
-    )
