@@ -1,7 +1,9 @@
-"""lemon-adapters: stream LemonData into LangChain and LlamaIndex, fast and faithfully.
+"""lemon-adapters: stream LemonData into agent frameworks, fast and faithfully.
 
 The core (this package's top level) has no framework dependency; the adapters live in
-:mod:`lemon_adapters.langchain` and :mod:`lemon_adapters.llama_index`. The clients (and so
+:mod:`lemon_adapters.langchain`, :mod:`lemon_adapters.llama_index`,
+:mod:`lemon_adapters.pydantic_ai` and :mod:`lemon_adapters.openai_agents`, the testing kit
+in :mod:`lemon_adapters.testing`. The clients (and so
 httpx) load on first use: ``import lemon_adapters`` stays cheap for code that only needs
 the events, errors or results.
 """
