@@ -7,13 +7,12 @@ signed thinking blocks sent back verbatim, tools and ``tool_choice``, and the re
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from lemon_adapters.core.errors import ConfigurationError
 from lemon_adapters.core.request.call import MODEL_OPTIONS, Tool
-from lemon_adapters.core.request.tools import function_spec, tool_choice_name
+from lemon_adapters.core.request.tools import arguments_object, function_spec, tool_choice_name
 
 _Msg = Mapping[str, Any]
 
@@ -237,30 +236,12 @@ def _messages_assistant(message: _Msg) -> str | list[dict[str, Any]]:
                 "type": "tool_use",
                 "id": tc.get("id"),
                 "name": name,
-                "input": _tool_input(fn.get("arguments", tc.get("arguments")), name),
+                "input": arguments_object(
+                    fn.get("arguments", tc.get("arguments")), name, "Messages"
+                ),
             }
         )
     return _with_cache_control(message, blocks)
-
-
-def _tool_input(arguments: Any, name: Any) -> dict[str, Any]:
-    """A tool call's arguments as the JSON object ``tool_use.input`` must be."""
-    if arguments is None or arguments == "":
-        return {}
-    if isinstance(arguments, Mapping):
-        return dict(arguments)
-    try:
-        value = json.loads(arguments)
-    except (TypeError, ValueError) as exc:
-        raise ConfigurationError(
-            f"the arguments of tool call {name!r} are not valid JSON, and the Messages API"
-            f" needs them as an object: {str(arguments)[:200]!r}"
-        ) from exc
-    if not isinstance(value, dict):
-        raise ConfigurationError(
-            f"the arguments of tool call {name!r} are not a JSON object: {arguments[:200]!r}"
-        )
-    return value
 
 
 def _messages_tool_result(message: _Msg) -> dict[str, Any]:

@@ -32,14 +32,13 @@ have no Gemini field and are refused before any request; anything else goes in
 
 from __future__ import annotations
 
-import json
 import mimetypes
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from lemon_adapters.core.errors import ConfigurationError
 from lemon_adapters.core.request.call import MODEL_OPTIONS, Tool
-from lemon_adapters.core.request.tools import function_spec, tool_choice_name
+from lemon_adapters.core.request.tools import arguments_object, function_spec, tool_choice_name
 from lemon_adapters.core.wire.gemini_vocab import SYNTHETIC_ID_PREFIX
 
 _Msg = Mapping[str, Any]
@@ -165,7 +164,10 @@ def _model_parts(message: _Msg, calls: dict[str, str]) -> list[dict[str, Any]]:
     for tc in tool_calls:
         fn = tc.get("function") or {}
         name = fn.get("name", tc.get("name"))
-        call: dict[str, Any] = {"name": name, "args": _args(fn.get("arguments"), name)}
+        call: dict[str, Any] = {
+            "name": name,
+            "args": arguments_object(fn.get("arguments"), name, "Gemini"),
+        }
         if _sendable_id(tc.get("id")):
             call["id"] = tc["id"]
         parts.append({"functionCall": call})
@@ -195,25 +197,6 @@ def _sendable_id(call_id: Any) -> bool:
     return (
         isinstance(call_id, str) and bool(call_id) and not call_id.startswith(SYNTHETIC_ID_PREFIX)
     )
-
-
-def _args(arguments: Any, name: Any) -> dict[str, Any]:
-    if arguments is None or arguments == "":
-        return {}
-    if isinstance(arguments, Mapping):
-        return dict(arguments)
-    try:
-        value = json.loads(arguments)
-    except (TypeError, ValueError) as exc:
-        raise ConfigurationError(
-            f"the arguments of tool call {name!r} are not valid JSON, and the Gemini API"
-            f" needs them as an object: {str(arguments)[:200]!r}"
-        ) from exc
-    if not isinstance(value, dict):
-        raise ConfigurationError(
-            f"the arguments of tool call {name!r} are not a JSON object: {arguments[:200]!r}"
-        )
-    return value
 
 
 def _texts(content: Any) -> list[str]:

@@ -3,6 +3,7 @@ wire format's body builder (pure)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -46,3 +47,28 @@ def normalize_tool_choice(choice: Any, api: Api) -> Any:
     if api == "responses":
         return {"type": "function", "name": name}
     return {"type": "function", "function": {"name": name}}
+
+
+def arguments_object(arguments: Any, name: Any, api: str) -> dict[str, Any]:
+    """A tool call's arguments as the JSON object a native route needs (Messages
+    ``tool_use.input``, Gemini ``functionCall.args``); ``api`` names the route for the error.
+
+    Raises:
+        ConfigurationError: the arguments are not JSON, or not a JSON object.
+    """
+    if arguments is None or arguments == "":
+        return {}
+    if isinstance(arguments, Mapping):
+        return dict(arguments)
+    try:
+        value = json.loads(arguments)
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError(
+            f"the arguments of tool call {name!r} are not valid JSON, and the {api} API"
+            f" needs them as an object: {str(arguments)[:200]!r}"
+        ) from exc
+    if not isinstance(value, dict):
+        raise ConfigurationError(
+            f"the arguments of tool call {name!r} are not a JSON object: {arguments[:200]!r}"
+        )
+    return value
