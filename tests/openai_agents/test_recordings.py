@@ -21,8 +21,8 @@ from agents.models.interface import ModelTracing
 from openai.types.responses import ResponseCompletedEvent, ResponseCreatedEvent
 
 from lemon_adapters import LemonDataError
-from lemon_adapters.core.wire.parser import parse_body
 from lemon_adapters.openai_agents import LemonDataModel
+from tests.parsing import parse_body
 
 from ..conftest import RECORDINGS
 

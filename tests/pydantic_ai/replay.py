@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from lemon_adapters.core.wire.accumulate import StreamResult
-from lemon_adapters.core.wire.parser import parse_body
+from tests.parsing import parse_body
 
 from ..conftest import RECORDINGS
 

@@ -20,8 +20,8 @@ from pydantic_ai.messages import ModelRequest, TextPart, ThinkingPart, ToolCallP
 from pydantic_ai.models import ModelRequestParameters
 
 from lemon_adapters import LemonDataError
-from lemon_adapters.core.wire.parser import parse_body
 from lemon_adapters.pydantic_ai import LemonDataModel
+from tests.parsing import parse_body
 
 from ..conftest import RECORDINGS
 
