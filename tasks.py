@@ -7,16 +7,18 @@
   bench    the benchmark (installs the peers into .venv)
   fuzz     the long fuzz run over the recorded streams (--minutes N, --seed S)
   floors   the core's and adapters' tests with every runtime dependency at its lowest
-           declared version, in .venv-floors
+           declared version, in .venv-floors; then the openai-agents extra at its floor
+           (httpx and anyio at the lowest it admits), in .venv-floors-agents
   pythons  the quick suite on every other Python the package claims (3.10, 3.12, 3.13),
            each in its own .venv-pyXY; fails if one of them is not installed
-  lock     refresh constraints.txt and constraints-floors.txt to the newest allowed
+  lock     refresh constraints.txt and the two floors locks to the newest allowed
            versions, then run the tests and the lint on them
 
 Every environment installs from a committed lock: ``constraints.txt`` (the dev and bench
-tools, every Python the package supports) or ``constraints-floors.txt`` (the same with
-the runtime dependencies at their floors). A task reinstalls whenever ``pyproject.toml``
-or its lock changes.
+tools, every Python the package supports), ``constraints-floors.txt`` (the test extra with
+the runtime dependencies at their floors) or ``constraints-floors-agents.txt`` (the same
+plus the openai-agents extra at its floor, with httpx and anyio raised to what it needs).
+A task reinstalls whenever ``pyproject.toml`` or its lock changes.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import sys
 import tempfile
 import time
 import venv
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -37,6 +40,8 @@ VENV = ROOT / ".venv"
 FLOORS_VENV = ROOT / ".venv-floors"
 LOCK = ROOT / "constraints.txt"
 FLOORS_LOCK = ROOT / "constraints-floors.txt"
+AGENTS_VENV = ROOT / ".venv-floors-agents"
+AGENTS_LOCK = ROOT / "constraints-floors-agents.txt"
 #: Installed from the lock before the project, so the install itself is pinned too.
 TOOLS = ("pip", "hatchling", "editables")
 #: The runtime requirements whose lowest versions the floors run installs.
@@ -48,10 +53,29 @@ FLOOR_SECTIONS = (
     "pydantic-ai",
     "fast",
 )
+#: The extra that cannot join the core's floors: openai-agents 0.20.0 needs mcp>=1.19.0,
+#: and mcp 1.19.0 (its lowest) needs anyio>=4.5 and httpx>=0.27.1. With this extra those
+#: are the lowest a user can have, so its floors group raises them to that, and only them.
+#: `lock` checks them against uv's lowest resolution of lemon-adapters[openai-agents].
+AGENTS_EXTRA = "openai-agents"
+AGENTS_RAISES = {"httpx": "0.27.1", "anyio": "4.5.0"}
+#: The framework extras whose tests skip where the framework is missing, by the extra that
+#: brings them: a task sets ``LEMON_TESTS_REQUIRE`` (tests/extras.py) to those its
+#: environment installs, so there they fail instead.
+SKIPPABLE = {
+    "test": ("pydantic-ai",),
+    "dev": ("pydantic-ai", AGENTS_EXTRA),
+    AGENTS_EXTRA: (AGENTS_EXTRA,),
+}
+REQUIRE = "LEMON_TESTS_REQUIRE"
 #: What `lock` and `floors` leave out of the suite: long soak, browser, packaging.
 QUICK = "not slow and not browser and not packaging"
 #: The Pythons ``requires-python`` admits besides the toolchain's own (3.11), for `pythons`.
 PYTHONS = ("3.10", "3.12", "3.13")
+#: What `pythons` installs: the test extra and the openai-agents one, which the dev lock
+#: (constraints.txt) pins too; openai-agents stays out of `test` itself, whose floors
+#: (constraints-floors.txt) keep httpx and anyio below what it needs.
+PYTHONS_EXTRAS = f"test,{AGENTS_EXTRA}"
 
 #: Fails unless each ``name==version`` argument is what is installed.
 CHECK_FLOORS = """
@@ -121,17 +145,84 @@ def run(cmd: list[str], env: dict[str, str] | None = None) -> None:
         sys.exit(code)
 
 
-def floors() -> dict[str, str]:
+def floors(sections: tuple[str, ...] = FLOOR_SECTIONS) -> dict[str, str]:
     """``{distribution: lowest version}`` from the ``>=`` bounds of the runtime requirements."""
     text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     pins: dict[str, str] = {}
-    for section in FLOOR_SECTIONS:
+    for section in sections:
         block = re.search(rf"^{section} = \[(.*?)\]", text, re.M | re.S)
         if block is None:
             raise SystemExit(f"pyproject.toml has no {section} list")
         for name, version in re.findall(r'"([A-Za-z0-9_.-]+)(?:\[[^\]]*\])?>=([^",;]+)"', block[1]):
             pins[name.lower()] = version
     return pins
+
+
+def agents_floors() -> dict[str, str]:
+    """The second floors group's pins: the core's floors, the openai-agents extra's floor,
+    and :data:`AGENTS_RAISES` where that extra needs more than the core's floors."""
+    return {**floors(), **floors((AGENTS_EXTRA,)), **AGENTS_RAISES}
+
+
+@dataclass(frozen=True)
+class FloorsGroup:
+    """One environment of the `floors` task: what it installs, and what it runs there."""
+
+    name: str
+    extras: str
+    env: Path
+    lock: Path
+    pins: dict[str, str]
+    #: pytest arguments before the task's own (paths, -m); the extras' tests may not skip.
+    pytest: tuple[str, ...]
+
+
+def floors_groups() -> list[FloorsGroup]:
+    """The core and every adapter at the floors, then the openai-agents extra at its own.
+
+    The second group runs the Agents SDK adapter's tests, its example and README blocks,
+    and the core's and testing kit's tests (the layers httpx and anyio reach).
+    """
+    agents_tests = (
+        *("tests/openai_agents", "tests/core", "tests/testing"),
+        *("tests/test_examples.py", "tests/test_readme.py"),
+    )
+    return [
+        FloorsGroup("core and adapters", "test", FLOORS_VENV, FLOORS_LOCK, floors(), ()),
+        FloorsGroup(
+            AGENTS_EXTRA,
+            f"test,{AGENTS_EXTRA}",
+            AGENTS_VENV,
+            AGENTS_LOCK,
+            agents_floors(),
+            agents_tests,
+        ),
+    ]
+
+
+def run_floors(rest: list[str]) -> None:
+    """Each of :func:`floors_groups`: install from its lock, check the pins, run its tests."""
+    times = []
+    for group in floors_groups():
+        started = time.monotonic()
+        py = ensure_env(group.extras, group.env, group.lock)
+        print(f"== floors, {group.name} ({group.env.name})", flush=True)
+        run([str(py), "-c", CHECK_FLOORS, *(f"{n}=={v}" for n, v in group.pins.items())])
+        installed = time.monotonic()
+        args = [*group.pytest, "-q", "-m", QUICK, "-p", "no:randomly", *rest]
+        run([str(py), "-m", "pytest", *args], env=pytest_env(group.extras))
+        times.append(
+            f"{group.name}: install {installed - started:.0f} s,"
+            f" tests {time.monotonic() - installed:.0f} s"
+        )
+    print("\n".join(["floors:", *times]), flush=True)
+
+
+def pytest_env(extras: str) -> dict[str, str]:
+    """The environment for pytest in an environment of ``extras``: ``LEMON_TESTS_REQUIRE``
+    names the framework extras it has (see tests/extras.py), whose tests may not skip."""
+    have = {name for extra in extras.split(",") for name in SKIPPABLE.get(extra, ())}
+    return {**os.environ, REQUIRE: ",".join(sorted(have))}
 
 
 def find_python(version: str) -> Path | None:
@@ -181,10 +272,11 @@ def pythons(rest: list[str]) -> None:
     for version, base in found.items():
         started = time.monotonic()
         env = ROOT / f".venv-py{version.replace('.', '')}"
-        py = ensure_env("test", env, LOCK, base)
+        py = ensure_env(PYTHONS_EXTRAS, env, LOCK, base)
         installed = time.monotonic()
         print(f"== Python {version} ({base}): the quick suite", flush=True)
-        code = subprocess.call([str(py), "-m", "pytest", "-q", "-m", QUICK, *rest], cwd=ROOT)
+        args = [str(py), "-m", "pytest", "-q", "-m", QUICK, *rest]
+        code = subprocess.call(args, cwd=ROOT, env=pytest_env(PYTHONS_EXTRAS))
         ended = time.monotonic()
         times.append(
             f"Python {version}: install {installed - started:.0f} s,"
@@ -207,6 +299,8 @@ def lock() -> None:
         tools.write_text("\n".join(TOOLS) + "\n")
         pins = Path(tmp) / "floors.in"
         pins.write_text("".join(f"{n}=={v}\n" for n, v in floors().items()))
+        agents_pins = Path(tmp) / "floors-agents.in"
+        agents_pins.write_text("".join(f"{n}=={v}\n" for n, v in agents_floors().items()))
         # --universal: one file with environment markers, valid on every supported Python
         # and platform; pip reads it as a plain constraints file.
         common = ["pip", "compile", "--universal", "--python-version", "3.10", "--upgrade"]
@@ -215,9 +309,35 @@ def lock() -> None:
              "-o", str(LOCK)])  # fmt: skip
         run([uv, *common, "pyproject.toml", str(tools), "--extra", "test", "-c", str(pins),
              "-o", str(FLOORS_LOCK)])  # fmt: skip
+        check_agents_raises(uv, Path(tmp))
+        run([uv, *common, "pyproject.toml", str(tools), "--extra", "test", "--extra",
+             AGENTS_EXTRA, "-c", str(agents_pins), "-o", str(AGENTS_LOCK)])  # fmt: skip
     py = ensure_env()
-    run([str(py), "-m", "pytest", "-q", "-m", QUICK])
+    run([str(py), "-m", "pytest", "-q", "-m", QUICK], env=pytest_env("dev"))
     lint(py)
+
+
+def check_agents_raises(uv: str, tmp: Path) -> None:
+    """Fail unless :data:`AGENTS_RAISES` is what the openai-agents extra forces: the core's
+    floors that uv's lowest resolution of ``lemon-adapters[openai-agents]`` lifts."""
+    out = tmp / "agents-lowest.txt"
+    run([uv, "pip", "compile", "--universal", "--python-version", "3.10", "--quiet",
+         "--resolution", "lowest", "--no-header", "--no-annotate", "pyproject.toml",
+         "--extra", AGENTS_EXTRA, "-o", str(out)])  # fmt: skip
+    lowest = dict(re.findall(r"^([A-Za-z0-9_.-]+)==([^\s;]+)", out.read_text(), re.M))
+    core = floors(("dependencies",))
+    lifted = {n: lowest[n] for n, v in core.items() if _version(lowest[n]) > _version(v)}
+    if lifted != AGENTS_RAISES:
+        sys.exit(f"tasks.py AGENTS_RAISES is {AGENTS_RAISES}; the resolver says {lifted}")
+
+
+def _version(text: str) -> tuple[int, ...]:
+    """``(0, 27, 1)`` for ``0.27.1`` and ``(4,)`` for both ``4`` and ``4.0.0``: enough to
+    order the plain releases floors are."""
+    parts = [int(part) for part in text.split(".")]
+    while parts and parts[-1] == 0:
+        parts.pop()
+    return tuple(parts)
 
 
 def lint(py: Path) -> None:
@@ -235,7 +355,7 @@ def main() -> None:
     if task == "demo":
         run([str(ensure_env()), "-m", "lemon_adapters.demo", *rest])
     elif task == "test":
-        run([str(ensure_env()), "-m", "pytest", *rest])
+        run([str(ensure_env()), "-m", "pytest", *rest], env=pytest_env("dev"))
     elif task == "lint":
         lint(ensure_env())
     elif task == "bench":
@@ -243,9 +363,7 @@ def main() -> None:
     elif task == "fuzz":
         run([str(ensure_env()), "-m", "tests.core.wire.fuzz", *rest])
     elif task == "floors":
-        py = ensure_env("test", FLOORS_VENV, FLOORS_LOCK)
-        run([str(py), "-c", CHECK_FLOORS, *(f"{n}=={v}" for n, v in floors().items())])
-        run([str(py), "-m", "pytest", "-q", "-m", QUICK, "-p", "no:randomly", *rest])
+        run_floors(rest)
     elif task == "pythons":
         pythons(rest)
     elif task == "lock":

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.extras import installed
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -67,9 +68,9 @@ def test_every_example_is_listed() -> None:
 
 @pytest.mark.parametrize("name", sorted(EXPECT))
 def test_example_runs_offline(name: str) -> None:
-    if name == "openai_agents_agent.py" and importlib.util.find_spec("agents") is None:
-        pytest.skip("openai-agents is not installed (the floors run cannot install it)")
-    if name == "pydantic_ai_agent.py" and importlib.util.find_spec("pydantic_ai") is None:
+    if name == "openai_agents_agent.py" and not installed("agents", "openai-agents"):
+        pytest.skip("openai-agents is not installed (the first floors group has no openai-agents)")
+    if name == "pydantic_ai_agent.py" and not installed("pydantic_ai", "pydantic-ai"):
         pytest.skip("pydantic-ai is not installed")
     proc = run_offline([sys.executable, str(EXAMPLES / name)])
     assert proc.returncode == 0, proc.stderr[-3000:]

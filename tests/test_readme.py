@@ -8,7 +8,6 @@ the development commands are tasks that `tasks.py` knows.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import shlex
@@ -20,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from lemon_adapters.testing.server import DevServer, demo_responder
+from tests.extras import installed
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
@@ -53,8 +53,9 @@ def test_readme_has_the_blocks_this_test_expects() -> None:
 @pytest.mark.parametrize("index", range(len(PYTHON)))
 def test_python_block_runs(index: int, server: DevServer) -> None:
     code = PYTHON[index]
-    for module in ("agents", "pydantic_ai"):  # the floors run has no openai-agents
-        if f"from {module} import" in code and importlib.util.find_spec(module) is None:
+    # The first floors group has no openai-agents (see tests/extras.py).
+    for module, extra in (("agents", "openai-agents"), ("pydantic_ai", "pydantic-ai")):
+        if f"from {module} import" in code and not installed(module, extra):
             pytest.skip(f"{module} is not installed")
     proc = subprocess.run(
         [sys.executable, "-c", code],
