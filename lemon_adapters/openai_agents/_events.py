@@ -1,6 +1,6 @@
 """Normalized events -> the Responses stream events the Agents SDK's Runner consumes.
 
-Whatever API answered (Responses, Chat Completions, Messages), the Runner sees one event
+Whatever API answered (Responses, Chat Completions, Messages, Gemini), the Runner sees one event
 vocabulary: ``response.created``; an ``output_item.added`` for each output item when it
 first appears (a reasoning item, the assistant message, each function call), then its
 deltas (reasoning summary text, output text, function-call arguments); at the finish an
@@ -105,6 +105,16 @@ def _message() -> ResponseOutputMessage:
 
 def _reasoning() -> ResponseReasoningItem:
     return _build(ResponseReasoningItem, id="rs_0", summary=[], type="reasoning")
+
+
+def _keep_parts(items: list[Any], result: StreamResult) -> None:
+    """A Gemini answer's parts (opaque), in the ``provider_data`` of its first output item:
+    the SDK replays an item's ``provider_data`` with it (as it does for its own models),
+    and the next request sends them back verbatim (each ``thoughtSignature`` on the part
+    it came on, as Gemini 3 requires of function calls in a tool loop)."""
+    if result.api == "gemini" and result.blocks and items:
+        data = {"provider": PROVIDER, "gemini_parts": list(result.blocks)}
+        items[0].provider_data = data
 
 
 def _call(item_id: str, event: ToolCallDelta) -> ResponseFunctionToolCall:
@@ -257,7 +267,10 @@ class ResponsesEvents:
     # -- the end --------------------------------------------------------------------------
 
     def _finish(self, result: StreamResult) -> list[Any]:
+        if result.api == "gemini":
+            self._blocks = []  # Gemini's signed parts go back whole (see _keep_parts)
         items = self._items(result)
+        _keep_parts(items, result)
         out = [
             self._event(
                 ResponseOutputItemDoneEvent,
