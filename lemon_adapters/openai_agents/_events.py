@@ -142,7 +142,7 @@ class ResponsesEvents:
         self._id = "resp_lemondata"
         self._created = time.time()
         self._slots: dict[Slot, int] = {}  # slot -> output index
-        self._blocks: list[dict[str, Any]] = []
+        self._blocks: list[BlockDone] = []  # finished thinking blocks (Messages API)
         self._usage: Usage | None = None
 
     def feed(self, event: StreamEvent) -> list[TResponseStreamEvent]:
@@ -165,7 +165,7 @@ class ResponsesEvents:
         elif kind is BlockDone:
             assert isinstance(event, BlockDone)
             if event.type in THINKING_BLOCKS:
-                self._blocks.append(event.block)  # kept opaque, handed back next turn
+                self._blocks.append(event)  # its block kept opaque, handed back next turn
         elif kind is Finish:
             assert isinstance(event, Finish)
             if event.result is None:  # the parser attaches it to every Finish it hands out
@@ -328,11 +328,12 @@ class ResponsesEvents:
     def _reasoning_item(self, result: StreamResult) -> ResponseReasoningItem:
         summary = [Summary(text=result.reasoning, type="summary_text")] if result.reasoning else []
         item = ResponseReasoningItem(id="rs_0", summary=summary, type="reasoning")
-        signatures = [str(b.get("signature") or b.get("data") or "") for b in self._blocks]
         if self._blocks:
+            signatures = [b.signature or b.data or "" for b in self._blocks]
             item.encrypted_content = "\n".join(signatures)
+            blocks = [b.block for b in self._blocks]
             # The SDK replays an item's provider_data with it (as its own models do).
-            item.provider_data = {"provider": PROVIDER, "thinking_blocks": self._blocks}  # type: ignore[attr-defined]
+            item.provider_data = {"provider": PROVIDER, "thinking_blocks": blocks}  # type: ignore[attr-defined]
         return item
 
     def _response(
