@@ -12,9 +12,12 @@ from typing import Any
 import pytest
 from agents import Agent, ModelSettings, RunConfig, Runner, function_tool
 from agents.items import ReasoningItem
-from agents.stream_events import RawResponsesStreamEvent
+from agents.stream_events import RawResponsesStreamEvent, RunItemStreamEvent
 from agents.tool import FunctionTool
-from openai.types.responses import ResponseFunctionCallArgumentsDeltaEvent
+from openai.types.responses import (
+    ResponseFunctionCallArgumentsDeltaEvent,
+    ResponseOutputItemAddedEvent,
+)
 from openai.types.shared import Reasoning
 
 from lemon_adapters.openai_agents import LemonDataModel
@@ -91,6 +94,19 @@ async def test_a_runner_sends_every_call_back_with_its_signature(fragment: str) 
     assert any(isinstance(e, ResponseFunctionCallArgumentsDeltaEvent) for e in raw) or all(
         not c.arguments or c.arguments == "{}" for c in answer.tool_calls
     )  # argument deltas reach the caller (a no-argument call has none)
+    added = next(
+        i
+        for i, e in enumerate(events)
+        if isinstance(e, RawResponsesStreamEvent)
+        and isinstance(e.data, ResponseOutputItemAddedEvent)
+        and e.data.item.type == "function_call"
+    )
+    called = next(
+        i
+        for i, e in enumerate(events)
+        if isinstance(e, RunItemStreamEvent) and e.name == "tool_called"
+    )
+    assert added < called  # the call reached the caller before its tool ran
 
 
 async def test_a_gemini_thought_is_a_reasoning_item() -> None:

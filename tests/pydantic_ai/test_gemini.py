@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from pydantic_ai import Agent, Tool
 from pydantic_ai.messages import (
+    FunctionToolCallEvent,
     ModelMessagesTypeAdapter,
     ModelResponse,
     PartStartEvent,
@@ -81,8 +82,14 @@ async def test_an_agent_sends_every_call_back_with_its_signature(fragment: str) 
     assert first["tools"][0]["functionDeclarations"]  # the agent offered its tools
     check_second_request(second, recorded)
     assert result.output == recorded.final_text  # the recorded answer came out
-    calls = [e.part for e in events if isinstance(e, PartStartEvent)]
-    assert any(isinstance(p, ToolCallPart) for p in calls)  # streamed to the caller
+    first_call = next(
+        i
+        for i, e in enumerate(events)
+        if isinstance(e, PartStartEvent | FunctionToolCallEvent)
+        and isinstance(e.part, ToolCallPart)
+    )
+    ran = next(i for i, e in enumerate(events) if isinstance(e, FunctionToolCallEvent))
+    assert first_call < ran  # the call reached the caller before its tool ran
     answer = parse_body("gemini", recorded.answers[0].body).result
     response = next(m for m in result.all_messages() if isinstance(m, ModelResponse))
     assert response.provider_details and response.provider_details["gemini_parts"] == (
