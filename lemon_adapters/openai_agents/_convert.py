@@ -4,7 +4,8 @@ The SDK hands a model its conversation as Responses input items (typed dicts). I
 one assistant turn (a reasoning item, a message, function calls) become one neutral
 assistant message; a reasoning item this adapter produced carries the Messages API's
 signed thinking blocks in its ``provider_data``, and they go back unchanged, as a thinking
-model in a tool loop requires.
+model in a tool loop requires. The first item of a Gemini answer of ours carries the
+answer's own parts there (``gemini_parts``), sent back verbatim, signatures included.
 """
 
 from __future__ import annotations
@@ -65,12 +66,14 @@ def neutral_messages(
 
 
 def _add_to_turn(turn: AssistantMessage, kind: str, item: Mapping[str, Any]) -> None:
+    data = item.get("provider_data") or {}
+    if data.get("provider") == PROVIDER and data.get("gemini_parts"):
+        turn["gemini_parts"] = [*turn.get("gemini_parts", []), *data["gemini_parts"]]
     if kind == "reasoning":
         texts = [s["text"] for s in item.get("summary") or ()]
         texts += [c["text"] for c in item.get("content") or () if c.get("text")]
         if texts:
             turn["reasoning_content"] = turn.get("reasoning_content", "") + "".join(texts)
-        data = item.get("provider_data") or {}
         if data.get("provider") == PROVIDER and data.get("thinking_blocks"):
             turn["thinking_blocks"] = [*turn.get("thinking_blocks", []), *data["thinking_blocks"]]
     elif kind == "function_call":

@@ -1,6 +1,6 @@
 """Normalized events -> the Responses stream events the Agents SDK's Runner consumes.
 
-Whatever API answered (Responses, Chat Completions, Messages), the Runner sees one event
+Whatever API answered (Responses, Chat Completions, Messages, Gemini), the Runner sees one event
 vocabulary: ``response.created``; an ``output_item.added`` for each output item when it
 first appears (a reasoning item, the assistant message, each function call), then its
 deltas (reasoning summary text, output text, function-call arguments); at the finish an
@@ -107,6 +107,16 @@ def _reasoning() -> ResponseReasoningItem:
     return _build(ResponseReasoningItem, id="rs_0", summary=[], type="reasoning")
 
 
+def _keep_parts(items: list[Any], result: StreamResult) -> None:
+    """A Gemini answer's parts (opaque), in the ``provider_data`` of its first output item:
+    the SDK replays an item's ``provider_data`` with it (as it does for its own models),
+    and the next request sends them back verbatim (each ``thoughtSignature`` on the part
+    it came on, as Gemini 3 requires of function calls in a tool loop)."""
+    if result.api == "gemini" and result.blocks and items:
+        data = {"provider": PROVIDER, "gemini_parts": list(result.blocks)}
+        items[0].provider_data = data
+
+
 def _call(item_id: str, event: ToolCallDelta) -> ResponseFunctionToolCall:
     return _build(
         ResponseFunctionToolCall,
@@ -132,7 +142,7 @@ class ResponsesEvents:
         self._id = "resp_lemondata"
         self._created = time.time()
         self._slots: dict[Slot, int] = {}  # slot -> output index
-        self._blocks: list[dict[str, Any]] = []
+        self._blocks: list[BlockDone] = []  # finished thinking blocks (Messages API)
         self._usage: Usage | None = None
 
     def feed(self, event: StreamEvent) -> list[TResponseStreamEvent]:
@@ -155,7 +165,7 @@ class ResponsesEvents:
         elif kind is BlockDone:
             assert isinstance(event, BlockDone)
             if event.type in THINKING_BLOCKS:
-                self._blocks.append(event.block)  # kept opaque, handed back next turn
+                self._blocks.append(event)  # its block kept opaque, handed back next turn
         elif kind is Finish:
             assert isinstance(event, Finish)
             if event.result is None:  # the parser attaches it to every Finish it hands out
@@ -257,7 +267,10 @@ class ResponsesEvents:
     # -- the end --------------------------------------------------------------------------
 
     def _finish(self, result: StreamResult) -> list[Any]:
+        if result.api == "gemini":
+            self._blocks = []  # Gemini's signed parts go back whole (see _keep_parts)
         items = self._items(result)
+        _keep_parts(items, result)
         out = [
             self._event(
                 ResponseOutputItemDoneEvent,
@@ -315,11 +328,12 @@ class ResponsesEvents:
     def _reasoning_item(self, result: StreamResult) -> ResponseReasoningItem:
         summary = [Summary(text=result.reasoning, type="summary_text")] if result.reasoning else []
         item = ResponseReasoningItem(id="rs_0", summary=summary, type="reasoning")
-        signatures = [str(b.get("signature") or b.get("data") or "") for b in self._blocks]
         if self._blocks:
+            signatures = [b.signature or b.data or "" for b in self._blocks]
             item.encrypted_content = "\n".join(signatures)
+            blocks = [b.block for b in self._blocks]
             # The SDK replays an item's provider_data with it (as its own models do).
-            item.provider_data = {"provider": PROVIDER, "thinking_blocks": self._blocks}  # type: ignore[attr-defined]
+            item.provider_data = {"provider": PROVIDER, "thinking_blocks": blocks}  # type: ignore[attr-defined]
         return item
 
     def _response(

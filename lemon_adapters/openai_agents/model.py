@@ -47,7 +47,7 @@ class LemonDataModel(Model):
 
     Args:
         model_name: any model name the gateway serves (no name is refused locally).
-        api: ``"auto"`` (default), ``"responses"``, ``"chat"`` or ``"messages"``.
+        api: ``"auto"`` (default), ``"responses"``, ``"chat"``, ``"messages"`` or ``"gemini"``.
         api_key: defaults to ``LEMONDATA_API_KEY``; checked when a request is made.
         base_url: defaults to ``LEMONDATA_BASE_URL``, else ``https://api.lemondata.cc/v1``.
         timeout: seconds (the idle time between chunks of a stream), or an ``httpx.Timeout``.

@@ -4,7 +4,9 @@ The neutral input is the Chat Completions message shape (see
 :mod:`lemon_adapters.core.request.call`); the core's body builders turn it into whichever
 API the call goes to. A thinking part this adapter produced on the Messages API (its
 ``provider_name`` is :data:`PROVIDER` and it has a signature) goes back as the signed
-``thinking`` block the API requires in a tool loop, its text unchanged.
+``thinking`` block the API requires in a tool loop, its text unchanged. A Gemini answer of
+ours keeps its own parts in ``provider_details["gemini_parts"]``; they go back verbatim as
+the core's ``gemini_parts`` (each ``thoughtSignature`` on the part it came on).
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ from lemon_adapters.core.request.call import (
 
 #: The ``provider_name`` of every part this adapter makes; signatures go back only to it.
 PROVIDER = "lemondata"
+#: The ``provider_details`` key of a Gemini answer's own parts (sent back verbatim).
+GEMINI_PARTS = "gemini_parts"
 #: A redacted thinking block's part (its opaque ``data`` is the part's signature), as
 #: pydantic-ai's own Anthropic model marks it.
 REDACTED_ID = "redacted_thinking"
@@ -153,9 +157,20 @@ def assistant_turn(response: ModelResponse) -> AssistantMessage:
         out["tool_calls"] = calls
     if any(reasoning):
         out["reasoning_content"] = "".join(reasoning)
-    if thinking:
+    gemini = _gemini_parts(response)
+    if gemini is not None:
+        out["gemini_parts"] = gemini  # its signatures go back on the parts they came on
+    elif thinking:
         out["thinking_blocks"] = thinking
     return out
+
+
+def _gemini_parts(response: ModelResponse) -> list[dict[str, Any]] | None:
+    """The parts of a Gemini answer of ours, as this adapter kept them (opaque)."""
+    if response.provider_name != PROVIDER or not response.provider_details:
+        return None
+    parts = response.provider_details.get(GEMINI_PARTS)
+    return list(parts) if parts else None
 
 
 def thinking_block(part: ThinkingPart) -> dict[str, Any] | None:
@@ -247,12 +262,17 @@ def settings_options(settings: ModelSettings | None) -> dict[str, Any]:
 
 def thinking_options(thinking: object, api: str) -> dict[str, Any]:
     """pydantic-ai's unified ``thinking`` setting (``True``, ``False`` or an effort) as the
-    call option of the API in use: ``thinking`` with a token budget on the Messages API,
-    ``reasoning_effort`` elsewhere. ``True`` leaves the effort to the provider on the
-    Responses and Chat APIs; ``False`` and ``None`` send nothing."""
+    call option of the API in use: ``thinking`` with a token budget on the Messages API;
+    on Gemini, thoughts included (``thinkingConfig.includeThoughts``) and an effort as
+    ``reasoning_effort`` (``thinkingLevel``); ``reasoning_effort`` elsewhere. ``True`` leaves
+    the effort to the provider on the Responses, Chat and Gemini APIs; ``False`` and
+    ``None`` send nothing."""
     if thinking is None or thinking is False:
         return {}
     if api == "messages":
         budget = BUDGETS["medium"] if thinking is True else BUDGETS.get(str(thinking), 8192)
         return {"thinking": {"type": "enabled", "budget_tokens": budget}}
+    if api == "gemini":  # thoughts returned; an effort is Gemini's thinkingLevel
+        shown: dict[str, Any] = {"thinking": {"includeThoughts": True}}
+        return shown if thinking is True else {**shown, "reasoning_effort": str(thinking)}
     return {} if thinking is True else {"reasoning_effort": str(thinking)}

@@ -47,7 +47,7 @@ from lemon_adapters.core.events import (
     UsageReported,
 )
 
-from ._convert import PROVIDER, REDACTED_ID
+from ._convert import GEMINI_PARTS, PROVIDER, REDACTED_ID
 
 if TYPE_CHECKING:
     from lemon_adapters.core.client import AsyncResponseStream
@@ -124,13 +124,17 @@ def request_usage(usage: Usage) -> RequestUsage:
 
 
 def response_facts(result: StreamResult, raw_reason: str | None) -> dict[str, Any]:
-    """What LemonData said about the response beyond its parts, for ``provider_details``."""
+    """What LemonData said about the response beyond its parts, for ``provider_details``
+    (and a Gemini answer's own parts, as ``gemini_parts``)."""
     facts = {
         "finish_reason": raw_reason,
         "api": result.api,
         "request_id": result.request_id,
         "cache_status": result.cache_status,
         "refusal": result.refusal or None,
+        # A Gemini answer's parts, carried opaque for the next turn to send back verbatim
+        # (every thoughtSignature on the part it came on, as Gemini 3 requires).
+        GEMINI_PARTS: list(result.blocks) if result.api == "gemini" and result.blocks else None,
     }
     return {k: v for k, v in facts.items() if v is not None}
 

@@ -65,8 +65,8 @@ class LemonDataModel(Model):
     Args:
         model_name: any model name the gateway serves (no name is refused locally).
         api: ``"auto"`` (default: Responses first, falling back per model to Chat
-            Completions, and to the native Messages route the gateway names), or only
-            ``"responses"``, ``"chat"`` or ``"messages"``.
+            Completions, and to the native Messages or Gemini route the gateway names), or
+            only ``"responses"``, ``"chat"``, ``"messages"`` or ``"gemini"``.
         api_key: defaults to ``LEMONDATA_API_KEY``; checked when a request is made.
         base_url: defaults to ``LEMONDATA_BASE_URL``, else ``https://api.lemondata.cc/v1``.
         timeout: seconds (the idle time between chunks of a stream), or an ``httpx.Timeout``.
@@ -207,9 +207,12 @@ class LemonDataModel(Model):
 
 def response_of(result: StreamResult, model_name: str) -> ModelResponse:
     """A finished result as pydantic-ai's response: thinking (signed where the Messages
-    API signed it), text, then tool calls."""
+    API signed it), text, then tool calls; a Gemini answer's parts in ``provider_details``."""
     parts: list[ModelResponsePart] = []
-    signed = [b for b in result.finished_blocks if b.type in THINKING_BLOCKS]
+    # Messages API thinking blocks, one part each; a Gemini answer's signatures stay on
+    # its parts, kept whole in provider_details (see response_facts).
+    blocks = result.finished_blocks if result.api != "gemini" else []
+    signed = [b for b in blocks if b.type in THINKING_BLOCKS]
     for done in signed:
         if done.type == "thinking":
             # The block's own text: a turn may hold several thinking blocks, each signed.
