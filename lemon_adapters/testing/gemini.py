@@ -19,6 +19,7 @@ import hashlib
 import itertools
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
@@ -216,48 +217,42 @@ def wants_thoughts(body: dict[str, Any]) -> bool:
     return bool(thinking.get("includeThoughts"))
 
 
-def serve(handler: Any, body: dict[str, Any], route: tuple[str, bool, bool]) -> None:
+def serve(
+    handler: Any, body: dict[str, Any], route: tuple[str, bool, bool], scripted: Reply | None
+) -> None:
     """Answer one Gemini request on the server's ``handler`` (a ``BaseHTTPRequestHandler``
-    of :mod:`lemon_adapters.testing.server`). The responder gets the body with the model of
-    the path added as ``"model"``; the server records the body as sent."""
-    import random
-    import time
-
+    of :mod:`lemon_adapters.testing.server`): the ``scripted`` reply if there is one, else
+    the responder's, which gets the body with the model of the path added as ``"model"``.
+    A recorded body is served byte for byte, and a streamed answer is paced and faulted as
+    on the other routes (the keep-alive padding: an SSE comment, or whitespace in a JSON
+    array, which a JSON reader skips). The server records the body as sent."""
     model, stream, sse = route
     server = handler.server
     headers = dict(handler.headers)
     entry = {"method": "POST", "api": "gemini", "path": handler.path, "body": body}
     server.requests.append({**entry, "headers": headers})
-    reply = server.responder("gemini", {**body, "model": model})
+    reply = scripted or server.responder("gemini", {**body, "model": model})
     if server.delay is not None and reply.delay == 0.0:
         reply.delay = server.delay
     if reply.jitter == 0.0:
         reply.jitter = server.jitter
-    if reply.status >= 400:
+    if reply.body is not None:
+        handler._serve(reply, None)
+    elif reply.status >= 400:
         # Google answers a streaming request's error with the stream's content type.
         kind = "text/event-stream" if stream else "application/json"
         data = json.dumps(error_body(reply.status, reply.error), indent=2).encode()
         _head(handler, reply.status, kind, reply.headers, length=len(data))
         handler.wfile.write(data)
-        return
-    if not stream:
+    elif not stream:
         data = json.dumps(complete(reply, model)).encode()
         _head(handler, 200, "application/json", reply.headers, length=len(data))
         handler.wfile.write(data)
-        return
-    kind = "text/event-stream" if sse else "application/json; charset=UTF-8"
-    _head(handler, 200, kind, reply.headers)
-    render = render_sse if sse else render_array
-    try:
-        for frame, is_delta in render(reply, model):
-            if is_delta and (reply.delay or reply.jitter):
-                time.sleep(reply.delay + random.uniform(0.0, reply.jitter))
-            handler.wfile.write(b"%x\r\n%s\r\n" % (len(frame), frame))
-            handler.wfile.flush()
-        handler.wfile.write(b"0\r\n\r\n")
-        handler.wfile.flush()
-    except (BrokenPipeError, ConnectionResetError):
-        handler.close_connection = True
+    else:
+        kind = "text/event-stream" if sse else "application/json; charset=UTF-8"
+        frames = (render_sse if sse else render_array)(reply, model)
+        padding = b": keep-alive\n\n" if sse else b"\n"
+        handler._stream(frames, replace(reply, content_type=kind), padding)
 
 
 def _head(

@@ -47,7 +47,9 @@ class Reply:
         stall_after: stop sending after this many bytes of the body and hold the
             connection open until the client hangs up (or ``stall_limit`` seconds pass).
         keepalive: while stalled, send the route's keep-alive frame (an SSE comment; a
-            ``ping`` event on Messages) every this many seconds.
+            ``ping`` event on Messages; whitespace in a Gemini JSON array) every this many
+            seconds; the stall then begins at the end of the frame ``stall_after`` falls
+            in, so the padding stays between frames.
         stall_limit: the longest a stall lasts.
         wire_padding: Messages only: write frames as the real API does (a ``ping`` after
             the first block opens, 0-15 spaces before each frame's closing brace; see

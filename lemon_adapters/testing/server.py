@@ -108,7 +108,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         gemini = _gemini.parse_route(self.path)
         if gemini is not None:  # /v1beta/models/{model}:streamGenerateContent (.gemini)
-            _gemini.serve(self, body, gemini)
+            _gemini.serve(self, body, gemini, self.server.next_scripted())
             return
         path = urlsplit(self.path).path.rstrip("/")
         wire = wire_for(path)
@@ -215,7 +215,10 @@ class _Handler(BaseHTTPRequestHandler):
                 if is_delta and (reply.delay or reply.jitter):
                     time.sleep(reply.delay + random.uniform(0.0, reply.jitter))
                 if limit is not None and sent + len(frame) >= limit:
-                    self._chunk(frame[: limit - sent])
+                    # Padding goes between frames, never inside one: a padded stall
+                    # begins at the end of the frame its byte count falls in.
+                    padded = reply.keepalive and limit == reply.stall_after
+                    self._chunk(frame if padded else frame[: limit - sent])
                     self._fault(reply, keepalive)
                     return
                 self._chunk(frame)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import httpx
+import pytest
 
 from lemon_adapters.testing.gemini import parse_route
 from lemon_adapters.testing.server import DevServer
@@ -59,3 +60,37 @@ def test_the_kit_serves_sse_json_array_errors_and_whole_answers() -> None:
         assert error.json()["error"]["status"] == "RESOURCE_EXHAUSTED"
         whole = httpx.post(f"{host}/v1beta/models/gemini-2.5-flash:generateContent", json=body)
         assert whole.json()["candidates"][0]["content"]["parts"][0]["functionCall"]["name"] == "mul"
+
+
+def test_scripted_recorded_and_faulted_replies_on_the_gemini_route(
+    lemon_server: DevServer,
+) -> None:
+    """``script()`` answers the Gemini route too: a scripted reply, a recorded body byte for
+    byte, and a keep-alive-padded stall that the client's stall limit ends."""
+    from lemon_adapters import APITimeoutError, LemonDataClient
+    from lemon_adapters.testing import Reply, recorded
+
+    recorded_body = b'data: {"candidates":[{"content":{"role":"model","parts":[{"text":"Hi"}]},'
+    recorded_body += b'"finishReason":"STOP"}]}\n\n'
+    lemon_server.script(
+        Reply(text="Lemons are yellow."),
+        recorded(recorded_body),
+        Reply(text="Lemons are yellow and sour.", stall_after=40, keepalive=0.05),
+    )
+    messages = [{"role": "user", "content": "hi"}]
+    client = LemonDataClient(
+        api_key="sk-test", base_url=lemon_server.base_url, stall_timeout=0.5, max_retries=0
+    )
+    with client:
+        assert client.create(model="gemini-2.5-flash", api="gemini", messages=messages).text == (
+            "Lemons are yellow."
+        )
+        assert client.create(model="gemini-2.5-flash", api="gemini", messages=messages).text == (
+            "Hi"
+        )
+        stream = client.stream(model="gemini-2.5-flash", api="gemini", messages=messages)
+        with pytest.raises(APITimeoutError) as stalled, stream:
+            for _ in stream:
+                pass
+    assert stalled.value.code == "stream_stalled"
+    assert [r["api"] for r in lemon_server.requests] == ["gemini"] * 3
