@@ -10,9 +10,8 @@ tells the SDK's retry policies what they say.
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Mapping
-from typing import TYPE_CHECKING, Any, get_args
+from typing import TYPE_CHECKING, Any
 
 from agents.items import ModelResponse
 from agents.models.interface import Model, ModelProvider, ModelTracing
@@ -21,10 +20,9 @@ from agents.tracing import SpanError, generation_span
 from agents.usage import Usage
 from openai.types.responses import ResponseCompletedEvent
 
-from lemon_adapters.core.client import DEFAULT_BASE_URL
 from lemon_adapters.core.errors import APIConnectionError, APITimeoutError, LemonDataError
 from lemon_adapters.core.events import ApiChoice
-from lemon_adapters.core.http.pools import Clients
+from lemon_adapters.core.http.pools import model_connection
 from lemon_adapters.core.request.call import Call, adapter_call
 
 from ._convert import neutral_messages, output_format, settings_options, tool_specs
@@ -51,6 +49,9 @@ class LemonDataModel(Model):
         api_key: defaults to ``LEMONDATA_API_KEY``; checked when a request is made.
         base_url: defaults to ``LEMONDATA_BASE_URL``, else ``https://api.lemondata.cc/v1``.
         timeout: seconds (the idle time between chunks of a stream), or an ``httpx.Timeout``.
+        stall_timeout: seconds a stream may go without progress (keep-alives and pings do
+            not count) before it fails with ``APITimeoutError`` ``code="stream_stalled"``;
+            default: the read timeout.
         max_retries: re-sends before the first event (connection errors, 408, 409, 429, 5xx).
         default_headers: extra headers on every request.
         http_client: an ``httpx.AsyncClient`` to send with (not closed by this model).
@@ -64,22 +65,20 @@ class LemonDataModel(Model):
         api_key: str | None = None,
         base_url: str | None = None,
         timeout: float | httpx.Timeout | None = None,
+        stall_timeout: float | None = None,
         max_retries: int = 2,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
-        if api not in get_args(ApiChoice):
-            raise ValueError(f"api must be one of {get_args(ApiChoice)}, got {api!r}")
         self.model = model_name
-        self.api: ApiChoice = api
-        url = base_url or os.environ.get("LEMONDATA_BASE_URL") or DEFAULT_BASE_URL
-        self.base_url = url.rstrip("/")
-        self._clients = Clients(
+        self.api, self.base_url, self._clients = model_connection(
             self,
-            async_http_client=http_client,
+            api=api,
+            base_url=base_url,
+            http_client=http_client,
             api_key=api_key,
-            base_url=self.base_url,
             timeout=timeout,
+            stall_timeout=stall_timeout,
             max_retries=max_retries,
             default_headers=default_headers,
         )

@@ -26,6 +26,7 @@ from agents.tracing import TracingProcessor, set_trace_processors
 from openai.types.responses import ResponseCompletedEvent, ResponseCreatedEvent
 from pydantic import BaseModel
 
+from lemon_adapters import ConfigurationError
 from lemon_adapters.core.errors import APIConnectionError, RateLimitError
 from lemon_adapters.openai_agents import LemonDataModel, LemonDataProvider
 from lemon_adapters.testing import DevServer
@@ -59,7 +60,7 @@ def add(a: int, b: int) -> int:
 def test_bad_arguments_are_refused_before_any_request() -> None:
     with pytest.raises(TypeError, match="temprature"):
         LemonDataModel("gpt-4o-mini", temprature=0.2)  # type: ignore[call-arg]
-    with pytest.raises(ValueError, match="'respones'"):
+    with pytest.raises(ConfigurationError, match="'respones'"):
         LemonDataModel("gpt-4o-mini", api="respones")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="bse_url"):
         LemonDataProvider(bse_url="http://x")

@@ -16,7 +16,7 @@ from pydantic_ai.messages import ModelRequest, UserPromptPart
 from pydantic_ai.models import ModelRequestParameters
 from pydantic_ai.models.fallback import FallbackModel
 
-from lemon_adapters import LemonDataError
+from lemon_adapters import ConfigurationError, LemonDataError
 from lemon_adapters.core.errors import RateLimitError
 from lemon_adapters.core.tokens import count_message_tokens
 from lemon_adapters.pydantic_ai import LemonDataModel
@@ -51,7 +51,7 @@ async def _run(model: LemonDataModel, agent: Agent[None, Any], prompt: str, stre
 def test_misspelled_and_bad_arguments_are_refused_before_any_request() -> None:
     with pytest.raises(TypeError, match="temprature"):
         LemonDataModel("gpt-4o-mini", temprature=0.2)  # type: ignore[call-arg]
-    with pytest.raises(ValueError, match="'respones'"):
+    with pytest.raises(ConfigurationError, match="'respones'"):
         LemonDataModel("gpt-4o-mini", api="respones")  # type: ignore[arg-type]
 
 

@@ -27,11 +27,18 @@ import os
 import threading
 import weakref
 from collections.abc import AsyncGenerator
-from typing import Any
+from typing import Any, get_args
 
 import httpx
 
-from lemon_adapters.core.client import AsyncLemonDataClient, LemonDataClient, abandon
+from lemon_adapters.core.client import (
+    DEFAULT_BASE_URL,
+    AsyncLemonDataClient,
+    LemonDataClient,
+    abandon,
+)
+from lemon_adapters.core.errors import ConfigurationError
+from lemon_adapters.core.events import ApiChoice
 
 
 class Clients:
@@ -172,3 +179,25 @@ async def _close_at_shutdown(
         if owner is not None:
             owner._forget(loop_id, client)
         await client.aclose()
+
+
+def model_connection(
+    owner: object,
+    *,
+    api: ApiChoice,
+    base_url: str | None,
+    http_client: httpx.AsyncClient | None,
+    **kwargs: Any,
+) -> tuple[ApiChoice, str, Clients]:
+    """What an async-only framework model (pydantic-ai, the Agents SDK) is built from: its
+    checked ``api``, its base URL (``LEMONDATA_BASE_URL``, else the gateway) and its
+    clients (``kwargs``: the other :class:`LemonDataClient` arguments).
+
+    Raises:
+        ConfigurationError: ``api`` is not one this package speaks.
+    """
+    if api not in get_args(ApiChoice):
+        raise ConfigurationError(f"api must be one of {get_args(ApiChoice)}, got {api!r}")
+    url = (base_url or os.environ.get("LEMONDATA_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+    clients = Clients(owner, async_http_client=http_client, base_url=url, **kwargs)
+    return api, url, clients
