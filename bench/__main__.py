@@ -44,6 +44,9 @@ def main(argv: list[str] | None = None) -> None:
     unknown = set(sections) - set(SECTIONS)
     if unknown:
         parser.error(f"unknown sections {sorted(unknown)}")
+    unknown = set(args.apis.split(",")) - set(APIS)
+    if unknown:
+        parser.error(f"unknown APIs {sorted(unknown)}")
     only = _only(args)
     started = time.time()
 
@@ -67,7 +70,7 @@ def main(argv: list[str] | None = None) -> None:
     results["plan"] = plan
     server = Server("h1")
     root = f"http://127.0.0.1:{server.port}"
-    bench = Bench(root, only, contenders)
+    bench = Bench(root, only, contenders, plan["apis"])
     try:
         _run_sections(bench, sections, plan, args.quick, results)
     finally:
@@ -152,7 +155,7 @@ def _memory(bench: Bench, plan: dict[str, Any], quick: bool) -> Any:
 
 def _soak(bench: Bench, plan: dict[str, Any], quick: bool) -> Any:
     log(f"soak: one {plan['soak']:,}-chunk stream through the core, per API")
-    return {api: probe("soak", api, bench.root, str(plan["soak"])) for api in APIS}
+    return {api: probe("soak", api, bench.root, str(plan["soak"])) for api in bench.apis}
 
 
 def _write(args: argparse.Namespace, results: dict[str, Any], by_name: dict[str, Any]) -> None:
@@ -182,6 +185,9 @@ def _arguments(argv: list[str] | None) -> tuple[argparse.ArgumentParser, argpars
         help=f"comma-separated subset of {','.join(SECTIONS)}",
     )
     parser.add_argument("--only", help="comma-separated contender names (see bench/README.md)")
+    parser.add_argument(
+        "--apis", default=",".join(APIS), help=f"comma-separated subset of {','.join(APIS)}"
+    )
     parser.add_argument("--out", default=str(HERE / "results"), help="output folder")
     parser.add_argument("--name", help="output file stem (default: latest, or quick)")
     parser.add_argument(
@@ -232,6 +238,9 @@ MEMORY_NAMES = [
     "li",
     "li_peer",
     "li_anthropic",
+    "google",
+    "lc_google",
+    "li_google",
 ]
 
 
@@ -239,7 +248,10 @@ def _plan(args: argparse.Namespace) -> dict[str, Any]:
     """What each section runs: quick is about a minute on 2 shared cores; full has every size
     and enough rounds for medians."""
     quick = args.quick
+    apis = tuple(a for a in APIS if a in args.apis.split(","))
+    quick_memory = ("responses",) if "responses" in apis else apis[:1]
     return {
+        "apis": apis,
         # (scenarios, rounds, warm-up round): 10,000-chunk streams are long enough that the
         # first one's connection set-up does not matter, and they dominate the run time
         "streams": [(["text-300", "tool-300"], args.reps or 5, True)]
@@ -252,7 +264,7 @@ def _plan(args: argparse.Namespace) -> dict[str, Any]:
         "concurrency": (40, 40, 1) if quick else (200, 200, 2),
         "sequential": 5 if quick else 20,
         "import_runs": 1 if quick else 5,
-        "memory": (["floor", "core"], ("responses",), 1) if quick else (MEMORY_NAMES, APIS, 1),
+        "memory": (["floor", "core"], quick_memory, 1) if quick else (MEMORY_NAMES, apis, 1),
         "soak": 20_000 if quick else 100_000,
     }
 

@@ -1,9 +1,9 @@
 """Fidelity: what each contender delivers to the user, on the same real recorded streams.
 
-Every streaming HTTP 200 recording in ``tests/recordings/wire`` and
-``tests/recordings/messages/wire`` is served verbatim (the recorded bytes, one HTTP/1.1
-chunk per SSE frame, ``text/event-stream``) from a local server on 127.0.0.1, and streamed
-through each contender on the matching API:
+Every streaming HTTP 200 recording in ``tests/recordings/wire``,
+``tests/recordings/messages/wire`` and ``tests/recordings/gemini/wire`` is served verbatim
+(the recorded bytes, one HTTP/1.1 chunk per SSE frame, ``text/event-stream``) from a local
+server on 127.0.0.1, and streamed through each contender on the matching API:
 
 - Chat Completions recordings: langchain-openai ``ChatOpenAI(use_responses_api=False)``,
   ``ChatLemonData(api="chat")``, llama-index ``OpenAI`` and ``LemonData(api="chat")``;
@@ -12,7 +12,10 @@ through each contender on the matching API:
   ``LemonData(api="responses")``;
 - Anthropic Messages recordings: langchain-anthropic ``ChatAnthropic``,
   ``ChatLemonData(api="messages")``, llama-index ``Anthropic`` and
-  ``LemonData(api="messages")``.
+  ``LemonData(api="messages")``;
+- Gemini recordings (``tests/recordings/gemini/wire``, SSE and JSON-array bodies):
+  langchain-google-genai ``ChatGoogleGenerativeAI``, ``ChatLemonData(api="gemini")``,
+  llama-index ``GoogleGenAI`` and ``LemonData(api="gemini")``.
 
 The ground truth of a recording is the core parser's result (``StreamParser``), cross-checked
 for a few recordings against an independent reading of the raw bytes (below). Per cell:
@@ -44,6 +47,7 @@ from .fidelity_truth import (
     API_NAMES,
     APIS,
     CLAUDE_MODEL,
+    GEMINI_MODEL,
     KEY,
     OUT,
     PEER_MODEL,
@@ -52,6 +56,7 @@ from .fidelity_truth import (
     Truth,
     cross_check,
     raw_reading,
+    recording,
     streaming_entries,
     truth_of,
 )
@@ -70,6 +75,7 @@ __all__ = [
     "frames",
     "main",
     "raw_reading",
+    "recording",
 ]
 
 # -- what a contender delivered -------------------------------------------------------------
@@ -220,6 +226,8 @@ class Contender:
 
 def model_for(api: str) -> str:
     """The model name a contender is given on ``api`` (the server ignores it)."""
+    if api == "gemini":
+        return GEMINI_MODEL
     return CLAUDE_MODEL if api == "messages" else PEER_MODEL
 
 
@@ -245,6 +253,15 @@ def _lc_anthropic(api: str, base_url: str) -> Any:
 
     return ChatAnthropic(  # type: ignore[call-arg]
         model=CLAUDE_MODEL, base_url=_anthropic_base(base_url), api_key=KEY, timeout=TIMEOUT
+    )
+
+
+def _lc_google(api: str, base_url: str) -> Any:
+    from langchain_google_genai import ChatGoogleGenerativeAI
+
+    # The google-genai SDK appends /v1beta/models/{model}:streamGenerateContent to its base.
+    return ChatGoogleGenerativeAI(
+        model=GEMINI_MODEL, api_key=KEY, base_url=_anthropic_base(base_url), timeout=TIMEOUT
     )
 
 
@@ -274,6 +291,13 @@ def _li_anthropic(api: str, base_url: str) -> Any:
     )
 
 
+def _li_google(api: str, base_url: str) -> Any:
+    from llama_index.llms.google_genai import GoogleGenAI
+
+    options = {"base_url": _anthropic_base(base_url), "timeout": int(TIMEOUT * 1000)}
+    return GoogleGenAI(model=GEMINI_MODEL, api_key=KEY, http_options=options)
+
+
 def _li_ours(api: str, base_url: str) -> Any:
     from lemon_adapters.llama_index import LemonData
 
@@ -284,11 +308,15 @@ OPENAI_APIS = ("chat", "responses")
 CONTENDERS = (
     Contender("LC ChatOpenAI", "langchain", False, _lc_peer, run_langchain, OPENAI_APIS),
     Contender("LC ChatAnthropic", "langchain", False, _lc_anthropic, run_langchain, ("messages",)),
+    Contender(
+        "LC ChatGoogleGenerativeAI", "langchain", False, _lc_google, run_langchain, ("gemini",)
+    ),
     Contender("LC ChatLemonData (ours)", "langchain", True, _lc_ours, run_langchain),
     Contender(
         "LI OpenAI/OpenAIResponses", "llama_index", False, _li_peer, run_llama_index, OPENAI_APIS
     ),
     Contender("LI Anthropic", "llama_index", False, _li_anthropic, run_llama_index, ("messages",)),
+    Contender("LI GoogleGenAI", "llama_index", False, _li_google, run_llama_index, ("gemini",)),
     Contender("LI LemonData (ours)", "llama_index", True, _li_ours, run_llama_index),
 )
 

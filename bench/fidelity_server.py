@@ -85,6 +85,21 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(b"0\r\n\r\n")
         self.wfile.flush()
 
+    def do_GET(self) -> None:
+        # llama-index's GoogleGenAI reads the model's limits when it is built
+        # (``GET /v1beta/models/{model}``): answered with the documented fields it reads.
+        name = self.path.split("?")[0].rsplit("/models/", 1)
+        if len(name) != 2:
+            self._send_json(404, {"error": {"message": f"no route {self.path}", "type": "x"}})
+            return
+        model = {
+            "name": f"models/{name[1]}",
+            "inputTokenLimit": 1048576,
+            "outputTokenLimit": 65536,
+            "supportedGenerationMethods": ["generateContent", "streamGenerateContent"],
+        }
+        self._send_json(200, model)
+
     def _send_json(self, status: int, obj: Any, headers: dict[str, str] | None = None) -> None:
         data = json.dumps(obj).encode()
         self.send_response(status)

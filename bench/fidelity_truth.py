@@ -14,9 +14,15 @@ from lemon_adapters.core.wire.parser import StreamParser
 ROOT = Path(__file__).resolve().parent.parent
 WIRE = ROOT / "tests" / "recordings" / "wire"
 MESSAGES_WIRE = ROOT / "tests" / "recordings" / "messages" / "wire"
+GEMINI_WIRE = ROOT / "tests" / "recordings" / "gemini" / "wire"
 #: The APIs, in report order, and the folder of each one's recordings.
-APIS = ("chat", "responses", "messages")
-API_NAMES = {"chat": "Chat Completions", "responses": "Responses", "messages": "Anthropic Messages"}
+APIS = ("chat", "responses", "messages", "gemini")
+API_NAMES = {
+    "chat": "Chat Completions",
+    "responses": "Responses",
+    "messages": "Anthropic Messages",
+    "gemini": "Gemini",
+}
 OUT = Path(__file__).resolve().parent / "results" / "fidelity.md"
 KEY = "sk-fidelity-test"
 #: Peers validate model names; the server ignores the name.
@@ -24,6 +30,8 @@ PEER_MODEL = "gpt-4o-mini"
 #: The name given on Messages (llama-index's ``Anthropic`` looks it up for its context
 #: window, so it must be one the installed version knows).
 CLAUDE_MODEL = "claude-sonnet-4-5"
+#: The name given on Gemini (the peers put it in the URL; the server ignores it).
+GEMINI_MODEL = "gemini-2.5-flash"
 TIMEOUT = 20.0
 
 
@@ -33,7 +41,7 @@ TIMEOUT = 20.0
 def streaming_entries() -> list[dict[str, Any]]:
     """The index entries of every streaming HTTP 200 recording, each with its ``path``."""
     out = []
-    for folder in (WIRE, MESSAGES_WIRE):
+    for folder in (WIRE, MESSAGES_WIRE, GEMINI_WIRE):
         index: list[dict[str, Any]] = json.loads((folder / "index.json").read_text())
         out += [
             {**e, "path": folder / e["file"]}
@@ -44,13 +52,16 @@ def streaming_entries() -> list[dict[str, Any]]:
 
 
 def recording(name: str) -> Path:
-    """The path of a recorded body, in either folder."""
+    """The path of a recorded body, in its API's folder."""
+    if name.startswith("gem__"):
+        return GEMINI_WIRE / name
     return (MESSAGES_WIRE if name.startswith("msg__") else WIRE) / name
 
 
 def api_of(name: str) -> str:
     """The API of a recorded body, from its name's prefix."""
-    return {"chat": "chat", "resp": "responses", "msg": "messages"}[name.split("__", 1)[0]]
+    prefix = name.split("__", 1)[0]
+    return {"chat": "chat", "resp": "responses", "msg": "messages", "gem": "gemini"}[prefix]
 
 
 @dataclass

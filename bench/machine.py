@@ -18,12 +18,15 @@ PACKAGES = (
     "msgspec",
     "openai",
     "anthropic",
+    "google-genai",
     "langchain-core",
     "langchain-openai",
     "langchain-anthropic",
+    "langchain-google-genai",
     "llama-index-core",
     "llama-index-llms-openai",
     "llama-index-llms-anthropic",
+    "llama-index-llms-google-genai",
 )
 
 

@@ -19,6 +19,7 @@ from .contenders import (
     Contender,
     NotApplicable,
 )
+from .server import has_scenario
 
 #: The repository (the bench server runs from it).
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,10 +88,16 @@ class Bench:
     """Holds the event loop, the contenders' objects and the samples of one run."""
 
     def __init__(
-        self, root: str, only: set[str] | None, contenders: list[Contender] = CONTENDERS
+        self,
+        root: str,
+        only: set[str] | None,
+        contenders: list[Contender] = CONTENDERS,
+        apis: tuple[str, ...] = APIS,
     ) -> None:
         self.root = root
         self.only = only
+        #: the APIs measured (``--apis``), in :data:`APIS` order
+        self.apis = apis
         self.runner = asyncio.Runner()
         self.contenders = [c for c in contenders if only is None or c.name in only]
         self.missing: dict[str, str] = {}
@@ -175,7 +182,9 @@ class Bench:
         for rep in range(0 if warmup else 1, reps + 1):
             log(f"  {section}: round {rep}/{reps}" + (" (warm-up)" if rep == 0 else ""))
             for scenario in scenarios:
-                for api in APIS:
+                for api in self.apis:
+                    if not has_scenario(api, scenario):
+                        continue
                     order = list(contenders)
                     random.Random(rep * 7919 + len(scenario)).shuffle(order)
                     for c in order:
@@ -216,7 +225,7 @@ class Bench:
         asyncs = [c for c in self.networked() if c.is_async and c.name != "abytes"]
         for rep in range(0 if warmup else 1, reps + 1):
             log(f"  concurrency: round {rep}/{reps}" + (" (warm-up)" if rep == 0 else ""))
-            for api in APIS:
+            for api in self.apis:
                 for c in asyncs:
                     key = f"{api}|{c.name}"
                     if key in out["errors"]:
@@ -252,7 +261,7 @@ class Bench:
         """New server-side connections over ``sequential`` streams through one object."""
         out: dict[str, Any] = {"sequential": sequential, "new_connections": {}, "errors": {}}
         stats = Stats(self.root)
-        for api in APIS:
+        for api in self.apis:
             for c in self.networked():
                 if c.group == "floor" and c.name not in ("floor", "afloor"):
                     continue

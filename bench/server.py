@@ -15,7 +15,12 @@ it with nothing but ``base_url``::
     http://127.0.0.1:PORT/s/ttft/v1            100 text chunks, a 20 ms pause after the first
 
 and the API by the path's end: ``/responses``, ``/chat/completions`` or ``/messages``
-(the anthropic SDK, given ``/s/<scenario>`` as its base, asks for ``.../v1/messages``).
+(the anthropic SDK, given ``/s/<scenario>`` as its base, asks for ``.../v1/messages``), or
+Gemini's route beside ``/v1``, ``/s/<scenario>/v1beta/models/{model}:streamGenerateContent``
+(rendered by the kit's :mod:`lemon_adapters.testing.gemini`, ``alt=sse``). Gemini sends a
+function call whole, in one chunk, so the ``tool-N`` scenarios do not exist there
+(:func:`has_scenario`). ``GET .../v1beta/models/{model}`` answers the model's limits, which
+llama-index's ``GoogleGenAI`` reads when it is built.
 
 ``GET /stats`` returns ``{"accepts": ..., "requests": ...}``: connections accepted (the
 connection-reuse measurement) and requests served.
@@ -37,11 +42,13 @@ import sys
 from typing import Any
 
 from lemon_adapters.testing import Reply
+from lemon_adapters.testing import gemini as gemini_wire
 from lemon_adapters.testing.wires import WIRES
 
 MODEL = "gpt-4o-mini"
 #: The model the Messages frames name (clients ignore it; the real API names a Claude).
 CLAUDE = "claude-sonnet-4-5-20250929"
+GEMINI = "gemini-2.5-flash"
 TTFT_PAUSE = 0.02
 _WORDS = (
     " the",
@@ -93,14 +100,22 @@ def _reply(api: str, kind: str, n: int) -> Reply:
 def frames_for(api: str, scenario: str) -> list[bytes]:
     """The frames of ``scenario`` (``text-1000``, ``tool-100``, ``ttft``) on ``api``."""
     kind, n = ("text", 100) if scenario == "ttft" else scenario.split("-")
-    if kind not in ("text", "tool"):
+    if kind not in ("text", "tool") or not has_scenario(api, scenario):
         raise ValueError(scenario)
-    wire = WIRES[api]
-    return [frame for frame, _ in wire.render(_reply(api, kind, int(n)), _model(api))]
+    reply = _reply(api, kind, int(n))
+    render = gemini_wire.render_sse if api == "gemini" else WIRES[api].render
+    return [frame for frame, _ in render(reply, _model(api))]
+
+
+def has_scenario(api: str, scenario: str) -> bool:
+    """Whether ``scenario`` exists on ``api``: Gemini streams no function-call arguments in
+    pieces (a call arrives whole; the ``partialArgs`` form is Vertex's, and the peers drop
+    it: bench/results/fidelity.md), so it has the text scenarios only."""
+    return api != "gemini" or not scenario.startswith("tool-")
 
 
 def _model(api: str) -> str:
-    return CLAUDE if api == "messages" else MODEL
+    return {"messages": CLAUDE, "gemini": GEMINI}.get(api, MODEL)
 
 
 #: What marks the first frame that carries content, per API.
@@ -108,6 +123,7 @@ FIRST_DELTA = {
     "responses": b'"delta":"',
     "chat": b'"content":"H',
     "messages": b"event: content_block_delta\n",
+    "gemini": b'"text": "Hello"',
 }
 
 
@@ -157,7 +173,24 @@ def route(path: str) -> tuple[str, str] | None:
         return "responses", scenario
     if rest.endswith("messages"):
         return "messages", scenario
+    if rest.endswith(":streamGenerateContent"):
+        return "gemini", scenario
     return None
+
+
+def model_object(path: str) -> bytes | None:
+    """The answer to ``GET .../v1beta/models/{model}`` (the fields GoogleGenAI reads)."""
+    path = path.split("?", 1)[0]
+    if "/v1beta/models/" not in path:
+        return None
+    name = path.rsplit("/models/", 1)[1]
+    model = {
+        "name": f"models/{name}",
+        "inputTokenLimit": 1048576,
+        "outputTokenLimit": 65536,
+        "supportedGenerationMethods": ["generateContent", "streamGenerateContent"],
+    }
+    return json.dumps(model).encode()
 
 
 # -- HTTP/1.1 (plain TCP) ---------------------------------------------------------------
@@ -214,13 +247,14 @@ class _H1(asyncio.Protocol):
         assert self.transport is not None
         if method == "GET" and path.startswith("/stats"):
             payload = json.dumps({"accepts": _Stats.accepts, "requests": _Stats.requests})
-            self.transport.write(
-                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
-                % (len(payload), payload.encode())
-            )
+            self._json(payload.encode())
+            return
+        model = model_object(path) if method == "GET" else None
+        if model is not None:
+            self._json(model)
             return
         target = route(path) if method == "POST" else None
-        if target is None:
+        if target is None or not has_scenario(*target):
             self.transport.write(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
             return
         _Stats.requests += 1
@@ -230,6 +264,13 @@ class _H1(asyncio.Protocol):
             asyncio.get_running_loop().call_later(TTFT_PAUSE, self._later, rest)
         elif rest:
             self.transport.write(rest)
+
+    def _json(self, payload: bytes) -> None:
+        assert self.transport is not None
+        self.transport.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+            % (len(payload), payload)
+        )
 
     def _later(self, rest: bytes) -> None:
         if self.transport is not None:
@@ -282,7 +323,7 @@ def _asgi_app(bodies: _Bodies) -> Any:
             await send({"type": "http.response.body", "body": payload.encode()})
             return
         target = route(scope["path"])
-        if target is None:
+        if target is None or not has_scenario(*target):
             await send({"type": "http.response.start", "status": 404, "headers": []})
             await send({"type": "http.response.body", "body": b""})
             return

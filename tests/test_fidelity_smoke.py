@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.fidelity import CONTENDERS, WIRE, compare, cross_check, frames, raw_reading
+from bench.fidelity import CONTENDERS, WIRE, compare, cross_check, frames, raw_reading, recording
 
 OURS = tuple(c for c in CONTENDERS if c.ours)
 FILES = [
@@ -19,6 +19,8 @@ FILES = [
     "resp__openai_gpt-5__reasoning-summary+tool__fantasy__0.body",
     # An in-stream error event after output began.
     "chat__groq_gpt-oss-120b__event-error-tool_use_failed__pydantic-ai__0.body",
+    # Gemini: thought parts, then the answer with a thoughtSignature; usage with thoughts.
+    "gem__google_gemini-2.5-pro__thought-parts-include_thoughts__pydantic-ai__0.body",
 ]
 
 
@@ -46,11 +48,13 @@ def test_channels_are_really_there(cells: list) -> None:  # type: ignore[type-ar
         failed = by[(FILES[2], contender.name)]
         assert failed.truth.error and failed.got.error is not None
         assert failed.got.reasoning == failed.truth.reasoning != ""
+        gemini = by[(FILES[3], contender.name)].got
+        assert gemini.reasoning and gemini.text and gemini.usage
 
 
 def test_server_keeps_the_bytes() -> None:
     for name in FILES:
-        body = (WIRE / name).read_bytes()
+        body = recording(name).read_bytes()
         parts = frames(body)
         assert b"".join(parts) == body and len(parts) > 3
 

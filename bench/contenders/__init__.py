@@ -25,8 +25,10 @@ from .framework_floors import _lc_floor, _lc_zip, _li_floor, _li_zip
 from .frameworks import (
     _anthropic_li,
     _chat_anthropic,
+    _chat_google,
     _chat_lemon,
     _chat_openai,
+    _google_li,
     _lc_async,
     _lc_sync,
     _lemon_li,
@@ -36,7 +38,14 @@ from .frameworks import (
 )
 from .ours import core_async, core_sync, supported_apis, with_json_reader
 from .raw import bytes_async, bytes_sync, floor_async, floor_sync
-from .sdks import anthropic_async, anthropic_sync, openai_async, openai_sync
+from .sdks import (
+    anthropic_async,
+    anthropic_sync,
+    google_async,
+    google_sync,
+    openai_async,
+    openai_sync,
+)
 
 CONTENDERS: list[Contender] = [
     Contender("bytes", "httpx iter_bytes (server ceiling)", "floor", False, bytes_sync),
@@ -54,6 +63,7 @@ CONTENDERS: list[Contender] = [
     ),
     Contender("openai", "openai SDK stream", "peer", False, openai_sync),
     Contender("anthropic", "anthropic SDK stream", "peer", False, anthropic_sync),
+    Contender("google", "google-genai SDK generate_content_stream", "peer", False, google_sync),
     Contender(
         "lc",
         "ChatLemonData.stream",
@@ -71,6 +81,13 @@ CONTENDERS: list[Contender] = [
         "peer",
         False,
         lambda b, a: _lc_sync(_chat_anthropic(b, a)),
+    ),
+    Contender(
+        "lc_google",
+        "ChatGoogleGenerativeAI.stream",
+        "peer",
+        False,
+        lambda b, a: _lc_sync(_chat_google(b, a)),
     ),
     Contender(
         "li",
@@ -93,6 +110,13 @@ CONTENDERS: list[Contender] = [
         "peer",
         False,
         lambda b, a: _li_sync(_anthropic_li(b, a)),
+    ),
+    Contender(
+        "li_google",
+        "llama-index GoogleGenAI.stream_chat",
+        "peer",
+        False,
+        lambda b, a: _li_sync(_google_li(b, a)),
     ),
     Contender(
         "lc_fw",
@@ -143,6 +167,9 @@ CONTENDERS: list[Contender] = [
     Contender("aopenai", "openai SDK async stream", "peer", True, openai_async),
     Contender("aanthropic", "anthropic SDK async stream", "peer", True, anthropic_async),
     Contender(
+        "agoogle", "google-genai SDK aio generate_content_stream", "peer", True, google_async
+    ),
+    Contender(
         "alc",
         "ChatLemonData.astream",
         "ours",
@@ -159,6 +186,13 @@ CONTENDERS: list[Contender] = [
         "peer",
         True,
         lambda b, a: _lc_async(_chat_anthropic(b, a)),
+    ),
+    Contender(
+        "alc_google",
+        "ChatGoogleGenerativeAI.astream",
+        "peer",
+        True,
+        lambda b, a: _lc_async(_chat_google(b, a)),
     ),
     Contender(
         "ali",
@@ -181,6 +215,13 @@ CONTENDERS: list[Contender] = [
         "peer",
         True,
         lambda b, a: _li_async(_anthropic_li(b, a)),
+    ),
+    Contender(
+        "ali_google",
+        "llama-index GoogleGenAI.astream_chat",
+        "peer",
+        True,
+        lambda b, a: _li_async(_google_li(b, a)),
     ),
     Contender(
         "alc_fw",
@@ -222,13 +263,23 @@ PEER_ON_MESSAGES = {
     "li_peer": "li_anthropic",
     "ali_peer": "ali_anthropic",
 }
+#: ... and on Gemini (the google-genai SDK and the two frameworks' Gemini models on it).
+PEER_ON_GEMINI = {
+    "openai": "google",
+    "aopenai": "agoogle",
+    "lc_peer": "lc_google",
+    "alc_peer": "alc_google",
+    "li_peer": "li_google",
+    "ali_peer": "ali_google",
+}
+PEERS_BY_API = {"messages": PEER_ON_MESSAGES, "gemini": PEER_ON_GEMINI}
 
 
 def peer_of(c: Contender, api: str) -> str | None:
     """The contender ``c`` is compared with on ``api`` (``x peer``), if any."""
-    if c.peer is None or api != "messages":
+    if c.peer is None or api not in PEERS_BY_API:
         return c.peer
-    return PEER_ON_MESSAGES.get(c.peer, c.peer)
+    return PEERS_BY_API[api].get(c.peer, c.peer)
 
 
 def floor_of(c: Contender) -> str:

@@ -7,15 +7,20 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-#: The wire formats the bench streams: Chat Completions, Responses, Anthropic Messages.
-APIS = ("chat", "responses", "messages")
+#: The wire formats the bench streams: Chat Completions, Responses, Anthropic Messages,
+#: Gemini.
+APIS = ("chat", "responses", "messages", "gemini")
 MODEL = "gpt-4o-mini"  # the OpenAI-based peers validate model names; the server ignores it
 #: The model name the Anthropic-based peers get (llama-index's ``Anthropic`` looks it up
 #: for its context window, so it must be one that the installed version knows).
 CLAUDE = "claude-sonnet-4-5"
+#: The model name the Gemini-based peers get (they put it in the URL; the server ignores it).
+GEMINI = "gemini-2.5-flash"
 KEY = "sk-bench-not-a-real-key"
 PROMPT = "Say hello."
 PATHS = {"responses": "/responses", "chat": "/chat/completions", "messages": "/messages"}
+#: Gemini's route sits beside ``/v1``: ``{host}/v1beta/models/{model}:streamGenerateContent``.
+GEMINI_PATH = f"/v1beta/models/{GEMINI}:streamGenerateContent?alt=sse"
 HEADERS = {"Authorization": f"Bearer {KEY}", "Accept": "text/event-stream"}
 #: What the core sends on the Messages route besides the above.
 ANTHROPIC_VERSION = "2023-06-01"
@@ -45,8 +50,8 @@ class Contender:
             reuse sections).
         is_async: whether ``run`` is a coroutine function.
         peer: the name of the contender this one is compared with (``x peer``) on Chat
-            Completions and Responses; on Messages it is :data:`PEER_ON_MESSAGES` of it
-            (see :func:`peer_of`).
+            Completions and Responses; on Messages and Gemini it is that API's row of
+            :data:`PEERS_BY_API` (see :func:`peer_of`).
         factory: ``(base_url, api) -> run``; raises :class:`NotApplicable` for an API the
             contender has no meaning on.
     """
@@ -59,7 +64,16 @@ class Contender:
     peer: str | None = None
 
 
+def _url(base: str, api: str) -> str:
+    """The URL a raw httpx contender posts to, for a scenario's ``base`` (``.../v1``)."""
+    if api == "gemini":
+        return base.removesuffix("/v1") + GEMINI_PATH
+    return base + PATHS[api]
+
+
 def _floor_body(api: str) -> dict[str, Any]:
+    if api == "gemini":
+        return {"contents": [{"role": "user", "parts": [{"text": PROMPT}]}]}
     if api == "responses":
         return {"model": MODEL, "input": PROMPT, "stream": True}
     if api == "messages":
@@ -88,6 +102,12 @@ def _is_content(api: str, obj: dict[str, Any]) -> bool:
         return str(obj.get("type", "")).endswith(".delta")
     if api == "messages":  # text_delta, input_json_delta, thinking_delta
         return obj.get("type") == "content_block_delta"
+    if api == "gemini":  # a part with text or a function call (the last chunk's text is "")
+        candidates = obj.get("candidates")
+        if not candidates:
+            return False
+        parts = (candidates[0].get("content") or {}).get("parts") or ()
+        return any(p.get("text") or "functionCall" in p for p in parts)
     choices = obj.get("choices")
     if not choices:
         return False

@@ -7,9 +7,9 @@ import importlib.util
 import warnings
 from typing import Any
 
-from ._base import CLAUDE, KEY, MAX_TOKENS, MODEL, PROMPT, AsyncRun, Result, SyncRun, perf
+from ._base import CLAUDE, GEMINI, KEY, MAX_TOKENS, MODEL, PROMPT, AsyncRun, Result, SyncRun, perf
 from .ours import PACKAGE, _require
-from .sdks import _anthropic_base, _not_on_messages, _only_messages
+from .sdks import _anthropic_base, _google_base, _only_gemini, _only_messages, _only_openai
 
 # -- LangChain: ours, langchain-openai and langchain-anthropic --------------------------
 
@@ -51,7 +51,7 @@ def _chat_lemon(base: str, api: str, package: str = PACKAGE) -> Any:
 
 
 def _chat_openai(base: str, api: str) -> Any:
-    _not_on_messages("langchain-openai", api)
+    _only_openai("langchain-openai", api)
     from langchain_openai import ChatOpenAI
 
     return ChatOpenAI(
@@ -81,7 +81,17 @@ def _chat_anthropic(base: str, api: str) -> Any:
     )
 
 
-# -- LlamaIndex: ours, llama-index-llms-openai and llama-index-llms-anthropic ------------
+def _chat_google(base: str, api: str) -> Any:
+    _only_gemini("langchain-google-genai", api)
+    from langchain_google_genai import ChatGoogleGenerativeAI
+
+    # max_retries=1 is "no retries" here (0 means the SDK's default, its docstring says).
+    return ChatGoogleGenerativeAI(
+        model=GEMINI, api_key=KEY, base_url=_google_base(base), max_retries=1
+    )
+
+
+# -- LlamaIndex: ours, llama-index-llms-openai, -anthropic and -google-genai -------------
 
 
 def _li_messages() -> list[Any]:
@@ -125,7 +135,7 @@ def _lemon_li(base: str, api: str, package: str = PACKAGE) -> Any:
 
 
 def _openai_li(base: str, api: str) -> Any:
-    _not_on_messages("llama-index-llms-openai", api)
+    _only_openai("llama-index-llms-openai", api)
     if api == "responses":
         from llama_index.llms.openai import OpenAIResponses
 
@@ -145,4 +155,19 @@ def _anthropic_li(base: str, api: str) -> Any:
         api_key=KEY,
         max_retries=0,
         max_tokens=MAX_TOKENS,
+    )
+
+
+def _google_li(base: str, api: str) -> Any:
+    _only_gemini("llama-index-llms-google-genai", api)
+    from google.genai import types
+    from llama_index.llms.google_genai import GoogleGenAI
+
+    # Built without max_tokens and context_window, GoogleGenAI first GETs the model
+    # (``/v1beta/models/{model}``); the bench server answers it.
+    return GoogleGenAI(
+        model=GEMINI,
+        api_key=KEY,
+        http_options=types.HttpOptions(base_url=_google_base(base)),
+        max_retries=0,
     )

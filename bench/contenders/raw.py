@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ._base import PATHS, AsyncRun, Result, SyncRun, _floor_body, _headers, _is_content, perf
+from ._base import AsyncRun, Result, SyncRun, _floor_body, _headers, _is_content, _url, perf
 
 # -- floor and ceiling: raw httpx ------------------------------------------------------
 
@@ -13,7 +13,7 @@ def floor_sync(base: str, api: str) -> SyncRun:
     import httpx
 
     client = httpx.Client(timeout=60)
-    url, body, headers = base + PATHS[api], _floor_body(api), _headers(api)
+    url, body, headers = _url(base, api), _floor_body(api), _headers(api)
     loads = json.loads
 
     def run() -> Result:
@@ -37,7 +37,7 @@ def floor_async(base: str, api: str) -> AsyncRun:
     import httpx
 
     client = httpx.AsyncClient(timeout=60)
-    url, body, headers = base + PATHS[api], _floor_body(api), _headers(api)
+    url, body, headers = _url(base, api), _floor_body(api), _headers(api)
     loads = json.loads
 
     async def run() -> Result:
@@ -62,7 +62,7 @@ def bytes_sync(base: str, api: str) -> SyncRun:
     import httpx
 
     client = httpx.Client(timeout=60)
-    url, body, headers = base + PATHS[api], _floor_body(api), _headers(api)
+    url, body, headers = _url(base, api), _floor_body(api), _headers(api)
 
     def run() -> Result:
         n, first = 0, None
@@ -80,7 +80,7 @@ def bytes_async(base: str, api: str) -> AsyncRun:
     import httpx
 
     client = httpx.AsyncClient(timeout=60)
-    url, body, headers = base + PATHS[api], _floor_body(api), _headers(api)
+    url, body, headers = _url(base, api), _floor_body(api), _headers(api)
 
     async def run() -> Result:
         n, first = 0, None

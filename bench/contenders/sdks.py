@@ -1,9 +1,12 @@
-"""The SDKs the peers are built on: openai and anthropic."""
+"""The SDKs the peers are built on: openai, anthropic and google-genai."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from ._base import (
     CLAUDE,
+    GEMINI,
     KEY,
     MAX_TOKENS,
     MODEL,
@@ -16,17 +19,22 @@ from ._base import (
 )
 from .ours import MESSAGES
 
-# -- the SDKs (what the peers are built on): openai, anthropic --------------------------
+# -- the SDKs (what the peers are built on): openai, anthropic, google-genai ------------
 
 
-def _not_on_messages(what: str, api: str) -> None:
-    if api == "messages":
-        raise NotApplicable(f"{what} has no Anthropic Messages API")
+def _only_openai(what: str, api: str) -> None:
+    if api not in ("chat", "responses"):
+        raise NotApplicable(f"{what} speaks only Chat Completions and Responses")
 
 
 def _only_messages(what: str, api: str) -> None:
     if api != "messages":
         raise NotApplicable(f"{what} speaks only the Anthropic Messages API")
+
+
+def _only_gemini(what: str, api: str) -> None:
+    if api != "gemini":
+        raise NotApplicable(f"{what} speaks only the Gemini API")
 
 
 def _anthropic_base(base: str) -> str:
@@ -35,7 +43,7 @@ def _anthropic_base(base: str) -> str:
 
 
 def openai_sync(base: str, api: str) -> SyncRun:
-    _not_on_messages("the openai SDK", api)
+    _only_openai("the openai SDK", api)
     from openai import OpenAI
 
     client = OpenAI(api_key=KEY, base_url=base, max_retries=0)
@@ -67,7 +75,7 @@ def openai_sync(base: str, api: str) -> SyncRun:
 
 
 def openai_async(base: str, api: str) -> AsyncRun:
-    _not_on_messages("the openai SDK", api)
+    _only_openai("the openai SDK", api)
     from openai import AsyncOpenAI
 
     client = AsyncOpenAI(api_key=KEY, base_url=base, max_retries=0)
@@ -141,6 +149,61 @@ def anthropic_async(base: str, api: str) -> AsyncRun:
         )
         async for event in stream:
             if event.type == "content_block_delta":
+                n += 1
+                if first is None:
+                    first = perf()
+        return n, first
+
+    return run
+
+
+def _google_base(base: str) -> str:
+    """google-genai appends ``/v1beta/models/{model}:streamGenerateContent`` to its base."""
+    return base.removesuffix("/v1")
+
+
+def google_client(base: str) -> Any:
+    """A google-genai client on the bench server (any key; the server ignores it)."""
+    from google import genai
+    from google.genai import types
+
+    return genai.Client(api_key=KEY, http_options=types.HttpOptions(base_url=_google_base(base)))
+
+
+def _google_content(chunk: Any) -> bool:
+    candidates = chunk.candidates
+    if not candidates or candidates[0].content is None:
+        return False
+    return any(p.text or p.function_call for p in candidates[0].content.parts or ())
+
+
+def google_sync(base: str, api: str) -> SyncRun:
+    """google-genai's ``models.generate_content_stream`` (what ChatGoogleGenerativeAI and
+    llama-index's GoogleGenAI read), content = a chunk with text or a function call."""
+    _only_gemini("the google-genai SDK", api)
+    client = google_client(base)
+
+    def run() -> Result:
+        n, first = 0, None
+        for chunk in client.models.generate_content_stream(model=GEMINI, contents=PROMPT):
+            if _google_content(chunk):
+                n += 1
+                if first is None:
+                    first = perf()
+        return n, first
+
+    return run
+
+
+def google_async(base: str, api: str) -> AsyncRun:
+    _only_gemini("the google-genai SDK", api)
+    client = google_client(base)
+
+    async def run() -> Result:
+        n, first = 0, None
+        stream = await client.aio.models.generate_content_stream(model=GEMINI, contents=PROMPT)
+        async for chunk in stream:
+            if _google_content(chunk):
                 n += 1
                 if first is None:
                     first = perf()

@@ -79,7 +79,8 @@ def _streams(results: dict[str, Any], contenders: dict[str, Any]) -> list[str]:
         "the same sync/async flavour), and ratios to the floor and to the peer (ours vs "
         "ChatOpenAI, vs llama-index OpenAI/OpenAIResponses, and vs the openai SDK for "
         "the core client; on messages vs ChatAnthropic, llama-index Anthropic and the "
-        "anthropic SDK) by CPU time and by wall time. The server runs in its own "
+        "anthropic SDK; on gemini vs ChatGoogleGenerativeAI, llama-index GoogleGenAI and "
+        "the google-genai SDK) by CPU time and by wall time. The server runs in its own "
         "process, so the client's CPU time is the client's own cost; wall time also "
         "holds time spent waiting for a CPU on a shared machine, hence the CPU ratios "
         "are the steadier ones.",
@@ -127,7 +128,8 @@ def _headline_table(
         "section says why CPU, and gives wall times too). The peer on chat and responses "
         "is OpenAI-based (openai SDK, ChatOpenAI, llama-index OpenAI/OpenAIResponses), "
         "on messages Anthropic-based (anthropic SDK, ChatAnthropic, llama-index "
-        "Anthropic)."
+        "Anthropic), on gemini Google-based (google-genai SDK, ChatGoogleGenerativeAI, "
+        "llama-index GoogleGenAI)."
         + (
             " `x before`: our CPU time per stream over the same contender's on the "
             f"baseline commit `{results['baseline']['ref']}` (below 1: faster now)."
@@ -393,7 +395,8 @@ def floor_section(table: Table, contenders: dict[str, Any]) -> list[str]:
         "core's stream and the floor's zipped, one floor chunk per content event, so both "
         "are paid interleaved as inside an adapter; `x (core ∥ fw)` is then what the "
         "adapter's own code adds. `x peer` is against ChatOpenAI / llama-index "
-        "OpenAI(Responses), on messages against ChatAnthropic / llama-index Anthropic.",
+        "OpenAI(Responses), on messages against ChatAnthropic / llama-index Anthropic, on "
+        "gemini against ChatGoogleGenerativeAI / llama-index GoogleGenAI.",
     ]
     for scenario in scenarios_of(table):
         if not any(k[1] == scenario and k[2] in ADAPTER_FLOORS for k in table):

@@ -68,10 +68,10 @@ def _target_rows(
             )
         )
     for name, label, peer in (
-        ("lc", "ChatLemonData.stream", "ChatOpenAI / ChatAnthropic"),
-        ("alc", "ChatLemonData.astream", "ChatOpenAI / ChatAnthropic"),
-        ("li", "LemonData.stream_chat", "llama-index OpenAI / Anthropic"),
-        ("ali", "LemonData.astream_chat", "llama-index OpenAI / Anthropic"),
+        ("lc", "ChatLemonData.stream", "ChatOpenAI / ChatAnthropic / ChatGoogleGenerativeAI"),
+        ("alc", "ChatLemonData.astream", "ChatOpenAI / ChatAnthropic / ChatGoogleGenerativeAI"),
+        ("li", "LemonData.stream_chat", "llama-index OpenAI / Anthropic / GoogleGenAI"),
+        ("ali", "LemonData.astream_chat", "llama-index OpenAI / Anthropic / GoogleGenAI"),
     ):
         cell = _cell(table, contenders, head, name, "x_peer_wall")
         rows.append((f"{label}: wall vs {peer}", "≤ 0.33x", cell))
