@@ -122,8 +122,8 @@ def _message(
     blocks: list[Any] = []
     thinking = (
         [b for b in extras.blocks if b.type in THINKING_BLOCKS]
-        if extras is not None and not extras.gemini
-        else []
+        if extras is not None and extras.blocks and not extras.gemini
+        else []  # most chunks: no finished block yet, no comprehension run per chunk
     )
     if thinking:  # the Messages API's signed blocks, one ThinkingBlock each, for replay
         blocks.extend(_thinking_block(b, reasoning_tokens) for b in thinking)
@@ -131,18 +131,13 @@ def _message(
         blocks.append(ThinkingBlock(content=reasoning, num_tokens=reasoning_tokens))
     blocks.append(TextBlock(text=text))
     kwargs: dict[str, Any] = {}
-    if extras is not None and extras.any:
-        blocks.extend(_citation_block(c, text) for c in extras.citations)
-        if extras.server_calls or extras.results:
-            kwargs["built_in_tool_calls"] = built_in_tool_calls(extras)
-    server = ("server_tool_call", "server_tool_result")
-    if final and extras is not None and extras.gemini:
-        if extras.blocks:
-            # A Gemini answer's every part, its thoughtSignatures on the parts they came
-            # on, as Gemini 3 requires back on the next turn of a tool loop.
-            kwargs["gemini_parts"] = [b.block for b in extras.blocks]
-    elif final and extras is not None and any(b.type in server for b in extras.blocks):
-        kwargs["blocks"] = [b.block for b in extras.blocks]  # replayed verbatim
+    if extras is not None:
+        if extras.any:
+            blocks.extend(_citation_block(c, text) for c in extras.citations)
+            if extras.server_calls or extras.results:
+                kwargs["built_in_tool_calls"] = built_in_tool_calls(extras)
+        if final:
+            _replayed_blocks(extras, kwargs)
     if calls:
         blocks.extend(
             ToolCallBlock(tool_call_id=c[0], tool_name=c[1] or "", tool_kwargs=c[2]) for c in calls
@@ -152,6 +147,20 @@ def _message(
             for c in calls
         ]
     return ChatMessage(role=MessageRole.ASSISTANT, blocks=blocks, additional_kwargs=kwargs)
+
+
+def _replayed_blocks(extras: _Extras, kwargs: dict[str, Any]) -> None:
+    """The last chunk's wire blocks to send back on the next turn, if the answer has any."""
+    if extras.gemini:
+        if extras.blocks:
+            # A Gemini answer's every part, its thoughtSignatures on the parts they came
+            # on, as Gemini 3 requires back on the next turn of a tool loop.
+            kwargs["gemini_parts"] = [b.block for b in extras.blocks]
+    elif any(b.type in _SERVER_BLOCKS for b in extras.blocks):
+        kwargs["blocks"] = [b.block for b in extras.blocks]  # replayed verbatim
+
+
+_SERVER_BLOCKS = ("server_tool_call", "server_tool_result")
 
 
 def built_in_tool_calls(extras: _Extras) -> list[dict[str, Any]]:

@@ -175,11 +175,18 @@ class Exchange(BaseExchange):
             parser.fail_with(self.deadline.error())
             return []
         events = parser.feed(chunk)
-        if events or not is_padding(chunk):
-            self._quiet_since = None
-            return self._handed(events)
-        self._padded(parser)
-        return []
+        if not events:  # nothing to hand out, whatever happened (see _handed)
+            if is_padding(chunk):
+                self._padded(parser)
+            else:
+                self._quiet_since = None
+            return events
+        self._quiet_since = None
+        if parser.failure is None:  # the per-token case: _handed's answer, without the call
+            self.delivered = True
+            self.resumes = 0
+            return events
+        return self._handed(events)
 
     def _padded(self, parser: StreamParser) -> None:
         """Padding arrived: start the stall clock, or fail when it ran out."""

@@ -26,7 +26,7 @@ from lemon_adapters.core.wire.json_reader import JSON_DECODERS, READER, json_dec
 
 #: Kept importable from here, where they were first (the choice lives in :mod:`.json_reader`).
 __all__ = ["JSON_DECODERS", "SSEDecoder", "ServerSentEvent", "json_decoder", "loads_object"]
-from lemon_adapters.core.wire.nesting import depth_error, line_too_deep
+from lemon_adapters.core.wire.nesting import LONG_LINE, depth_error, too_deep
 
 _BOM = b"\xef\xbb\xbf"
 
@@ -238,7 +238,7 @@ def loads_object(data: str, what: str) -> dict[str, Any] | None:
             levels (refused before it is read, whatever the reader and the stack), or JSON
             that is not an object.
     """
-    if line_too_deep(data):
+    if len(data) > LONG_LINE and too_deep(data):  # nesting.line_too_deep, inline: per line
         raise MalformedStreamError(f"{depth_error(f'a {what} data line')}: {data[:200]!r}")
     try:
         obj = READER.loads(data)
