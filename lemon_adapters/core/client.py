@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import ssl
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 from urllib.parse import quote
@@ -91,7 +92,7 @@ def abandon(*objects: object) -> None:
     _INHERITED.extend(o for o in objects if o)
 
 
-class _ClientBase(Generic[H]):
+class _ClientBase(ABC, Generic[H]):
     """Configuration shared by both clients (see :class:`LemonDataClient` for the args),
     and their httpx client, rebuilt in a forked child."""
 
@@ -137,8 +138,9 @@ class _ClientBase(Generic[H]):
         self._client = http_client or self._new_http()
         self._pid = os.getpid()
 
+    @abstractmethod
     def _new_http(self) -> H:
-        raise NotImplementedError
+        """The httpx client this client creates when none is injected."""
 
     @property
     def http_client(self) -> H:

@@ -191,7 +191,8 @@ class BlockDone:
     it, opaque to adapters: they keep it and hand it back, never read it. The result keeps
     the blocks, in order, in ``blocks``. ``text_span`` is a text block's ``[start, end)`` in
     the answer text: its text is accumulated once, and the parser fills ``block["text"]``
-    from there before handing the event out.
+    from there before handing the event out. ``thinking`` is a ``thinking`` block's own
+    reasoning text (a turn may hold several, each signed apart).
     """
 
     index: int
@@ -201,6 +202,7 @@ class BlockDone:
     data: str | None = None
     tool_call_index: int | None = None
     text_span: tuple[int, int] | None = None
+    thinking: str | None = None
     kind: Literal["block"] = "block"
 
 

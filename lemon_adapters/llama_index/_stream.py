@@ -215,9 +215,8 @@ def _thinking_block(block: BlockDone, tokens: int | None) -> ThinkingBlock:
     if block.type == "redacted_thinking":
         info = {"type": "redacted_thinking", "data": block.data}
         return ThinkingBlock(content=None, additional_information=info)
-    text = block.block.get("thinking")
     return ThinkingBlock(
-        content=text if isinstance(text, str) else None,
+        content=block.thinking,
         num_tokens=tokens,
         additional_information={"signature": block.signature},
     )

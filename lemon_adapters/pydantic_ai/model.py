@@ -215,9 +215,9 @@ def response_of(result: StreamResult, model_name: str) -> ModelResponse:
     for done in signed:
         if done.type == "thinking":
             # The block's own text: a turn may hold several thinking blocks, each signed.
-            text = done.block.get("thinking", "")
+            text = done.thinking or ""
             parts.append(
-                ThinkingPart(content=str(text), signature=done.signature, provider_name=PROVIDER)
+                ThinkingPart(content=text, signature=done.signature, provider_name=PROVIDER)
             )
         else:
             parts.append(

@@ -12,6 +12,7 @@ Pure: the clock comes in.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from typing import Literal, TypeAlias
@@ -67,7 +68,7 @@ Step: TypeAlias = Send | Sleep | ReadMode
 Opened: TypeAlias = tuple[int, Mapping[str, str]]
 
 
-class BaseExchange:
+class BaseExchange(ABC):
     """What every exchange shares: the headers, the timeouts, the deadline, the retry
     budget, the translation of transport failures, and the generator of decisions.
 
@@ -118,29 +119,30 @@ class BaseExchange:
 
     # -- what to send and how to read it (per kind of exchange) -------------------------------
 
+    @abstractmethod
     def next_request(self) -> HTTPRequest:
         """The request of the next attempt."""
-        raise NotImplementedError
 
+    @abstractmethod
     def open(self, status: int, headers: Mapping[str, str]) -> ReadMode:
         """How to read the response that arrived with ``status`` and ``headers``."""
-        raise NotImplementedError
 
     def feed(self, chunk: bytes) -> list[StreamEvent]:
-        """The events one chunk of an event stream completes. Never raises."""
-        raise NotImplementedError
+        """The events one chunk of an event stream completes. Never raises. (An exchange
+        whose :meth:`open` always reads the body whole has none.)"""
+        return []
 
     def end(self) -> list[StreamEvent]:
         """The events still buffered when the body ended. Never raises."""
-        raise NotImplementedError
+        return []
 
+    @abstractmethod
     def read_whole(self, content: bytes) -> list[StreamEvent]:
         """The events of a body read whole, or its failure. Never raises."""
-        raise NotImplementedError
 
+    @abstractmethod
     def check(self) -> None:
         """Raise the failure the response reported, if there is one."""
-        raise NotImplementedError
 
     # -- failures ---------------------------------------------------------------------------
 

@@ -319,7 +319,8 @@ class GeminiMapper:
             block["thought"] = True
         if run.signature is not None:
             block["thoughtSignature"] = run.signature
-        self._block(block, "thinking" if run.thought else "text", run.signature, out)
+        thinking = block["text"] if run.thought else None
+        self._block(block, "thinking" if run.thought else "text", run.signature, out, thinking)
 
     def _block(
         self,
@@ -327,6 +328,7 @@ class GeminiMapper:
         kind: BlockType,
         signature: str | None,
         out: list[StreamEvent],
+        thinking: str | None = None,
         call: int | None = None,
     ) -> None:
         out.append(
@@ -336,6 +338,7 @@ class GeminiMapper:
                 type=kind,
                 signature=signature,
                 tool_call_index=call,
+                thinking=thinking,
             )
         )
         self._nblocks += 1

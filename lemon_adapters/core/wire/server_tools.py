@@ -86,6 +86,7 @@ def block_done(
         btype = "server_tool_result" if str(kind).endswith("_tool_result") else "other"
     signature = block.get("signature") if kind == "thinking" else None
     data = block.get("data") if kind == "redacted_thinking" else None
+    thinking = block.get("thinking") if kind == "thinking" else None
     return BlockDone(
         index=index,
         block=block,
@@ -94,6 +95,7 @@ def block_done(
         data=data if isinstance(data, str) else None,
         tool_call_index=call,
         text_span=span,
+        thinking=thinking if isinstance(thinking, str) else None,
     )
 
 
