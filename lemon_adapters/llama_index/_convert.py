@@ -10,7 +10,6 @@ seen here.
 from __future__ import annotations
 
 import base64
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -51,6 +50,7 @@ from lemon_adapters.core.request.call import (
     ToolMessage,
     UserMessage,
 )
+from lemon_adapters.core.wire.accumulate import parse_arguments
 
 from ..core.errors import ConfigurationError
 
@@ -295,12 +295,8 @@ def tool_selections(response: ChatResponse) -> list[ToolSelection]:
 
 
 def _complete(arguments: Any) -> bool:
-    if not isinstance(arguments, str):
-        return True
-    try:
-        return isinstance(json.loads(arguments or "{}"), dict)
-    except ValueError:
-        return False
+    """Whether a call's arguments are a whole JSON object (the core's one reader)."""
+    return not isinstance(arguments, str) or parse_arguments(arguments)[0] is not None
 
 
 def lenient_args(arguments: Any) -> dict[str, Any]:
